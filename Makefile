@@ -1,0 +1,43 @@
+# Interlude: `make run` starts everything on the embedded SQLite default; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := contracts services/activities services/assignments services/notifications services/reporting gateway
+PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+
+.PHONY: install run up down test lint broker databases clean
+
+$(BIN)/.installed: $(PYPROJECTS) requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Interlude needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt $(foreach p,$(PACKAGES),-e ./$(p))
+	@touch $@
+
+install: $(BIN)/.installed
+
+broker:
+	@scripts/ensure-services.sh rabbitmq
+
+databases:
+	@scripts/ensure-services.sh rabbitmq postgres
+
+run: install broker
+	$(BIN)/python scripts/stack.py run
+
+up: install broker
+	$(BIN)/python scripts/stack.py up
+
+down:
+	@$(BIN)/python scripts/stack.py down
+
+test: install databases
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,95 @@
+"""Bodies of the gateway's HTTP API and of the services' RPC results."""
+
+from marshmallow import Schema, fields, validate
+
+from .activity import ItemSchema
+from .fields import aware_datetime, identifier
+
+ASSIGNMENT_STATUSES = ("assigned", "submitted", "cancelled")
+
+
+class LoginRequest(Schema):
+    username = fields.String(required=True, validate=validate.Length(1, 200))
+    password = fields.String(required=True, validate=validate.Length(1, 500))
+
+
+class TokenResponse(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+
+
+class AssignRequest(Schema):
+    client_id = identifier(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(
+        validate=validate.Range(min=1),
+        load_default=None,
+        metadata={"description": "Defaults to the latest published version."},
+    )
+    due_at = aware_datetime(load_default=None, allow_none=True)
+
+
+class SubmitResponseRequest(Schema):
+    answers = fields.Dict(keys=fields.String(), required=True)
+
+
+class CancelRequest(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, 1000))
+
+
+class AssignmentSchema(Schema):
+    """An assignment with the exact activity version it points to."""
+
+    assignment_id = fields.UUID(required=True)
+    clinic_id = identifier(required=True)
+    client_id = identifier(required=True)
+    therapist_id = identifier(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(required=True)
+    title = fields.String(required=True)
+    instructions = fields.String(required=True)
+    items = fields.List(fields.Nested(ItemSchema), required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ASSIGNMENT_STATUSES))
+    assigned_at = aware_datetime(required=True)
+    due_at = aware_datetime(required=True, allow_none=True)
+    submitted_at = aware_datetime(required=True, allow_none=True)
+    cancelled_at = aware_datetime(required=True, allow_none=True)
+    answers = fields.Dict(keys=fields.String(), required=True, allow_none=True)
+
+
+class ReportRowSchema(Schema):
+    assignment_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True, allow_none=True)
+    activity_version = fields.Integer(required=True, allow_none=True)
+    activity_title = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(ASSIGNMENT_STATUSES))
+    assigned_at = aware_datetime(required=True, allow_none=True)
+    due_at = aware_datetime(required=True, allow_none=True)
+    submitted_at = aware_datetime(required=True, allow_none=True)
+    cancelled_at = aware_datetime(required=True, allow_none=True)
+
+
+class ClientReportSchema(Schema):
+    clinic_id = identifier(required=True)
+    client_id = identifier(required=True)
+    assignments = fields.List(fields.Nested(ReportRowSchema), required=True)
+    assigned = fields.Integer(required=True, metadata={"description": "Assignments not cancelled."})
+    completed = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    completion_rate = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "completed / assigned; null while nothing is assigned."},
+    )
+
+
+class NotificationSchema(Schema):
+    notification_id = fields.UUID(required=True)
+    clinic_id = identifier(required=True)
+    client_id = identifier(required=True)
+    kind = fields.String(required=True)
+    assignment_id = fields.UUID(required=True, allow_none=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = aware_datetime(required=True)

@@ -1,0 +1,101 @@
+"""Payload schemas of the domain events on the bus, and their validation.
+
+Producers call ``validate_event`` before publishing; consumers call
+``load_event`` on receipt. Both raise ``marshmallow.ValidationError``.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .activity import ItemSchema
+from .envelope import EnvelopeSchema
+from .fields import aware_datetime, identifier
+
+ACTIVITY_PUBLISHED = "ActivityPublished"
+ACTIVITY_ASSIGNED = "ActivityAssigned"
+RESPONSE_SUBMITTED = "ResponseSubmitted"
+ASSIGNMENT_CANCELLED = "AssignmentCancelled"
+
+
+class ActivityPublishedV1(Schema):
+    activity_id = fields.UUID(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    title = fields.String(required=True)
+    instructions = fields.String(required=True)
+    items = fields.List(fields.Nested(ItemSchema), required=True)
+    published_by = identifier(required=True)
+
+
+class ActivityAssignedV1(Schema):
+    assignment_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    activity_title = fields.String(required=True)
+    client_id = identifier(required=True)
+    therapist_id = identifier(required=True)
+    due_at = aware_datetime(required=True, allow_none=True)
+
+
+class ResponseSubmittedV1(Schema):
+    assignment_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    client_id = identifier(required=True)
+    answers = fields.Dict(keys=fields.String(), required=True)
+    scores = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class AssignmentCancelledV1(Schema):
+    assignment_id = fields.UUID(required=True)
+    client_id = identifier(required=True)
+    cancelled_by = identifier(required=True)
+    reason = fields.String(required=True, allow_none=True, validate=validate.Length(0, 1000))
+
+
+PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
+    (ACTIVITY_PUBLISHED, 1): ActivityPublishedV1,
+    (ACTIVITY_ASSIGNED, 1): ActivityAssignedV1,
+    (RESPONSE_SUBMITTED, 1): ResponseSubmittedV1,
+    (ASSIGNMENT_CANCELLED, 1): AssignmentCancelledV1,
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A validated event as a consumer receives it."""
+
+    event_id: UUID
+    event_type: str
+    schema_version: int
+    occurred_at: datetime
+    clinic_id: str
+    correlation_id: str
+    source: str
+    position: int
+    payload: dict[str, Any]
+
+
+def load_event(body: Any) -> Event:
+    """Validate an envelope and its payload; return it typed."""
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["An event must be a JSON object."]})
+    envelope = EnvelopeSchema().load(body)
+    key = (envelope["event_type"], envelope["schema_version"])
+    schema = PAYLOAD_SCHEMAS.get(key)
+    if schema is None:
+        raise ValidationError({"event_type": [f"Unknown event type or schema version: {key}."]})
+    try:
+        payload = schema().load(envelope["payload"])
+    except ValidationError as error:
+        raise ValidationError({"payload": error.messages}) from error
+    return Event(**{**envelope, "payload": payload})
+
+
+def validate_event(envelope: dict[str, Any]) -> dict[str, Any]:
+    """Producers' check before publishing; returns the envelope unchanged."""
+    load_event(envelope)
+    return envelope

@@ -1,0 +1,1 @@
+"""Runtime pieces every service needs in the same shape: storage, consuming, relaying, metrics."""

@@ -1,0 +1,58 @@
+"""Prometheus metrics shared by every service, and the provider that serves them."""
+
+import logging
+import time
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+log = logging.getLogger(__name__)
+
+ENTRYPOINT_DURATION = Histogram(
+    "interlude_entrypoint_duration_seconds",
+    "Time spent in an RPC, HTTP or event entrypoint.",
+    ["service", "entrypoint", "outcome"],
+)
+EVENTS_CONSUMED = Counter("interlude_events_consumed_total", "Events handled successfully.", ["queue", "event_type"])
+EVENT_HANDLER_ERRORS = Counter(
+    "interlude_event_handler_errors_total",
+    "Events whose handler raised; they are requeued after a pause.",
+    ["queue", "event_type"],
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "interlude_events_dead_lettered_total",
+    "Messages rejected to the dead-letter queue.",
+    ["queue", "reason"],
+)
+EVENTS_PUBLISHED = Counter(
+    "interlude_events_published_total", "Events confirmed by the broker.", ["source", "event_type"]
+)
+RELAY_POSITION = Gauge("interlude_relay_position", "Last notification id published by the relay.", ["source"])
+RELAY_LAG = Gauge("interlude_relay_lag_events", "Stored events not yet published by the relay.", ["source"])
+
+
+class Metrics(DependencyProvider):
+    """Times every entrypoint; serves /metrics on METRICS_PORT when configured."""
+
+    def setup(self) -> None:
+        port = self.container.config.get("METRICS_PORT")
+        if port:
+            start_http_server(int(port), addr=self.container.config.get("METRICS_ADDR", "0.0.0.0"))
+            log.info("metrics on port %s", port)
+
+    def get_dependency(self, worker_ctx: Any) -> None:
+        return None
+
+    def worker_setup(self, worker_ctx: Any) -> None:
+        worker_ctx.data["_metrics_started"] = time.perf_counter()
+
+    def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
+        started = worker_ctx.data.get("_metrics_started")
+        if started is None:
+            return
+        ENTRYPOINT_DURATION.labels(
+            service=self.container.service_name,
+            entrypoint=worker_ctx.entrypoint.method_name,
+            outcome="error" if exc_info else "ok",
+        ).observe(time.perf_counter() - started)

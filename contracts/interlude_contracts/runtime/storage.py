@@ -1,0 +1,206 @@
+"""Where a service keeps its data, chosen by environment.
+
+``DATABASE_URL`` selects the store: ``sqlite:///path/file.sqlite`` (the embedded
+default, one file per service under ``INTERLUDE_DATA_DIR``) or
+``postgresql://user:password@host:port/dbname`` in production.
+"""
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_DATA_DIR = "var/data"
+
+
+def database_url(service: str, environ: Mapping[str, str] = os.environ) -> str:
+    """The service's store: ``DATABASE_URL``, else a SQLite file in the data folder."""
+    url = environ.get("DATABASE_URL")
+    if url:
+        return url
+    data_dir = Path(environ.get("INTERLUDE_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
+    return f"sqlite:///{data_dir / f'{service}.sqlite'}"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(url: str) -> str:
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"Not a sqlite URL: {url!r}")
+    return url[len("sqlite:///") :]
+
+
+def postgres_params(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": str(parts.port or 5432),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+        "dbname": parts.path.lstrip("/") or "postgres",
+    }
+
+
+def postgres_conninfo(params: Mapping[str, str]) -> str:
+    return " ".join(f"{key}='{value}'" for key, value in params.items() if value)
+
+
+def ensure_database(url: str) -> None:
+    """Create the SQLite folder or the PostgreSQL database if missing."""
+    if is_postgres(url):
+        _ensure_postgres_database(postgres_params(url))
+    else:
+        Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _ensure_postgres_database(params: Mapping[str, str]) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = postgres_conninfo({**params, "dbname": "postgres"})
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (params["dbname"],)).fetchone()
+        if not exists:
+            with suppress(psycopg.errors.DuplicateDatabase):
+                connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["dbname"])))
+
+
+def eventstore_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment variables that select the same store."""
+    ensure_database(url)
+    if not is_postgres(url):
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": sqlite_path(url)}
+    params = postgres_params(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": params["dbname"],
+        "POSTGRES_HOST": params["host"],
+        "POSTGRES_PORT": params["port"],
+        "POSTGRES_USER": params["user"],
+        "POSTGRES_PASSWORD": params["password"],
+    }
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
+    def fetchall(self) -> list[dict[str, Any]]: ...
+    def fetchone(self) -> dict[str, Any] | None: ...
+
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class Database:
+    """A small SQL store for projections and bookkeeping, on SQLite or PostgreSQL.
+
+    SQL is written once with ``:name`` parameters and the ``ON CONFLICT``
+    dialect both engines share.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        ensure_database(url)
+        self._engine = _Postgres(url) if is_postgres(url) else _SQLite(sqlite_path(url))
+
+    @property
+    def is_postgres(self) -> bool:
+        return isinstance(self._engine, _Postgres)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self._engine.transaction() as cursor:
+            yield cursor
+
+    def execute_script(self, statements: list[str]) -> None:
+        with self.transaction() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def close(self) -> None:
+        self._engine.close()
+
+
+class _SQLiteCursor:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._cursor = connection.cursor()
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._cursor.execute(sql, dict(params or {}))
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    def fetchone(self) -> dict[str, Any] | None:
+        row = self._cursor.fetchone()
+        return dict(row) if row is not None else None
+
+
+class _SQLite:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        connection.row_factory = sqlite3.Row
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        connection = self._connect()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            yield _SQLiteCursor(connection)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        pass
+
+
+class _PostgresCursor:
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._cursor.execute(_NAMED_PARAMETER.sub(r"%(\1)s", sql), dict(params or {}))
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return list(self._cursor.fetchall())
+
+    def fetchone(self) -> dict[str, Any] | None:
+        return self._cursor.fetchone()
+
+
+class _Postgres:
+    def __init__(self, url: str) -> None:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        self._pool = ConnectionPool(
+            postgres_conninfo(postgres_params(url)),
+            min_size=1,
+            max_size=int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+            kwargs={"row_factory": dict_row},
+            check=ConnectionPool.check_connection,
+            open=True,
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self._pool.connection() as connection, connection.transaction(), connection.cursor() as cursor:
+            yield _PostgresCursor(cursor)
+
+    def close(self) -> None:
+        self._pool.close()

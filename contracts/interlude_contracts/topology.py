@@ -1,0 +1,67 @@
+"""Where events travel on RabbitMQ: exchanges, subscriber queues, dead letters.
+
+Declared identically by the relays (before they publish) and the consumers
+(before they consume), so no event is published before its queues exist.
+"""
+
+from kombu import Exchange, Queue, binding
+
+EVENTS_EXCHANGE = Exchange("interlude.events", type="topic", durable=True)
+DEAD_LETTER_EXCHANGE = Exchange("interlude.dead-letter", type="direct", durable=True)
+
+# Each consuming service has one durable queue; its routing keys are
+# "<source service>.<event type>".
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "reporting.events": (
+        "activities.ActivityPublished",
+        "assignments.ActivityAssigned",
+        "assignments.ResponseSubmitted",
+        "assignments.AssignmentCancelled",
+    ),
+    "notifications.events": ("assignments.ActivityAssigned",),
+}
+
+
+def routing_key(source: str, event_type: str) -> str:
+    return f"{source}.{event_type}"
+
+
+def dead_letter_queue_name(queue_name: str) -> str:
+    return f"{queue_name}.dead-letter"
+
+
+def subscriber_queue(queue_name: str) -> Queue:
+    """The durable queue of a subscription; rejected messages go to its dead-letter queue."""
+    return Queue(
+        queue_name,
+        bindings=[binding(EVENTS_EXCHANGE, routing_key=key) for key in SUBSCRIPTIONS[queue_name]],
+        durable=True,
+        queue_arguments={
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
+            "x-dead-letter-routing-key": queue_name,
+        },
+    )
+
+
+def dead_letter_queue(queue_name: str) -> Queue:
+    return Queue(
+        dead_letter_queue_name(queue_name),
+        exchange=DEAD_LETTER_EXCHANGE,
+        routing_key=queue_name,
+        durable=True,
+    )
+
+
+def all_queues() -> list[Queue]:
+    queues = []
+    for name in SUBSCRIPTIONS:
+        queues += [subscriber_queue(name), dead_letter_queue(name)]
+    return queues
+
+
+def declare_topology(channel) -> None:
+    """Declare every exchange, queue and binding (idempotent)."""
+    EVENTS_EXCHANGE(channel).declare()
+    DEAD_LETTER_EXCHANGE(channel).declare()
+    for queue in all_queues():
+        queue(channel).declare()

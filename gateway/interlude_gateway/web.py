@@ -1,0 +1,114 @@
+"""HTTP plumbing: JSON bodies, problem details (RFC 9457), authentication per route."""
+
+import functools
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from werkzeug.wrappers import Request, Response
+
+from interlude_contracts.errors import InterludeError
+
+from .auth import Caller, Unauthenticated
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+MAX_BODY_BYTES = 1_000_000
+
+
+class HttpProblem(Exception):
+    def __init__(self, status: int, code: str, detail: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors or {}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
+
+
+def problem_response(problem: HttpProblem, correlation_id: str) -> Response:
+    body = {
+        "type": f"urn:interlude:problem:{problem.code}",
+        "title": problem.code.replace("_", " ").capitalize(),
+        "status": problem.status,
+        "detail": problem.detail,
+        "correlation_id": correlation_id,
+    }
+    if problem.errors:
+        body["errors"] = problem.errors
+    return Response(json.dumps(body), status=problem.status, content_type=PROBLEM_JSON)
+
+
+def json_body(request: Request, schema: Schema) -> dict[str, Any]:
+    """The request's JSON object, checked against a contract; returned as sent (JSON types)."""
+    if request.content_length and request.content_length > MAX_BODY_BYTES:
+        raise HttpProblem(413, "body_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes.")
+    try:
+        body = json.loads(request.get_data(as_text=True) or "{}")
+    except json.JSONDecodeError as error:
+        raise HttpProblem(
+            400, "malformed_json", f"The body is not valid JSON: {error}.", {"_body": [str(error)]}
+        ) from None
+    if not isinstance(body, dict):
+        raise HttpProblem(400, "malformed_json", "The body must be a JSON object.", {"_body": ["Expected an object."]})
+    try:
+        schema.load(body)
+    except ValidationError as error:
+        raise HttpProblem(422, "validation_failed", "The request body is not valid.", error.messages) from None
+    return body
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("A bearer token is required.")
+    return token.strip()
+
+
+Handler = Callable[..., Response]
+
+
+def endpoint(*roles: str) -> Callable[[Handler], Handler]:
+    """Wrap a route: authenticate (unless no roles are named), check the role, map errors.
+
+    The wrapped method receives ``caller`` and ``correlation_id`` keywords.
+    """
+
+    def decorate(method: Handler) -> Handler:
+        @functools.wraps(method)
+        def wrapper(self: Any, request: Request, **path: Any) -> Response:
+            correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
+            try:
+                caller = _authorise(self, request, roles)
+                response = method(self, request, caller=caller, correlation_id=correlation_id, **path)
+            except HttpProblem as problem:
+                response = problem_response(problem, correlation_id)
+            except Unauthenticated as error:
+                response = problem_response(HttpProblem(401, "unauthenticated", str(error)), correlation_id)
+                response.headers["WWW-Authenticate"] = "Bearer"
+            except InterludeError as error:
+                problem = HttpProblem(error.http_status, error.code, error.detail, error.fields)
+                response = problem_response(problem, correlation_id)
+            response.headers["X-Correlation-Id"] = correlation_id
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _authorise(service: Any, request: Request, roles: tuple[str, ...]) -> Caller | None:
+    if not roles:
+        return None
+    caller = service.tokens.verify(bearer_token(request))
+    if caller.role not in roles:
+        raise HttpProblem(403, "forbidden", f"This needs the role {' or '.join(roles)}.")
+    return caller

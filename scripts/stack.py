@@ -1,0 +1,203 @@
+"""Start, watch and stop every Interlude process on this machine.
+
+``python scripts/stack.py run`` is what ``make run`` calls: it starts the four
+services, the two outbox relays and the gateway, waits until the gateway
+reports every service ready, prints the URL and the demo logins, and stops
+everything on Ctrl-C. The end-to-end tests and the benchmarks drive the same
+``Stack`` class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SERVICES = ("activities", "assignments", "notifications", "reporting")
+RELAYS = ("activities", "assignments")
+
+
+def process_commands() -> dict[str, tuple[str, list[str]]]:
+    """name -> (service whose store it uses, command line)."""
+    commands: dict[str, tuple[str, list[str]]] = {}
+    for service in SERVICES:
+        config = ROOT / "services" / service / "config.yaml"
+        commands[service] = (
+            service,
+            [
+                str(BIN / "nameko"),
+                "run",
+                "--config",
+                str(config),
+                f"interlude_{service}.service:{service.capitalize()}Service",
+            ],
+        )
+    for service in RELAYS:
+        commands[f"{service}-relay"] = (service, [str(BIN / f"interlude-{service}-relay")])
+    gateway_config = ROOT / "gateway" / "config.yaml"
+    commands["gateway"] = (
+        "gateway",
+        [str(BIN / "nameko"), "run", "--config", str(gateway_config), "interlude_gateway.service:GatewayService"],
+    )
+    return commands
+
+
+@dataclass
+class Stack:
+    """The processes of one Interlude deployment on this machine.
+
+    ``database_urls`` maps a service to its DATABASE_URL; a service not named
+    uses the embedded SQLite default under ``data_dir``.
+    """
+
+    amqp_uri: str = "pyamqp://guest:guest@localhost"
+    gateway_address: str = "127.0.0.1:8000"
+    data_dir: Path = ROOT / "var" / "data"
+    log_dir: Path = ROOT / "var" / "log"
+    database_urls: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.gateway_address}"
+
+    def env_for(self, service: str) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "AMQP_URI": self.amqp_uri,
+            "GATEWAY_ADDRESS": self.gateway_address,
+            "INTERLUDE_DATA_DIR": str(self.data_dir),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONWARNINGS": "ignore::DeprecationWarning",
+            **self.extra_env,
+        }
+        env.pop("DATABASE_URL", None)
+        if service in self.database_urls:
+            env["DATABASE_URL"] = self.database_urls[service]
+        return env
+
+    def start(self, names: list[str] | None = None) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        commands = process_commands()
+        for name in names or list(commands):
+            service, command = commands[name]
+            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=self.env_for(service), stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process, as a crash would."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def restart(self, name: str) -> None:
+        self.start([name])
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+    def exited(self) -> dict[str, int]:
+        return {name: code for name, process in self.processes.items() if (code := process.poll()) is not None}
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        last_error = "not started"
+        while time.monotonic() < deadline:
+            if self.exited():
+                raise RuntimeError(f"processes exited: {self.exited()}; see {self.log_dir}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health/ready", timeout=5) as response:
+                    if json.load(response)["status"] == "ok":
+                        return
+            except Exception as error:
+                last_error = str(error)
+            time.sleep(0.5)
+        raise TimeoutError(f"gateway not ready after {timeout}s ({last_error}); see {self.log_dir}")
+
+
+DEMO = """
+Interlude is running at {url}
+
+  Therapist login: therapist@demo.clinic / therapist-demo-pass
+  Client login:    ada@demo.client / client-demo-pass   (client id: client-ada)
+
+  Logs: {logs}    Data: {data} (SQLite)
+  Try the curl walk-through in README.md. Press Ctrl-C to stop.
+"""
+
+
+def run(detach: bool) -> None:
+    stack = Stack(
+        amqp_uri=os.environ.get("AMQP_URI", "pyamqp://guest:guest@localhost"),
+        gateway_address=os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000"),
+    )
+    if "DATABASE_URL" in os.environ:
+        sys.exit("DATABASE_URL is per service; set it per process, or unset it to use the SQLite default.")
+    stack.start()
+    try:
+        stack.wait_ready()
+    except Exception:
+        stack.stop()
+        raise
+    print(DEMO.format(url=stack.url, logs=stack.log_dir, data=stack.data_dir), flush=True)
+    if detach:
+        (ROOT / "var" / "stack.pids").write_text(json.dumps({n: p.pid for n, p in stack.processes.items()}))
+        return
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping and not stack.exited():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    if stack.exited():
+        print(f"stopping: processes exited {stack.exited()}; see {stack.log_dir}", file=sys.stderr)
+    stack.stop()
+
+
+def down() -> None:
+    pids_file = ROOT / "var" / "stack.pids"
+    if not pids_file.exists():
+        return
+    for pid in json.loads(pids_file.read_text()).values():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    pids_file.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run", "up", "down"])
+    command = parser.parse_args().command
+    if command == "down":
+        down()
+    else:
+        run(detach=command == "up")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Interlude's activities service: therapists' activities and their published versions."""

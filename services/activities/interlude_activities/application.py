@@ -1,0 +1,72 @@
+"""The activities application: commands and queries over Activity aggregates."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from interlude_contracts.errors import Conflict, NotFound
+from interlude_contracts.runtime.eventstore import save_with_retry
+from interlude_contracts.runtime.storage import database_url, eventstore_env
+
+from .domain import Activity, ClinicActivities, NothingToPublish
+
+SERVICE = "activities"
+
+
+class ActivitiesApplication(Application[UUID]):
+    name = "Activities"
+
+    def create(self, clinic_id: str, created_by: str, draft: dict[str, Any], correlation_id: str) -> Activity:
+        def build() -> tuple[Activity, ClinicActivities]:
+            activity = Activity(clinic_id=clinic_id, created_by=created_by, draft=draft, correlation_id=correlation_id)
+            index = self._clinic_index(clinic_id)
+            index.add(activity.id)
+            return activity, index
+
+        activity, _ = save_with_retry(self, build)
+        return activity
+
+    def edit(
+        self, clinic_id: str, activity_id: UUID, draft: dict[str, Any], edited_by: str, correlation_id: str
+    ) -> Activity:
+        activity = self.get(clinic_id, activity_id)
+        activity.edit_draft(draft=draft, edited_by=edited_by, correlation_id=correlation_id)
+        self.save(activity)
+        return activity
+
+    def publish(self, clinic_id: str, activity_id: UUID, published_by: str, correlation_id: str) -> Activity:
+        activity = self.get(clinic_id, activity_id)
+        try:
+            activity.publish(published_by=published_by, correlation_id=correlation_id)
+        except NothingToPublish as error:
+            raise Conflict(str(error)) from error
+        self.save(activity)
+        return activity
+
+    def get(self, clinic_id: str, activity_id: UUID) -> Activity:
+        """The activity, if it belongs to the clinic; other clinics' activities look absent."""
+        try:
+            activity: Activity = self.repository.get(activity_id)
+        except AggregateNotFoundError:
+            raise NotFound("No such activity.", {"activity_id": str(activity_id)}) from None
+        if not isinstance(activity, Activity) or activity.clinic_id != clinic_id:
+            raise NotFound("No such activity.", {"activity_id": str(activity_id)})
+        return activity
+
+    def list_for_clinic(self, clinic_id: str) -> list[Activity]:
+        index = self._clinic_index(clinic_id)
+        return [self.repository.get(activity_id) for activity_id in index.activity_ids]
+
+    def _clinic_index(self, clinic_id: str) -> ClinicActivities:
+        try:
+            return self.repository.get(ClinicActivities.create_id(clinic_id))
+        except AggregateNotFoundError:
+            return ClinicActivities(clinic_id=clinic_id)
+
+
+def create_application(environ: Mapping[str, str] = os.environ) -> ActivitiesApplication:
+    """The application on the store the environment names (SQLite by default)."""
+    return ActivitiesApplication(env=eventstore_env(database_url(SERVICE, environ)))

@@ -1,0 +1,71 @@
+"""The activities service's entrypoints. Logic lives in the application and domain."""
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from interlude_contracts.activity import ActivityDraftSchema
+from interlude_contracts.errors import NotFound, parse_uuid, validated
+from interlude_contracts.runtime.health import HealthRpc
+from interlude_contracts.runtime.metrics import Metrics
+from interlude_contracts.runtime.outbox import log_page
+
+from .dependencies import activities_application
+from .translation import activity_body, to_envelope, version_body
+
+MAX_LOG_PAGE = 1000
+
+
+class ActivitiesService(HealthRpc):
+    name = "activities"
+
+    app = activities_application()
+    metrics = Metrics()
+
+    @rpc
+    def create_activity(
+        self, clinic_id: str, created_by: str, draft: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        content = validated(ActivityDraftSchema(), draft)
+        return activity_body(self.app.create(clinic_id, created_by, content, correlation_id))
+
+    @rpc
+    def edit_draft(
+        self, clinic_id: str, activity_id: str, draft: dict[str, Any], edited_by: str, correlation_id: str
+    ) -> dict[str, Any]:
+        content = validated(ActivityDraftSchema(), draft)
+        activity = self.app.edit(clinic_id, parse_uuid(activity_id, "activity_id"), content, edited_by, correlation_id)
+        return activity_body(activity)
+
+    @rpc
+    def publish_activity(
+        self, clinic_id: str, activity_id: str, published_by: str, correlation_id: str
+    ) -> dict[str, Any]:
+        activity = self.app.publish(clinic_id, parse_uuid(activity_id, "activity_id"), published_by, correlation_id)
+        return version_body(activity, activity.versions[-1])
+
+    @rpc
+    def get_activity(self, clinic_id: str, activity_id: str) -> dict[str, Any]:
+        return activity_body(self.app.get(clinic_id, parse_uuid(activity_id, "activity_id")))
+
+    @rpc
+    def list_activities(self, clinic_id: str) -> list[dict[str, Any]]:
+        return [activity_body(activity) for activity in self.app.list_for_clinic(clinic_id)]
+
+    @rpc
+    def get_version(self, clinic_id: str, activity_id: str, version: int | None = None) -> dict[str, Any]:
+        """A published version; the latest when ``version`` is None."""
+        activity = self.app.get(clinic_id, parse_uuid(activity_id, "activity_id"))
+        number = activity.latest_version if version is None else version
+        published = activity.published_version(number) if number else None
+        if published is None:
+            raise NotFound(
+                "No such published version.", {"activity_version": [f"{activity_id} has no version {number}."]}
+            )
+        return version_body(activity, published)
+
+    @rpc
+    def read_log(self, after: int, limit: int = 500) -> dict[str, Any]:
+        """Published events after a position, for rebuilding projections from the log."""
+        envelopes, last = log_page(self.app, to_envelope, int(after), min(int(limit), MAX_LOG_PAGE))
+        return {"events": envelopes, "last_position": last}

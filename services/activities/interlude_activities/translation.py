@@ -1,0 +1,60 @@
+"""From domain objects to contracts: envelopes for the bus, bodies for RPC."""
+
+from typing import Any
+
+from eventsourcing.domain import DomainEventProtocol
+
+from interlude_contracts.activity import ActivitySchema, ActivityVersionSchema
+from interlude_contracts.envelope import event_id_for, make_envelope
+from interlude_contracts.events import ACTIVITY_PUBLISHED, ActivityPublishedV1
+
+from .domain import Activity
+
+SOURCE = "activities"
+
+
+def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, Any] | None:
+    """The bus envelope of a stored event, or None for events kept private."""
+    if not isinstance(domain_event, Activity.Published):
+        return None
+    content = domain_event.content
+    payload = ActivityPublishedV1().dump(
+        {
+            "activity_id": domain_event.originator_id,
+            "version": domain_event.version,
+            "title": content["title"],
+            "instructions": content["instructions"],
+            "items": content["items"],
+            "published_by": domain_event.published_by,
+        }
+    )
+    return make_envelope(
+        event_id=event_id_for(SOURCE, domain_event.originator_id, domain_event.originator_version),
+        event_type=ACTIVITY_PUBLISHED,
+        schema_version=1,
+        occurred_at=domain_event.timestamp,
+        clinic_id=domain_event.clinic_id,
+        correlation_id=domain_event.correlation_id,
+        source=SOURCE,
+        position=position,
+        payload=payload,
+    )
+
+
+def activity_body(activity: Activity) -> dict[str, Any]:
+    return ActivitySchema().dump(
+        {
+            "activity_id": activity.id,
+            "clinic_id": activity.clinic_id,
+            "created_by": activity.created_by,
+            "created_at": activity.created_on,
+            "updated_at": activity.modified_on,
+            "draft": activity.draft,
+            "versions": [version["version"] for version in activity.versions],
+            "latest_version": activity.latest_version,
+        }
+    )
+
+
+def version_body(activity: Activity, version: dict[str, Any]) -> dict[str, Any]:
+    return ActivityVersionSchema().dump({**version, "activity_id": activity.id, "clinic_id": activity.clinic_id})

@@ -1,0 +1,1 @@
+"""Interlude's assignments service: the event-sourced assignment log."""

@@ -1,0 +1,113 @@
+"""The assignment log: an eventsourcing Application whose aggregate is the assignment."""
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
+from interlude_contracts.runtime.eventstore import save_with_retry
+from interlude_contracts.runtime.storage import database_url, eventstore_env
+
+from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers
+
+SERVICE = "assignments"
+
+
+class AssignmentsApplication(Application[UUID]):
+    name = "Assignments"
+
+    def assign(
+        self,
+        clinic_id: str,
+        therapist_id: str,
+        client_id: str,
+        activity: dict[str, Any],
+        due_at: datetime | None,
+        correlation_id: str,
+    ) -> Assignment:
+        """Assign an exact published activity version (``activity`` is its snapshot)."""
+
+        def build() -> tuple[Assignment, ClientAssignments]:
+            assignment = Assignment(
+                clinic_id=clinic_id,
+                client_id=client_id,
+                therapist_id=therapist_id,
+                activity=activity,
+                due_at=due_at,
+                correlation_id=correlation_id,
+            )
+            index = self._client_index(clinic_id, client_id)
+            index.add(assignment.id)
+            return assignment, index
+
+        assignment, _ = save_with_retry(self, build)
+        return assignment
+
+    def submit(
+        self,
+        clinic_id: str,
+        assignment_id: UUID,
+        answers: dict[str, Any],
+        correlation_id: str,
+        client_id: str | None = None,
+    ) -> Assignment:
+        """Record a response; ``client_id`` restricts it to that client's own assignment."""
+        assignment = self.get(clinic_id, assignment_id, client_id)
+        try:
+            assignment.submit(answers, correlation_id)
+        except InvalidAnswers as error:
+            raise ValidationFailed(str(error), {"answers": error.errors}) from None
+        except AssignmentError as error:
+            raise Conflict(str(error), {"assignment_id": str(assignment_id)}) from None
+        self.save(assignment)
+        return assignment
+
+    def cancel(
+        self, clinic_id: str, assignment_id: UUID, cancelled_by: str, reason: str | None, correlation_id: str
+    ) -> Assignment:
+        assignment = self.get(clinic_id, assignment_id)
+        try:
+            assignment.cancel(cancelled_by, reason, correlation_id)
+        except AssignmentError as error:
+            raise Conflict(str(error), {"assignment_id": str(assignment_id)}) from None
+        self.save(assignment)
+        return assignment
+
+    def get(self, clinic_id: str, assignment_id: UUID, client_id: str | None = None) -> Assignment:
+        """The assignment if it is in the clinic (and the client's, when given); else NotFound."""
+        try:
+            assignment = self.repository.get(assignment_id)
+        except AggregateNotFoundError:
+            assignment = None
+        visible = (
+            isinstance(assignment, Assignment)
+            and assignment.clinic_id == clinic_id
+            and client_id in (None, assignment.client_id)
+        )
+        if not visible:
+            raise NotFound("No such assignment.", {"assignment_id": str(assignment_id)})
+        return assignment
+
+    def for_client(self, clinic_id: str, client_id: str) -> list[Assignment]:
+        index = self._client_index(clinic_id, client_id)
+        return [self.repository.get(assignment_id) for assignment_id in index.assignment_ids]
+
+    def todo(self, clinic_id: str, client_id: str) -> list[Assignment]:
+        """Open assignments, soonest due first, then oldest first."""
+        open_ones = [a for a in self.for_client(clinic_id, client_id) if a.status == ASSIGNED]
+        return sorted(open_ones, key=lambda a: (a.due_at is None, a.due_at or a.created_on, a.created_on))
+
+    def _client_index(self, clinic_id: str, client_id: str) -> ClientAssignments:
+        try:
+            return self.repository.get(ClientAssignments.create_id(clinic_id, client_id))
+        except AggregateNotFoundError:
+            return ClientAssignments(clinic_id=clinic_id, client_id=client_id)
+
+
+def create_application(environ: Mapping[str, str] = os.environ) -> AssignmentsApplication:
+    """The application on the store the environment names (SQLite by default)."""
+    return AssignmentsApplication(env=eventstore_env(database_url(SERVICE, environ)))

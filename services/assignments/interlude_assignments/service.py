@@ -1,0 +1,77 @@
+"""The assignments service's entrypoints. Logic lives in the application and domain."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from nameko.rpc import RpcProxy, rpc
+
+from interlude_contracts.api import AssignRequest, CancelRequest, SubmitResponseRequest
+from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
+from interlude_contracts.runtime.health import HealthRpc
+from interlude_contracts.runtime.metrics import Metrics
+from interlude_contracts.runtime.outbox import log_page
+
+from .dependencies import assignments_application
+from .translation import assignment_body, to_envelope
+
+MAX_LOG_PAGE = 1000
+
+
+class AssignmentsService(HealthRpc):
+    name = "assignments"
+
+    app = assignments_application()
+    activities = RpcProxy("activities")
+    metrics = Metrics()
+
+    @rpc
+    def assign(self, clinic_id: str, therapist_id: str, request: dict[str, Any], correlation_id: str) -> dict[str, Any]:
+        """Assign a published activity version (the latest unless one is named) to a client."""
+        body = validated(AssignRequest(), request)
+        if body["due_at"] is not None and body["due_at"] <= datetime.now(UTC):
+            raise ValidationFailed("due_at is in the past.", {"due_at": ["Must be in the future."]})
+        version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
+        snapshot = {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}
+        assignment = self.app.assign(
+            clinic_id, therapist_id, body["client_id"], snapshot, body["due_at"], correlation_id
+        )
+        return assignment_body(assignment)
+
+    @rpc
+    def submit_response(
+        self, clinic_id: str, client_id: str, assignment_id: str, request: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        """The client's own response; validated against the exact version assigned."""
+        body = validated(SubmitResponseRequest(), request)
+        assignment = self.app.submit(
+            clinic_id, parse_uuid(assignment_id, "assignment_id"), body["answers"], correlation_id, client_id
+        )
+        return assignment_body(assignment)
+
+    @rpc
+    def cancel(
+        self, clinic_id: str, cancelled_by: str, assignment_id: str, request: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        body = validated(CancelRequest(), request)
+        assignment = self.app.cancel(
+            clinic_id, parse_uuid(assignment_id, "assignment_id"), cancelled_by, body["reason"], correlation_id
+        )
+        return assignment_body(assignment)
+
+    @rpc
+    def get_assignment(self, clinic_id: str, assignment_id: str, client_id: str | None = None) -> dict[str, Any]:
+        return assignment_body(self.app.get(clinic_id, parse_uuid(assignment_id, "assignment_id"), client_id))
+
+    @rpc
+    def todo(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
+        return [assignment_body(a) for a in self.app.todo(clinic_id, client_id)]
+
+    @rpc
+    def list_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
+        return [assignment_body(a) for a in self.app.for_client(clinic_id, client_id)]
+
+    @rpc
+    def read_log(self, after: int, limit: int = 500) -> dict[str, Any]:
+        """Published events after a position, for rebuilding projections from the log."""
+        envelopes, last = log_page(self.app, to_envelope, int(after), min(int(limit), MAX_LOG_PAGE))
+        return {"events": envelopes, "last_position": last}

@@ -1,0 +1,108 @@
+"""From domain objects to contracts: envelopes for the bus, bodies for RPC."""
+
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.domain import DomainEventProtocol
+
+from interlude_contracts.api import AssignmentSchema
+from interlude_contracts.envelope import event_id_for, make_envelope
+from interlude_contracts.events import (
+    ACTIVITY_ASSIGNED,
+    ASSIGNMENT_CANCELLED,
+    RESPONSE_SUBMITTED,
+    ActivityAssignedV1,
+    AssignmentCancelledV1,
+    ResponseSubmittedV1,
+)
+
+from .domain import Assignment
+
+SOURCE = "assignments"
+
+
+def _assigned(event: Any) -> dict[str, Any]:
+    return ActivityAssignedV1().dump(
+        {
+            "assignment_id": event.originator_id,
+            "activity_id": event.activity["activity_id"],
+            "activity_version": event.activity["version"],
+            "activity_title": event.activity["title"],
+            "client_id": event.client_id,
+            "therapist_id": event.therapist_id,
+            "due_at": event.due_at,
+        }
+    )
+
+
+def _submitted(event: Any) -> dict[str, Any]:
+    return ResponseSubmittedV1().dump(
+        {
+            "assignment_id": event.originator_id,
+            "activity_id": event.activity_id,
+            "activity_version": event.activity_version,
+            "client_id": event.client_id,
+            "answers": event.answers,
+            "scores": {},
+        }
+    )
+
+
+def _cancelled(event: Any) -> dict[str, Any]:
+    return AssignmentCancelledV1().dump(
+        {
+            "assignment_id": event.originator_id,
+            "client_id": event.client_id,
+            "cancelled_by": event.cancelled_by,
+            "reason": event.reason,
+        }
+    )
+
+
+PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+    Assignment.Assigned: (ACTIVITY_ASSIGNED, _assigned),
+    Assignment.ResponseSubmitted: (RESPONSE_SUBMITTED, _submitted),
+    Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
+}
+
+
+def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, Any] | None:
+    """The bus envelope of a stored event, or None for events kept private (the index)."""
+    published = PUBLISHED_EVENTS.get(type(domain_event))
+    if published is None:
+        return None
+    event_type, payload_of = published
+    return make_envelope(
+        event_id=event_id_for(SOURCE, domain_event.originator_id, domain_event.originator_version),
+        event_type=event_type,
+        schema_version=1,
+        occurred_at=domain_event.timestamp,
+        clinic_id=domain_event.clinic_id,
+        correlation_id=domain_event.correlation_id,
+        source=SOURCE,
+        position=position,
+        payload=payload_of(domain_event),
+    )
+
+
+def assignment_body(assignment: Assignment) -> dict[str, Any]:
+    activity = assignment.activity
+    return AssignmentSchema().dump(
+        {
+            "assignment_id": assignment.id,
+            "clinic_id": assignment.clinic_id,
+            "client_id": assignment.client_id,
+            "therapist_id": assignment.therapist_id,
+            "activity_id": activity["activity_id"],
+            "activity_version": activity["version"],
+            "title": activity["title"],
+            "instructions": activity["instructions"],
+            "items": activity["items"],
+            "status": assignment.status,
+            "assigned_at": assignment.created_on,
+            "due_at": assignment.due_at,
+            "submitted_at": assignment.submitted_at,
+            "cancelled_at": assignment.cancelled_at,
+            "answers": assignment.answers,
+        }
+    )

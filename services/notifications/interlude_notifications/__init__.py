@@ -1,0 +1,1 @@
+"""Interlude's notifications service: messages addressed to clients."""

@@ -1,0 +1,213 @@
+"""The progress projection: SQL tables fed by events, with their tracking rows.
+
+Every event is applied in one transaction together with its tracking row
+(source, position). An event already tracked changes nothing, so redelivery
+and replay are harmless. Each update is written so that the rows end the same
+whatever order the events arrive in: the bus does not promise order across
+redeliveries and concurrent workers.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from interlude_contracts.events import (
+    ACTIVITY_ASSIGNED,
+    ACTIVITY_PUBLISHED,
+    ASSIGNMENT_CANCELLED,
+    RESPONSE_SUBMITTED,
+    Event,
+)
+from interlude_contracts.runtime.storage import Cursor, Database
+
+PROJECTION_TABLES = ("activity_versions", "assignments")
+TRACKING_TABLE = "tracking"
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS tracking (
+        source TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        event_id TEXT NOT NULL UNIQUE,
+        event_type TEXT NOT NULL,
+        PRIMARY KEY (source, position)
+    )""",
+    """CREATE TABLE IF NOT EXISTS activity_versions (
+        activity_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        clinic_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        item_count INTEGER NOT NULL,
+        published_at TEXT NOT NULL,
+        PRIMARY KEY (activity_id, version)
+    )""",
+    """CREATE TABLE IF NOT EXISTS assignments (
+        assignment_id TEXT PRIMARY KEY,
+        clinic_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        therapist_id TEXT,
+        activity_id TEXT,
+        activity_version INTEGER,
+        activity_title TEXT,
+        status TEXT NOT NULL,
+        assigned_at TEXT,
+        due_at TEXT,
+        submitted_at TEXT,
+        cancelled_at TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS assignments_by_client ON assignments (clinic_id, client_id)",
+]
+
+
+def create_tables(database: Database) -> None:
+    database.execute_script(SCHEMA)
+
+
+def apply_event(database: Database, event: Event) -> bool:
+    """Apply one event with its tracking row; False when it was already applied."""
+    with database.transaction() as cursor:
+        if not _track(cursor, event):
+            return False
+        update = UPDATES.get(event.event_type)
+        if update:
+            update(cursor, event)
+    return True
+
+
+def _track(cursor: Cursor, event: Event) -> bool:
+    cursor.execute(
+        """INSERT INTO tracking (source, position, event_id, event_type)
+        VALUES (:source, :position, :event_id, :event_type)
+        ON CONFLICT DO NOTHING RETURNING position""",
+        {
+            "source": event.source,
+            "position": event.position,
+            "event_id": str(event.event_id),
+            "event_type": event.event_type,
+        },
+    )
+    return cursor.fetchone() is not None
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _activity_published(cursor: Cursor, event: Event) -> None:
+    payload = event.payload
+    cursor.execute(
+        """INSERT INTO activity_versions (activity_id, version, clinic_id, title, item_count, published_at)
+        VALUES (:activity_id, :version, :clinic_id, :title, :item_count, :published_at)
+        ON CONFLICT (activity_id, version) DO NOTHING""",
+        {
+            "activity_id": str(payload["activity_id"]),
+            "version": payload["version"],
+            "clinic_id": event.clinic_id,
+            "title": payload["title"],
+            "item_count": len(payload["items"]),
+            "published_at": _utc(event.occurred_at),
+        },
+    )
+
+
+def _activity_assigned(cursor: Cursor, event: Event) -> None:
+    payload = event.payload
+    cursor.execute(
+        """INSERT INTO assignments (assignment_id, clinic_id, client_id, therapist_id, activity_id,
+            activity_version, activity_title, status, assigned_at, due_at)
+        VALUES (:assignment_id, :clinic_id, :client_id, :therapist_id, :activity_id,
+            :activity_version, :activity_title, 'assigned', :assigned_at, :due_at)
+        ON CONFLICT (assignment_id) DO UPDATE SET
+            therapist_id = excluded.therapist_id,
+            activity_id = excluded.activity_id,
+            activity_version = excluded.activity_version,
+            activity_title = excluded.activity_title,
+            assigned_at = excluded.assigned_at,
+            due_at = excluded.due_at""",
+        {
+            "assignment_id": str(payload["assignment_id"]),
+            "clinic_id": event.clinic_id,
+            "client_id": payload["client_id"],
+            "therapist_id": payload["therapist_id"],
+            "activity_id": str(payload["activity_id"]),
+            "activity_version": payload["activity_version"],
+            "activity_title": payload["activity_title"],
+            "assigned_at": _utc(event.occurred_at),
+            "due_at": _utc(payload["due_at"]),
+        },
+    )
+
+
+def _closing(status: str, column: str) -> Callable[[Cursor, Event], None]:
+    """An update for an event that closes an assignment (it may arrive before the assignment)."""
+    sql = f"""INSERT INTO assignments (assignment_id, clinic_id, client_id, status, {column})
+        VALUES (:assignment_id, :clinic_id, :client_id, '{status}', :moment)
+        ON CONFLICT (assignment_id) DO UPDATE SET status = '{status}', {column} = excluded.{column}"""
+
+    def update(cursor: Cursor, event: Event) -> None:
+        cursor.execute(
+            sql,
+            {
+                "assignment_id": str(event.payload["assignment_id"]),
+                "clinic_id": event.clinic_id,
+                "client_id": event.payload["client_id"],
+                "moment": _utc(event.occurred_at),
+            },
+        )
+
+    return update
+
+
+UPDATES: dict[str, Callable[[Cursor, Event], None]] = {
+    ACTIVITY_PUBLISHED: _activity_published,
+    ACTIVITY_ASSIGNED: _activity_assigned,
+    RESPONSE_SUBMITTED: _closing("submitted", "submitted_at"),
+    ASSIGNMENT_CANCELLED: _closing("cancelled", "cancelled_at"),
+}
+
+
+def client_report(database: Database, clinic_id: str, client_id: str) -> dict[str, Any]:
+    """Each assignment's status for one client, and the completion rate."""
+    with database.transaction() as cursor:
+        cursor.execute(
+            """SELECT assignment_id, activity_id, activity_version, activity_title, status,
+                assigned_at, due_at, submitted_at, cancelled_at
+            FROM assignments WHERE clinic_id = :clinic_id AND client_id = :client_id
+            ORDER BY assigned_at IS NULL, assigned_at, assignment_id""",
+            {"clinic_id": clinic_id, "client_id": client_id},
+        )
+        rows = [_with_datetimes(row) for row in cursor.fetchall()]
+    cancelled = sum(1 for row in rows if row["status"] == "cancelled")
+    completed = sum(1 for row in rows if row["status"] == "submitted")
+    assigned = len(rows) - cancelled
+    return {
+        "clinic_id": clinic_id,
+        "client_id": client_id,
+        "assignments": rows,
+        "assigned": assigned,
+        "completed": completed,
+        "cancelled": cancelled,
+        "completion_rate": round(completed / assigned, 4) if assigned else None,
+    }
+
+
+def _with_datetimes(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: datetime.fromisoformat(value) if key.endswith("_at") and value else value for key, value in row.items()
+    }
+
+
+def dump_tables(database: Database) -> dict[str, list[dict[str, Any]]]:
+    """Every projection table, rows sorted: for comparing a rebuild with the live tables."""
+    keys = {"activity_versions": "activity_id, version", "assignments": "assignment_id", "tracking": "source, position"}
+    tables = {}
+    with database.transaction() as cursor:
+        for table, order in keys.items():
+            cursor.execute(f"SELECT * FROM {table} ORDER BY {order}")
+            tables[table] = cursor.fetchall()
+    return tables
+
+
+def clear_tables(database: Database) -> None:
+    with database.transaction() as cursor:
+        for table in (*PROJECTION_TABLES, TRACKING_TABLE):
+            cursor.execute(f"DELETE FROM {table}")

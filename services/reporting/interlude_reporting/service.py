@@ -1,0 +1,29 @@
+"""The reporting service's entrypoints: it consumes events and answers report queries."""
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from interlude_contracts.api import ClientReportSchema
+from interlude_contracts.events import Event
+from interlude_contracts.runtime.consuming import event_consumer
+from interlude_contracts.runtime.health import HealthRpc
+from interlude_contracts.runtime.metrics import Metrics
+
+from .dependencies import projection_database
+from .projection import apply_event, client_report
+
+
+class ReportingService(HealthRpc):
+    name = "reporting"
+
+    database = projection_database()
+    metrics = Metrics()
+
+    @event_consumer("reporting.events")
+    def on_event(self, event: Event) -> None:
+        apply_event(self.database, event)
+
+    @rpc
+    def client_report(self, clinic_id: str, client_id: str) -> dict[str, Any]:
+        return ClientReportSchema().dump(client_report(self.database, clinic_id, client_id))
