@@ -1,8 +1,89 @@
-"""Root conftest: eventlet must patch the standard library before anything else imports it.
+"""Root conftest: eventlet patches the standard library first, then the shared fixtures.
 
-nameko services run on eventlet; without the patch, tests that start containers hang.
+nameko services run on eventlet; without the patch, tests that start
+containers hang. Integration fixtures talk to the real servers: each test
+session gets its own RabbitMQ virtual host and its own PostgreSQL databases,
+removed afterwards, so a running `make run` on the same machine is untouched.
 """
 
-import eventlet
+import warnings
+
+# nameko 2.14 needs eventlet; its deprecation notice is known and says nothing new.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+RABBIT_BASE = os.environ.get("TEST_AMQP_BASE", "pyamqp://guest:guest@127.0.0.1:5672")
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def rabbit_vhost() -> Iterator[Callable[[], str]]:
+    """Makes RabbitMQ virtual hosts of this test session's own (-> AMQP URI); deletes them at the end."""
+    if not shutil.which("rabbitmqctl"):
+        yield lambda: os.environ.get("TEST_AMQP_URI", f"{RABBIT_BASE}/")
+        return
+    created: list[str] = []
+
+    def make() -> str:
+        vhost = f"interlude-test-{uuid.uuid4().hex[:10]}"
+        _rabbitmqctl("add_vhost", vhost)
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        created.append(vhost)
+        return f"{RABBIT_BASE}/{vhost}"
+
+    yield make
+    for vhost in created:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri(rabbit_vhost: Callable[[], str]) -> str:
+    """The session's shared RabbitMQ virtual host."""
+    return rabbit_vhost()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Callable[[str], str]]:
+    """Makes fresh PostgreSQL databases (``make("reporting")`` -> URL); drops them at the end."""
+    import psycopg
+    from psycopg import sql
+
+    from interlude_contracts.runtime.storage import postgres_conninfo, postgres_params
+
+    admin = postgres_conninfo(postgres_params(POSTGRES_ADMIN))
+    created: list[str] = []
+
+    def make(label: str) -> str:
+        name = f"interlude_test_{label}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        created.append(name)
+        return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+    yield make
+    with psycopg.connect(admin, autocommit=True) as connection:
+        for name in created:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path, postgres_database) -> str:
+    """The same test over the embedded SQLite default and PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return postgres_database("store")

@@ -79,7 +79,6 @@ class Stack:
             "GATEWAY_ADDRESS": self.gateway_address,
             "INTERLUDE_DATA_DIR": str(self.data_dir),
             "PYTHONUNBUFFERED": "1",
-            "PYTHONWARNINGS": "ignore::DeprecationWarning",
             **self.extra_env,
         }
         env.pop("DATABASE_URL", None)

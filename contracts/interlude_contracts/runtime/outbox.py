@@ -99,7 +99,7 @@ class Relay:
             try:
                 with self._connect() as connection:
                     declare_topology(connection.default_channel)
-                    producer = Producer(connection.default_channel, exchange=EVENTS_EXCHANGE)
+                    producer = Producer(connection.default_channel)
                     self._follow(producer)
             except Exception:
                 log.exception("relay %s failed; reconnecting", self.source)
@@ -131,6 +131,7 @@ class Relay:
         # confirmed the message (persistent, routed to durable queues).
         producer.publish(
             envelope,
+            exchange=EVENTS_EXCHANGE,
             routing_key=routing_key(self.source, envelope["event_type"]),
             serializer="json",
             delivery_mode=2,

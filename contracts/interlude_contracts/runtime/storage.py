@@ -2,7 +2,8 @@
 
 ``DATABASE_URL`` selects the store: ``sqlite:///path/file.sqlite`` (the embedded
 default, one file per service under ``INTERLUDE_DATA_DIR``) or
-``postgresql://user:password@host:port/dbname`` in production.
+``postgresql://user:password@host:port/dbname`` in production. Event stores
+also accept ``memory://`` (nothing persisted), for tests.
 """
 
 import os
@@ -73,6 +74,8 @@ def _ensure_postgres_database(params: Mapping[str, str]) -> None:
 
 def eventstore_env(url: str) -> dict[str, str]:
     """The eventsourcing environment variables that select the same store."""
+    if url.startswith("memory://"):
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     ensure_database(url)
     if not is_postgres(url):
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": sqlite_path(url)}
@@ -174,7 +177,8 @@ class _PostgresCursor:
         self._cursor = cursor
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        self._cursor.execute(_NAMED_PARAMETER.sub(r"%(\1)s", sql), dict(params or {}))
+        # psycopg reads every % as a placeholder: literal ones (LIKE 'a%') are doubled first.
+        self._cursor.execute(_NAMED_PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%")), dict(params or {}))
 
     def fetchall(self) -> list[dict[str, Any]]:
         return list(self._cursor.fetchall())

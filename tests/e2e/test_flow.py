@@ -1,0 +1,252 @@
+"""End to end: every service, both relays and the gateway as separate processes.
+
+Driven over HTTP only, on the embedded SQLite default and on PostgreSQL, with
+RabbitMQ in a virtual host of its own. The flow: a therapist creates and
+publishes an activity and assigns it; the client finds it on the to-do list and
+answers; the therapist sees the completion in the report. Then the relay is
+killed with SIGKILL in the middle of a run of submissions and restarted, and
+every accepted submission appears exactly once in the report; a rebuild of the
+projection from the logs equals the live tables.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from interlude_contracts.runtime.storage import Database
+from interlude_gateway.auth import Caller, TokenSigner
+from interlude_reporting.projection import dump_tables
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from support import MOOD_CHECK_IN, Stack, free_port, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
+
+SECRET = "e2e-secret-" + "x" * 24
+CLINIC = "clinic-demo"
+SERVICES = ("activities", "assignments", "notifications", "reporting")
+
+
+class Api:
+    def __init__(self, base: str, token: str | None = None) -> None:
+        self.base = base
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def call(self, method: str, path: str, body: Any = None, expect: int | None = None) -> Any:
+        response = self.session.request(method, self.base + path, json=body, timeout=30)
+        if expect is not None:
+            assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+
+def login(base: str, username: str, password: str) -> Api:
+    token = Api(base).call("POST", "/auth/token", {"username": username, "password": password}, expect=200)
+    return Api(base, token["access_token"])
+
+
+def minted(base: str, subject: str, role: str, clinic_id: str) -> Api:
+    """A token for an account that config does not list (another clinic, another client)."""
+    return Api(base, TokenSigner(SECRET, 600).issue(Caller(subject=subject, role=role, clinic_id=clinic_id)))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def stack(request, tmp_path_factory, rabbit_vhost, postgres_database) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp(f"stack-{request.param}")
+    urls = {name: postgres_database(name) for name in SERVICES} if request.param == "postgres" else {}
+    running = Stack(
+        amqp_uri=rabbit_vhost(),
+        gateway_address=f"127.0.0.1:{free_port()}",
+        data_dir=root / "data",
+        log_dir=root / "log",
+        database_urls=urls,
+        extra_env={"GATEWAY_TOKEN_SECRET": SECRET},
+    )
+    running.start()
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+        for log in sorted(running.log_dir.glob("*.log")):
+            text = log.read_text(errors="replace")
+            if "Traceback" in text:
+                print(f"--- {log.name} ---\n{text[-3000:]}")
+
+
+def reporting_database(stack: Stack) -> Database:
+    return Database(stack.database_urls.get("reporting") or f"sqlite:///{stack.data_dir / 'reporting.sqlite'}")
+
+
+GOOD_ANSWERS = {"answers": {"mood": 6, "sleep": "good"}}
+
+
+def assign(therapist: Api, client_id: str, activity_id: str, expect: int = 201, **extra: Any) -> Any:
+    return therapist.call("POST", "/assignments", {"client_id": client_id, "activity_id": activity_id, **extra}, expect)
+
+
+def answer(client: Api, assignment: dict[str, Any], body: dict[str, Any], expect: int) -> Any:
+    return client.call("POST", f"/assignments/{assignment['assignment_id']}/responses", body, expect)
+
+
+def todo_ids(client: Api) -> set[str]:
+    return {a["assignment_id"] for a in client.call("GET", "/me/todo", expect=200)["assignments"]}
+
+
+def create_published_activity(therapist: Api) -> str:
+    activity = therapist.call("POST", "/activities", MOOD_CHECK_IN, expect=201)
+    therapist.call("POST", f"/activities/{activity['activity_id']}/publish", expect=201)
+    return activity["activity_id"]
+
+
+def test_the_whole_flow_over_http(stack: Stack) -> None:
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    client = login(stack.url, "ada@demo.client", "client-demo-pass")
+    activity_id = create_published_activity(therapist)
+    due = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    first = assign(therapist, "client-ada", activity_id, due_at=due)
+    second = assign(therapist, "client-ada", activity_id)
+
+    todo = client.call("GET", "/me/todo", expect=200)["assignments"]
+    assert [a["assignment_id"] for a in todo][:1] == [first["assignment_id"]]  # dated first
+    assert {second["assignment_id"]} <= {a["assignment_id"] for a in todo}
+    assert todo[0]["items"][0]["id"] == "mood"
+
+    wrong = client.call("POST", f"/assignments/{first['assignment_id']}/responses", {"answers": {"mood": 11}}, 422)
+    assert set(wrong["errors"]["answers"]) == {"mood", "sleep"}
+    client.call(
+        "POST", f"/assignments/{first['assignment_id']}/responses", {"answers": {"mood": 6, "sleep": "good"}}, 201
+    )
+    again = client.call(
+        "POST", f"/assignments/{first['assignment_id']}/responses", {"answers": {"mood": 6, "sleep": "good"}}, 409
+    )
+    assert again["status"] == 409
+    therapist.call("POST", f"/assignments/{second['assignment_id']}/cancel", {"reason": "replaced"}, 200)
+    assert first["assignment_id"] not in {
+        a["assignment_id"] for a in client.call("GET", "/me/todo", expect=200)["assignments"]
+    }
+
+    def report_shows_it() -> dict[str, Any] | None:
+        report = therapist.call("GET", "/clients/client-ada/report", expect=200)
+        statuses = {row["assignment_id"]: row["status"] for row in report["assignments"]}
+        done = (
+            statuses.get(first["assignment_id"]) == "submitted" and statuses.get(second["assignment_id"]) == "cancelled"
+        )
+        return report if done else None
+
+    report = wait_until(report_shows_it, what="the report to show the completion")
+    assert report["completed"] >= 1 and report["cancelled"] >= 1
+    assert report["completion_rate"] == report["completed"] / report["assigned"]
+
+    notifications = wait_until(
+        lambda: [
+            n
+            for n in client.call("GET", "/me/notifications", expect=200)["notifications"]
+            if n["assignment_id"] in (first["assignment_id"], second["assignment_id"])
+        ],
+        what="new-activity notifications",
+    )
+    assert {n["kind"] for n in notifications} == {"new_activity"}
+
+
+def test_bad_input_is_refused_with_the_field_named(stack: Stack) -> None:
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    response = therapist.session.post(stack.url + "/activities", data="{not json", timeout=10)
+    assert response.status_code == 400 and response.headers["Content-Type"] == "application/problem+json"
+    bad_scale = {**MOOD_CHECK_IN, "items": [{"id": "x", "type": "linear_scale", "prompt": "?", "min": 5, "max": 1}]}
+    problem = therapist.call("POST", "/activities", bad_scale, expect=422)
+    assert "items" in problem["errors"]
+    problem = therapist.call("POST", "/assignments", {"activity_id": "not-a-uuid"}, expect=422)
+    assert {"client_id", "activity_id"} <= set(problem["errors"])
+    assert assign(therapist, "client-ada", "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11", 404)["status"] == 404
+    assert Api(stack.url).call("GET", "/activities", expect=401)["status"] == 401
+
+
+def test_clinics_and_clients_are_kept_apart(stack: Stack) -> None:
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    activity_id = create_published_activity(therapist)
+    assignment = assign(therapist, "client-ada", activity_id)
+    other_clinic = minted(stack.url, "therapist-x", "therapist", "clinic-other")
+    other_client = minted(stack.url, "client-bob", "client", CLINIC)
+
+    assert other_clinic.call("GET", f"/activities/{activity_id}", expect=404)["status"] == 404
+    assert activity_id not in {
+        a["activity_id"] for a in other_clinic.call("GET", "/activities", expect=200)["activities"]
+    }
+    other_clinic.call("GET", f"/assignments/{assignment['assignment_id']}", expect=404)
+    other_clinic.call("POST", f"/assignments/{assignment['assignment_id']}/cancel", {}, expect=404)
+    assert other_clinic.call("GET", "/clients/client-ada/assignments", expect=200)["assignments"] == []
+    assert other_clinic.call("GET", "/clients/client-ada/report", expect=200)["assignments"] == []
+    assign(other_clinic, "client-ada", activity_id, 404)
+
+    other_client.call("GET", f"/assignments/{assignment['assignment_id']}", expect=404)
+    other_client.call(
+        "POST", f"/assignments/{assignment['assignment_id']}/responses", {"answers": {"mood": 1, "sleep": "good"}}, 404
+    )
+    assert other_client.call("GET", "/me/todo", expect=200)["assignments"] == []
+    other_client.call("GET", "/clients/client-ada/report", expect=403)
+
+
+def test_relay_killed_mid_run_loses_and_duplicates_nothing(stack: Stack) -> None:
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    activity_id = create_published_activity(therapist)
+    clients = [f"client-run-{number}" for number in range(24)]
+    accepted: list[tuple[str, str]] = []
+
+    def run_submissions() -> None:
+        for client_id in clients:
+            assignment = therapist.call(
+                "POST", "/assignments", {"client_id": client_id, "activity_id": activity_id}, 201
+            )
+            answering = minted(stack.url, client_id, "client", CLINIC)
+            answering.call(
+                "POST",
+                f"/assignments/{assignment['assignment_id']}/responses",
+                {"answers": {"mood": 3, "sleep": "poor"}},
+                201,
+            )
+            accepted.append((client_id, assignment["assignment_id"]))
+
+    runner = threading.Thread(target=run_submissions)
+    runner.start()
+    wait_until(lambda: len(accepted) >= 6, what="submissions before the kill")
+    stack.kill("assignments-relay")
+    wait_until(lambda: len(accepted) >= 14, what="submissions while the relay is down")
+    stack.restart("assignments-relay")
+    runner.join()
+    assert len(accepted) == len(clients)
+
+    def all_projected() -> bool:
+        for client_id, assignment_id in accepted:
+            report = therapist.call("GET", f"/clients/{client_id}/report", expect=200)
+            if [(r["assignment_id"], r["status"]) for r in report["assignments"]] != [(assignment_id, "submitted")]:
+                return False
+        return True
+
+    wait_until(all_projected, timeout=60, interval=0.5, what="every accepted submission in the report, once")
+
+
+def test_rebuild_from_the_logs_equals_the_live_projection(stack: Stack, tmp_path) -> None:
+    live = reporting_database(stack)
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    create_published_activity(therapist)
+
+    def settled() -> dict[str, Any] | None:
+        first = dump_tables(live)
+        return first if first["tracking"] and dump_tables(live) == first else None
+
+    wait_until(settled, what="the projection to settle")
+    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.sqlite'}"
+    command = [str(Path(sys.executable).parent / "interlude-reporting"), "rebuild", "--into", rebuilt_url]
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
+    subprocess.run(command, env=env, check=True, timeout=120, capture_output=True)
+    assert dump_tables(Database(rebuilt_url)) == dump_tables(live)

@@ -1,0 +1,81 @@
+"""Helpers shared by the integration and end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kombu import Connection, Queue
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from stack import Stack  # noqa: E402
+
+from interlude_contracts.topology import declare_topology  # noqa: E402
+
+__all__ = ["ROOT", "Stack", "drain", "free_port", "queue_depth", "wait_until"]
+
+MOOD_CHECK_IN: dict[str, Any] = {
+    "title": "Mood check-in",
+    "instructions": "A minute to notice how you are.",
+    "items": [
+        {"id": "mood", "type": "linear_scale", "prompt": "Mood today?", "min": 0, "max": 10},
+        {
+            "id": "sleep",
+            "type": "single_choice",
+            "prompt": "How did you sleep?",
+            "options": [{"value": "good", "label": "Well"}, {"value": "poor", "label": "Badly"}],
+        },
+        {"id": "note", "type": "free_text", "prompt": "Anything else?", "required": False},
+    ],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 30, interval: float = 0.1, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+
+
+def declare(amqp_uri: str) -> None:
+    with Connection(amqp_uri) as connection:
+        declare_topology(connection.default_channel)
+
+
+def queue_depth(amqp_uri: str, queue_name: str) -> int:
+    with Connection(amqp_uri) as connection:
+        return Queue(queue_name, durable=True)(connection.default_channel).queue_declare(passive=True).message_count
+
+
+def drain(amqp_uri: str, queue_name: str) -> list[dict[str, Any]]:
+    """Take every message now in a queue (acknowledging them); bodies decoded from JSON when they are JSON."""
+    bodies = []
+    with Connection(amqp_uri) as connection:
+        queue = Queue(queue_name, durable=True)(connection.default_channel)
+        while (message := queue.get(no_ack=False, accept=["json"])) is not None:
+            try:
+                bodies.append(message.decode())
+            except Exception:
+                bodies.append(message.body)
+            message.ack()
+    return bodies
+
+
+def relay_env(amqp_uri: str, database_url: str) -> dict[str, str]:
+    return {**os.environ, "AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "PYTHONWARNINGS": "ignore"}
