@@ -68,7 +68,8 @@ class TokenSigner:
 
     def verify(self, token: str, now: float | None = None) -> Caller:
         body, _, signature = token.partition(".")
-        if not body or not hmac.compare_digest(signature, self._sign(body)):
+        # compare_digest raises TypeError on non-ASCII text: such a token is just invalid.
+        if not body or not signature.isascii() or not hmac.compare_digest(signature, self._sign(body)):
             raise Unauthenticated("Invalid token.")
         claims = json.loads(_unb64(body))
         if claims["exp"] < (now if now is not None else time.time()):

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import eventlet
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Request, Response
 
@@ -18,6 +19,12 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 MAX_BODY_BYTES = 1_000_000
+# nameko 2's RPC proxy waits for a reply indefinitely; a request must not.
+UPSTREAM_TIMEOUT_SECONDS = 30
+
+
+class UpstreamTimeout(Exception):
+    """A service did not answer an RPC within UPSTREAM_TIMEOUT_SECONDS."""
 
 
 class HttpProblem(Exception):
@@ -88,7 +95,8 @@ def endpoint(*roles: str) -> Callable[[Handler], Handler]:
             correlation_id = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
             try:
                 caller = _authorise(self, request, roles)
-                response = method(self, request, caller=caller, correlation_id=correlation_id, **path)
+                with eventlet.Timeout(UPSTREAM_TIMEOUT_SECONDS, UpstreamTimeout):
+                    response = method(self, request, caller=caller, correlation_id=correlation_id, **path)
             except HttpProblem as problem:
                 response = problem_response(problem, correlation_id)
             except Unauthenticated as error:
@@ -96,6 +104,14 @@ def endpoint(*roles: str) -> Callable[[Handler], Handler]:
                 response.headers["WWW-Authenticate"] = "Bearer"
             except InterludeError as error:
                 problem = HttpProblem(error.http_status, error.code, error.detail, error.fields)
+                response = problem_response(problem, correlation_id)
+            except UpstreamTimeout:
+                log.error("%s %s timed out upstream (correlation id %s)", request.method, request.path, correlation_id)
+                problem = HttpProblem(504, "upstream_timeout", "A service did not answer in time; try again.")
+                response = problem_response(problem, correlation_id)
+            except Exception:
+                log.exception("%s %s failed (correlation id %s)", request.method, request.path, correlation_id)
+                problem = HttpProblem(500, "internal_error", "Something went wrong on our side.")
                 response = problem_response(problem, correlation_id)
             response.headers["X-Correlation-Id"] = correlation_id
             return response

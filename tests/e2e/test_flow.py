@@ -9,6 +9,7 @@ every accepted submission appears exactly once in the report; a rebuild of the
 projection from the logs equals the live tables.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -250,3 +251,28 @@ def test_rebuild_from_the_logs_equals_the_live_projection(stack: Stack, tmp_path
     env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
     subprocess.run(command, env=env, check=True, timeout=120, capture_output=True)
     assert dump_tables(Database(rebuilt_url)) == dump_tables(live)
+
+
+def readme_walkthrough() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    after_marker = readme.split("<!-- walkthrough", 1)[1]
+    return after_marker.split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_walkthrough_works(stack: Stack) -> None:
+    result = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", readme_walkthrough()],
+        env={**os.environ, "U": stack.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "1"  # the published version
+    assert lines[1] == "Mood check-in"  # on the client's to-do list
+    assert '"status": 422' in lines[2] and '"mood"' in lines[2] and '"sleep"' in lines[2]
+    assert lines[3] == "submitted"
+    report = json.loads(lines[4])
+    assert report["completed"] >= 1 and "submitted" in {row["status"] for row in report["assignments"]}
+    assert "Mood check-in" in lines[5]

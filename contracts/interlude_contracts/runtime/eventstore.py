@@ -1,5 +1,7 @@
 """Helpers for eventsourcing applications shared by the services."""
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -10,12 +12,16 @@ from eventsourcing.persistence import IntegrityError
 AggregatesT = TypeVar("AggregatesT", bound=Sequence[Aggregate])
 
 
-def save_with_retry(app: Application, build: Callable[[], AggregatesT], attempts: int = 5) -> AggregatesT:
+def save_with_retry(
+    app: Application, build: Callable[[], AggregatesT], attempts: int = 10, backoff: float = 0.005
+) -> AggregatesT:
     """Build and save aggregates atomically, rebuilding after a concurrent write.
 
     Used where a new aggregate is saved together with an index aggregate that
     other requests may be appending to at the same moment: optimistic
     concurrency rejects the loser, which reloads the index and tries again.
+    Losers wait a random, growing moment first: retrying in lockstep, only one
+    of them could win each round.
     """
     for attempt in range(attempts):
         aggregates = build()
@@ -25,4 +31,5 @@ def save_with_retry(app: Application, build: Callable[[], AggregatesT], attempts
         except IntegrityError:
             if attempt == attempts - 1:
                 raise
+            time.sleep(random.uniform(0, backoff * 2**attempt))
     raise AssertionError("unreachable")

@@ -160,6 +160,10 @@ class _SQLite:
         connection = self._connect()
         try:
             connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            connection.close()
+            raise
+        try:
             yield _SQLiteCursor(connection)
             connection.execute("COMMIT")
         except BaseException:

@@ -42,18 +42,18 @@ class ActivitiesApplication(Application[UUID]):
         try:
             activity.publish(published_by=published_by, correlation_id=correlation_id)
         except NothingToPublish as error:
-            raise Conflict(str(error)) from error
+            raise Conflict(str(error), {"draft": [str(error)]}) from error
         self.save(activity)
         return activity
 
     def get(self, clinic_id: str, activity_id: UUID) -> Activity:
         """The activity, if it belongs to the clinic; other clinics' activities look absent."""
         try:
-            activity: Activity = self.repository.get(activity_id)
+            activity = self.repository.get(activity_id)
         except AggregateNotFoundError:
-            raise NotFound("No such activity.", {"activity_id": str(activity_id)}) from None
+            activity = None
         if not isinstance(activity, Activity) or activity.clinic_id != clinic_id:
-            raise NotFound("No such activity.", {"activity_id": str(activity_id)})
+            raise NotFound("No such activity.", {"activity_id": [f"No activity {activity_id} in your clinic."]})
         return activity
 
     def list_for_clinic(self, clinic_id: str) -> list[Activity]:

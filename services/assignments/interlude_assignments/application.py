@@ -62,7 +62,7 @@ class AssignmentsApplication(Application[UUID]):
         except InvalidAnswers as error:
             raise ValidationFailed(str(error), {"answers": error.errors}) from None
         except AssignmentError as error:
-            raise Conflict(str(error), {"assignment_id": str(assignment_id)}) from None
+            raise Conflict(str(error), {"assignment_id": [str(error)]}) from None
         self.save(assignment)
         return assignment
 
@@ -73,7 +73,7 @@ class AssignmentsApplication(Application[UUID]):
         try:
             assignment.cancel(cancelled_by, reason, correlation_id)
         except AssignmentError as error:
-            raise Conflict(str(error), {"assignment_id": str(assignment_id)}) from None
+            raise Conflict(str(error), {"assignment_id": [str(error)]}) from None
         self.save(assignment)
         return assignment
 
@@ -89,7 +89,9 @@ class AssignmentsApplication(Application[UUID]):
             and client_id in (None, assignment.client_id)
         )
         if not visible:
-            raise NotFound("No such assignment.", {"assignment_id": str(assignment_id)})
+            raise NotFound(
+                "No such assignment.", {"assignment_id": [f"No assignment {assignment_id} of yours in this clinic."]}
+            )
         return assignment
 
     def for_client(self, clinic_id: str, client_id: str) -> list[Assignment]:

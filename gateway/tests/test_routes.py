@@ -1,0 +1,528 @@
+"""Interface tests of the gateway's HTTP routes.
+
+Mocking policy: only the four RPC proxies (activities, assignments,
+notifications, reporting) are replaced by mocks, with nameko's
+``replace_dependencies`` (and the RPC reply listener they leave behind is
+removed, as no proxy is left to use it). Everything else is real: the nameko HTTP server on a
+free port, driven with ``requests``; token signing and the user directory from
+the container config; body validation against the contracts; and the mapping
+of errors to problem+json responses. A mock's return value stands for what a
+service answers, and an error it raises stands for what nameko would
+deserialise from the service's reply.
+"""
+
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+import requests
+from nameko.containers import ServiceContainer
+from nameko.messaging import QueueConsumer
+from nameko.rpc import ReplyListener
+from nameko.testing.services import replace_dependencies
+
+from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
+from interlude_gateway.auth import CLIENT, THERAPIST, Caller, TokenSigner, hash_password
+from interlude_gateway.service import GatewayService
+
+SECRET = "x" * 32
+CLINIC = "clinic-a"
+THERAPIST_CALLER = Caller(subject="therapist-1", role=THERAPIST, clinic_id=CLINIC)
+CLIENT_CALLER = Caller(subject="client-ada", role=CLIENT, clinic_id=CLINIC)
+ACTIVITY_ID = "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11"
+ASSIGNMENT_ID = "5d0c2f4e-1b7a-4c8e-9f60-0c9a3e7d2b55"
+PROBLEM_JSON = "application/problem+json"
+
+# Cheap scrypt parameters: the login route verifies whatever the hash names.
+USERS: dict[str, dict[str, Any]] = {
+    "therapist@clinic.a": {
+        "password_hash": hash_password("therapist-pass", n=2**10),
+        "role": THERAPIST,
+        "subject": THERAPIST_CALLER.subject,
+        "clinic_id": CLINIC,
+    },
+    "ada@clinic.a": {
+        "password_hash": hash_password("ada-pass", n=2**10),
+        "role": CLIENT,
+        "subject": CLIENT_CALLER.subject,
+        "clinic_id": CLINIC,
+    },
+}
+
+DRAFT: dict[str, Any] = {
+    "title": "Mood check-in",
+    "items": [{"id": "mood", "type": "linear_scale", "prompt": "Mood today?", "min": 0, "max": 10}],
+}
+
+THERAPIST_ROUTES = [
+    ("GET", "/activities"),
+    ("POST", "/activities"),
+    ("GET", f"/activities/{ACTIVITY_ID}"),
+    ("PUT", f"/activities/{ACTIVITY_ID}/draft"),
+    ("POST", f"/activities/{ACTIVITY_ID}/publish"),
+    ("GET", f"/activities/{ACTIVITY_ID}/versions/1"),
+    ("POST", "/assignments"),
+    ("POST", f"/assignments/{ASSIGNMENT_ID}/cancel"),
+    ("GET", "/clients/client-ada/assignments"),
+    ("GET", "/clients/client-ada/report"),
+    ("GET", "/clients/client-ada/notifications"),
+]
+CLIENT_ROUTES = [
+    ("POST", f"/assignments/{ASSIGNMENT_ID}/responses"),
+    ("GET", "/me/todo"),
+    ("GET", "/me/notifications"),
+]
+
+
+@dataclass
+class Gateway:
+    url: str
+    activities: MagicMock
+    assignments: MagicMock
+    notifications: MagicMock
+    reporting: MagicMock
+    signer: TokenSigner
+
+    def request(
+        self, method: str, path: str, caller: Caller | None = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
+        headers = dict(headers or {})
+        if caller is not None:
+            headers["Authorization"] = f"Bearer {self.signer.issue(caller)}"
+        return requests.request(method, self.url + path, headers=headers, timeout=10, **kwargs)
+
+    def services(self) -> list[MagicMock]:
+        return [self.activities, self.assignments, self.notifications, self.reporting]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def drop_orphaned_reply_consumer(container: ServiceContainer) -> None:
+    """Remove the RPC reply listener that ``replace_dependencies`` leaves behind.
+
+    The replaced proxies' shared ReplyListener and its QueueConsumer stay in the
+    container with no proxy left to serve. They would only hold an AMQP
+    connection open and make every container stop take a second or two.
+    """
+    orphans = [ext for ext in container.subextensions if isinstance(ext, ReplyListener | QueueConsumer)]
+    assert orphans, "nameko no longer leaves a reply listener behind: drop this helper"
+    for extension in orphans:
+        container.subextensions.remove(extension)
+
+
+@pytest.fixture
+def gateway(container_factory: Any, amqp_uri: str) -> Iterator[Gateway]:
+    port = free_port()
+    config = {
+        "AMQP_URI": amqp_uri,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "TOKEN_SECRET": SECRET,
+        "TOKEN_TTL_SECONDS": 600,
+        "USERS": USERS,
+    }
+    container = container_factory(GatewayService, config)
+    activities, assignments, notifications, reporting = replace_dependencies(
+        container, "activities", "assignments", "notifications", "reporting"
+    )
+    drop_orphaned_reply_consumer(container)
+    container.start()
+    yield Gateway(
+        url=f"http://127.0.0.1:{port}",
+        activities=activities,
+        assignments=assignments,
+        notifications=notifications,
+        reporting=reporting,
+        signer=TokenSigner(SECRET, 600),
+    )
+    container.stop()
+
+
+def assert_problem(response: requests.Response, status: int, code: str) -> dict[str, Any]:
+    """Check a problem+json response and return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith(PROBLEM_JSON)
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"] == f"urn:interlude:problem:{code}"
+    assert body["correlation_id"] == response.headers["X-Correlation-Id"]
+    return body
+
+
+def assert_no_rpc(gateway: Gateway) -> None:
+    for service in gateway.services():
+        called = [call for call in service.mock_calls if not call[0].startswith("health")]
+        assert called == [], called
+
+
+# -- health and correlation ids -------------------------------------------------
+
+
+def test_health_answers_without_a_token(gateway: Gateway) -> None:
+    response = gateway.request("GET", "/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_a_correlation_id_is_generated_when_none_is_given(gateway: Gateway) -> None:
+    first = gateway.request("GET", "/health").headers["X-Correlation-Id"]
+    second = gateway.request("GET", "/health").headers["X-Correlation-Id"]
+
+    assert uuid.UUID(first)
+    assert first != second
+
+
+def test_a_given_correlation_id_is_echoed_and_passed_to_the_service(gateway: Gateway) -> None:
+    gateway.activities.create_activity.return_value = {"activity_id": ACTIVITY_ID}
+
+    response = gateway.request(
+        "POST", "/activities", THERAPIST_CALLER, headers={"X-Correlation-Id": "corr-42"}, json=DRAFT
+    )
+
+    assert response.status_code == 201
+    assert response.headers["X-Correlation-Id"] == "corr-42"
+    assert gateway.activities.create_activity.call_args.args[-1] == "corr-42"
+
+
+def test_a_given_correlation_id_is_echoed_on_a_problem(gateway: Gateway) -> None:
+    response = gateway.request("GET", "/activities", headers={"X-Correlation-Id": "corr-43"})
+
+    body = assert_problem(response, 401, "unauthenticated")
+    assert body["correlation_id"] == "corr-43"
+
+
+def test_ready_when_every_service_answers_its_health_check(gateway: Gateway) -> None:
+    for service in gateway.services():
+        service.health.call_async.return_value.result.return_value = {"status": "ok"}
+
+    response = gateway.request("GET", "/health/ready")
+
+    assert response.status_code == 200
+    assert response.json()["services"] == dict.fromkeys(
+        ["activities", "assignments", "notifications", "reporting"], True
+    )
+
+
+def test_degraded_when_a_service_does_not_answer(gateway: Gateway) -> None:
+    for service in gateway.services():
+        service.health.call_async.return_value.result.return_value = {"status": "ok"}
+    gateway.reporting.health.call_async.return_value.result.side_effect = RuntimeError("no reply")
+
+    response = gateway.request("GET", "/health/ready")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+    assert response.json()["services"]["reporting"] is False
+    assert response.json()["services"]["activities"] is True
+
+
+# -- login ---------------------------------------------------------------------
+
+
+def test_login_returns_a_bearer_token_for_the_account(gateway: Gateway) -> None:
+    response = gateway.request("POST", "/auth/token", json={"username": "ada@clinic.a", "password": "ada-pass"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["token_type"], body["expires_in"]) == ("Bearer", 600)
+    assert gateway.signer.verify(body["access_token"]) == CLIENT_CALLER
+
+
+def test_a_login_token_opens_the_accounts_routes(gateway: Gateway) -> None:
+    gateway.activities.list_activities.return_value = []
+    login = gateway.request(
+        "POST", "/auth/token", json={"username": "therapist@clinic.a", "password": "therapist-pass"}
+    )
+    token = login.json()["access_token"]
+
+    response = gateway.request("GET", "/activities", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200
+    assert response.json() == {"activities": []}
+    gateway.activities.list_activities.assert_called_once_with(CLINIC)
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("ada@clinic.a", "wrong-pass"), ("nobody@clinic.a", "ada-pass"), ("ada@clinic.a", "therapist-pass")],
+)
+def test_login_with_wrong_credentials_is_401(gateway: Gateway, username: str, password: str) -> None:
+    response = gateway.request("POST", "/auth/token", json={"username": username, "password": password})
+
+    body = assert_problem(response, 401, "unauthenticated")
+    assert body["detail"] == "Wrong username or password."
+    assert "access_token" not in body
+
+
+def test_login_without_a_password_is_422_naming_it(gateway: Gateway) -> None:
+    response = gateway.request("POST", "/auth/token", json={"username": "ada@clinic.a"})
+
+    body = assert_problem(response, 422, "validation_failed")
+    assert set(body["errors"]) == {"password"}
+
+
+# -- authentication and roles ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path"), THERAPIST_ROUTES + CLIENT_ROUTES)
+def test_every_route_but_health_and_login_needs_a_token(gateway: Gateway, method: str, path: str) -> None:
+    response = gateway.request(method, path, json={})
+
+    assert_problem(response, 401, "unauthenticated")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert_no_rpc(gateway)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer not-a-token",
+        f"Bearer {TokenSigner('y' * 32, 600).issue(THERAPIST_CALLER)}",
+        f"Bearer {TokenSigner(SECRET, 600).issue(THERAPIST_CALLER, now=0)}",
+        "Bearer abc.\u00e9",
+    ],
+    ids=["basic", "empty", "garbage", "other-secret", "expired", "non-ascii"],
+)
+def test_a_bad_token_is_401(gateway: Gateway, authorization: str) -> None:
+    response = gateway.request("GET", "/activities", headers={"Authorization": authorization.encode("latin-1")})
+
+    assert_problem(response, 401, "unauthenticated")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert_no_rpc(gateway)
+
+
+@pytest.mark.parametrize(("method", "path"), THERAPIST_ROUTES)
+def test_a_client_token_on_a_therapist_route_is_403(gateway: Gateway, method: str, path: str) -> None:
+    response = gateway.request(method, path, CLIENT_CALLER, json=DRAFT)
+
+    assert_problem(response, 403, "forbidden")
+    assert_no_rpc(gateway)
+
+
+@pytest.mark.parametrize(("method", "path"), CLIENT_ROUTES)
+def test_a_therapist_token_on_a_client_route_is_403(gateway: Gateway, method: str, path: str) -> None:
+    response = gateway.request(method, path, THERAPIST_CALLER, json={"answers": {}})
+
+    assert_problem(response, 403, "forbidden")
+    assert_no_rpc(gateway)
+
+
+# -- bodies ------------------------------------------------------------------------
+
+
+def test_malformed_json_is_400_naming_the_body(gateway: Gateway) -> None:
+    response = gateway.request(
+        "POST", "/activities", THERAPIST_CALLER, data=b'{"title": ', headers={"Content-Type": "application/json"}
+    )
+
+    body = assert_problem(response, 400, "malformed_json")
+    assert set(body["errors"]) == {"_body"}
+    assert_no_rpc(gateway)
+
+
+def test_a_json_body_that_is_not_an_object_is_400(gateway: Gateway) -> None:
+    response = gateway.request("POST", "/assignments", THERAPIST_CALLER, json=[{"client_id": "client-ada"}])
+
+    body = assert_problem(response, 400, "malformed_json")
+    assert "_body" in body["errors"]
+    assert_no_rpc(gateway)
+
+
+def test_an_assignment_without_a_client_is_422_naming_client_id(gateway: Gateway) -> None:
+    response = gateway.request("POST", "/assignments", THERAPIST_CALLER, json={"activity_id": ACTIVITY_ID})
+
+    body = assert_problem(response, 422, "validation_failed")
+    assert set(body["errors"]) == {"client_id"}
+    gateway.assignments.assign.assert_not_called()
+
+
+def test_an_empty_body_is_validated_as_an_empty_object(gateway: Gateway) -> None:
+    response = gateway.request("POST", "/assignments", THERAPIST_CALLER)
+
+    body = assert_problem(response, 422, "validation_failed")
+    assert set(body["errors"]) == {"client_id", "activity_id"}
+    gateway.assignments.assign.assert_not_called()
+
+
+def test_an_activity_with_a_scale_whose_min_is_not_below_max_is_422(gateway: Gateway) -> None:
+    draft = {**DRAFT, "items": [{**DRAFT["items"][0], "min": 5, "max": 5}]}
+
+    response = gateway.request("POST", "/activities", THERAPIST_CALLER, json=draft)
+
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == {"items": {"0": {"max": ["max must be greater than min."]}}}
+    gateway.activities.create_activity.assert_not_called()
+
+
+def test_an_invalid_draft_edit_is_422_and_not_sent(gateway: Gateway) -> None:
+    response = gateway.request("PUT", f"/activities/{ACTIVITY_ID}/draft", THERAPIST_CALLER, json={"items": []})
+
+    body = assert_problem(response, 422, "validation_failed")
+    assert set(body["errors"]) == {"title", "items"}
+    gateway.activities.edit_draft.assert_not_called()
+
+
+# -- therapist routes call their service -----------------------------------------------
+
+
+def test_creating_an_activity_sends_the_draft_as_the_therapist(gateway: Gateway) -> None:
+    gateway.activities.create_activity.return_value = {"activity_id": ACTIVITY_ID, "versions": []}
+
+    response = gateway.request("POST", "/activities", THERAPIST_CALLER, json=DRAFT)
+
+    assert response.status_code == 201
+    assert response.json() == {"activity_id": ACTIVITY_ID, "versions": []}
+    clinic, author, draft, correlation_id = gateway.activities.create_activity.call_args.args
+    assert (clinic, author, draft) == (CLINIC, "therapist-1", DRAFT)
+    assert correlation_id == response.headers["X-Correlation-Id"]
+
+
+def test_assigning_sends_the_body_as_the_therapist(gateway: Gateway) -> None:
+    gateway.assignments.assign.return_value = {"assignment_id": ASSIGNMENT_ID}
+    request = {"client_id": "client-ada", "activity_id": ACTIVITY_ID, "due_at": "2025-03-08T09:30:00+00:00"}
+
+    response = gateway.request("POST", "/assignments", THERAPIST_CALLER, json=request)
+
+    assert response.status_code == 201
+    clinic, therapist, body, _ = gateway.assignments.assign.call_args.args
+    assert (clinic, therapist, body) == (CLINIC, "therapist-1", request)
+
+
+def test_a_therapist_reads_an_assignment_without_an_owner_filter(gateway: Gateway) -> None:
+    gateway.assignments.get_assignment.return_value = {"assignment_id": ASSIGNMENT_ID}
+
+    response = gateway.request("GET", f"/assignments/{ASSIGNMENT_ID}", THERAPIST_CALLER)
+
+    assert response.status_code == 200
+    gateway.assignments.get_assignment.assert_called_once_with(CLINIC, ASSIGNMENT_ID, None)
+
+
+def test_a_version_route_passes_the_version_as_an_int(gateway: Gateway) -> None:
+    gateway.activities.get_version.return_value = {"version": 3}
+
+    response = gateway.request("GET", f"/activities/{ACTIVITY_ID}/versions/3", THERAPIST_CALLER)
+
+    assert response.json() == {"version": 3}
+    gateway.activities.get_version.assert_called_once_with(CLINIC, ACTIVITY_ID, 3)
+
+
+def test_a_client_report_is_read_in_the_therapists_clinic(gateway: Gateway) -> None:
+    gateway.reporting.client_report.return_value = {"client_id": "client-bo", "completed": 1}
+
+    response = gateway.request("GET", "/clients/client-bo/report", THERAPIST_CALLER)
+
+    assert response.json() == {"client_id": "client-bo", "completed": 1}
+    gateway.reporting.client_report.assert_called_once_with(CLINIC, "client-bo")
+
+
+# -- service errors --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (NotFound("No such activity.", {"activity_id": ACTIVITY_ID}), 404, "not_found"),
+        (Conflict("Nothing new to publish.", {"activity_id": ACTIVITY_ID}), 409, "conflict"),
+        (ValidationFailed("The request body is not valid.", {"version": ["Too old."]}), 422, "validation_failed"),
+    ],
+    ids=["not-found", "conflict", "validation-failed"],
+)
+def test_a_service_error_maps_to_its_status_with_its_fields(
+    gateway: Gateway, error: Exception, status: int, code: str
+) -> None:
+    gateway.activities.publish_activity.side_effect = error
+
+    response = gateway.request("POST", f"/activities/{ACTIVITY_ID}/publish", THERAPIST_CALLER)
+
+    body = assert_problem(response, status, code)
+    assert body["detail"] == error.args[0]
+    assert body["errors"] == error.args[1]
+
+
+def test_a_service_error_without_fields_has_no_errors_member(gateway: Gateway) -> None:
+    gateway.activities.get_activity.side_effect = NotFound("No such activity.")
+
+    response = gateway.request("GET", f"/activities/{ACTIVITY_ID}", THERAPIST_CALLER)
+
+    body = assert_problem(response, 404, "not_found")
+    assert "errors" not in body
+
+
+def test_invalid_answers_reported_by_the_service_are_422_naming_the_items(gateway: Gateway) -> None:
+    gateway.assignments.submit_response.side_effect = ValidationFailed(
+        "The answers are not valid.", {"mood": ["Out of range: must be between 0 and 10."]}
+    )
+
+    response = gateway.request(
+        "POST", f"/assignments/{ASSIGNMENT_ID}/responses", CLIENT_CALLER, json={"answers": {"mood": 11}}
+    )
+
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == {"mood": ["Out of range: must be between 0 and 10."]}
+
+
+# -- a client acts only as themself --------------------------------------------------------
+
+
+def test_a_clients_todo_is_their_own(gateway: Gateway) -> None:
+    gateway.assignments.todo.return_value = [{"assignment_id": ASSIGNMENT_ID}]
+
+    response = gateway.request("GET", "/me/todo", CLIENT_CALLER)
+
+    assert response.status_code == 200
+    assert response.json() == {"assignments": [{"assignment_id": ASSIGNMENT_ID}]}
+    gateway.assignments.todo.assert_called_once_with(CLINIC, "client-ada")
+
+
+def test_a_clients_notifications_are_their_own(gateway: Gateway) -> None:
+    gateway.notifications.list_for_client.return_value = []
+
+    response = gateway.request("GET", "/me/notifications", CLIENT_CALLER, params={"client_id": "client-bo"})
+
+    assert response.json() == {"notifications": []}
+    gateway.notifications.list_for_client.assert_called_once_with(CLINIC, "client-ada")
+
+
+def test_a_response_is_submitted_as_the_calling_client(gateway: Gateway) -> None:
+    gateway.assignments.submit_response.return_value = {"assignment_id": ASSIGNMENT_ID, "status": "submitted"}
+
+    response = gateway.request(
+        "POST", f"/assignments/{ASSIGNMENT_ID}/responses", CLIENT_CALLER, json={"answers": {"mood": 7}}
+    )
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "submitted"
+    clinic, client, assignment_id, body, _ = gateway.assignments.submit_response.call_args.args
+    assert (clinic, client, assignment_id, body) == (CLINIC, "client-ada", ASSIGNMENT_ID, {"answers": {"mood": 7}})
+
+
+def test_a_client_cannot_name_another_client_in_a_response(gateway: Gateway) -> None:
+    response = gateway.request(
+        "POST",
+        f"/assignments/{ASSIGNMENT_ID}/responses",
+        CLIENT_CALLER,
+        json={"answers": {"mood": 7}, "client_id": "client-bo"},
+    )
+
+    body = assert_problem(response, 422, "validation_failed")
+    assert "client_id" in body["errors"]
+    gateway.assignments.submit_response.assert_not_called()
+
+
+def test_a_client_reads_an_assignment_only_as_its_owner(gateway: Gateway) -> None:
+    gateway.assignments.get_assignment.side_effect = NotFound("No such assignment.", {"assignment_id": ASSIGNMENT_ID})
+
+    response = gateway.request("GET", f"/assignments/{ASSIGNMENT_ID}", CLIENT_CALLER)
+
+    assert_problem(response, 404, "not_found")
+    gateway.assignments.get_assignment.assert_called_once_with(CLINIC, ASSIGNMENT_ID, "client-ada")

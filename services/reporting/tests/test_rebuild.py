@@ -1,0 +1,137 @@
+"""Rebuilding the projection from the producers' logs, on SQLite and PostgreSQL.
+
+``read_log`` is a fake of the producers' RPC (``log_page`` semantics): it
+pages over stored notifications in position order, some of them private (no
+envelope), with gaps in the positions and a page size far below the history,
+so the rebuild has to follow ``last_position`` across pages, including pages
+without a single public event in the middle of a log. The store is real.
+"""
+
+import copy
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from reporting_events import EventFactory, build_history
+
+from interlude_contracts.events import Event
+from interlude_contracts.runtime.storage import Database
+from interlude_reporting.projection import apply_event, dump_tables
+from interlude_reporting.rebuild import SOURCES, rebuild
+
+PAGE_SIZE = 3
+TRAILING_PRIVATE = PAGE_SIZE + 1  # a whole page of private notifications at the end of each log
+
+
+class FakeLog:
+    """The sources' ``read_log(after, limit)`` over a fixed copy of their envelopes."""
+
+    def __init__(self, envelopes: dict[str, list[dict[str, Any]]], page_size: int = PAGE_SIZE) -> None:
+        self.page_size = page_size
+        self.calls: list[tuple[str, int, int]] = []
+        self._notifications: dict[str, list[tuple[int, dict[str, Any] | None]]] = {}
+        for source, source_envelopes in envelopes.items():
+            public = {envelope["position"]: copy.deepcopy(envelope) for envelope in source_envelopes}
+            last = max(public)
+            # Most gaps are private notifications; every fourth id is missing altogether.
+            private = [position for position in range(1, last) if position not in public and position % 4]
+            private += range(last + 1, last + 1 + TRAILING_PRIVATE)
+            stored = [*public.items(), *((position, None) for position in private)]
+            self._notifications[source] = sorted(stored, key=lambda notification: notification[0])
+
+    def __call__(self, source: str, after: int, limit: int) -> dict[str, Any]:
+        self.calls.append((source, after, limit))
+        selected = [item for item in self._notifications[source] if item[0] > after][: min(limit, self.page_size)]
+        page = {
+            "events": [copy.deepcopy(envelope) for _, envelope in selected if envelope is not None],
+            "last_position": selected[-1][0] if selected else after,
+        }
+        return page
+
+
+class Progress:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, source: str, count: int) -> None:
+        self.calls.append((source, count))
+
+
+def expected_progress(factory: EventFactory) -> list[tuple[str, int]]:
+    return [(source, count) for source in SOURCES for count in range(1, len(factory.envelopes[source]) + 1)]
+
+
+@pytest.fixture
+def factory() -> EventFactory:
+    factory = EventFactory()
+    build_history(factory, gaps=True)
+    return factory
+
+
+def walk(read_log: FakeLog, source: str) -> list[dict[str, Any]]:
+    """Every page of a source, following ``last_position`` until it stops moving."""
+    pages = [read_log(source, 0, 500)]
+    while pages[-1]["last_position"] != (pages[-2]["last_position"] if len(pages) > 1 else 0):
+        pages.append(read_log(source, pages[-1]["last_position"], 500))
+    return pages
+
+
+def test_the_fake_log_pages_over_gaps_and_private_runs(factory: EventFactory) -> None:
+    read_log = FakeLog(factory.envelopes)
+    for source in SOURCES:
+        positions = [envelope["position"] for envelope in factory.envelopes[source]]
+        pages = walk(read_log, source)
+        counts = [len(page["events"]) for page in pages]
+
+        assert positions[-1] > len(positions)  # gaps
+        assert max(counts) <= PAGE_SIZE < len(positions)
+        assert [event["position"] for page in pages for event in page["events"]] == positions
+        # A page without public events in the middle of the log, not only at its end.
+        assert 0 in counts and sum(counts[counts.index(0) :]) > 0
+
+
+def test_rebuild_into_a_fresh_database_equals_the_live_tables(
+    projection: Database, make_database: Callable[[str], Database], factory: EventFactory
+) -> None:
+    # Live: the consumer saw the events out of order, some of them twice.
+    live_order: list[Event] = factory.events + factory.events[::3]
+    random.Random(7).shuffle(live_order)
+    for event in live_order:
+        apply_event(projection, event)
+    read_log = FakeLog(factory.envelopes)
+    progress = Progress()
+    fresh = make_database("rebuilt")  # no tables: rebuild creates them
+
+    applied = rebuild(fresh, read_log, progress)
+
+    assert applied == len(factory.events)
+    assert dump_tables(fresh) == dump_tables(projection)
+    assert progress.calls == expected_progress(factory)
+    for source in SOURCES:
+        afters = [after for called, after, _ in read_log.calls if called == source]
+        assert afters[0] == 0
+        assert afters == sorted(set(afters))
+        assert len(afters) > len(factory.envelopes[source]) / PAGE_SIZE
+
+
+def test_rebuilding_in_place_twice_gives_the_same_tables(projection: Database, factory: EventFactory) -> None:
+    read_log = FakeLog(factory.envelopes)  # the log as it stands now
+    logged, progress_of_the_log = len(factory.events), expected_progress(factory)
+    for event in factory.events:
+        apply_event(projection, event)
+    from_the_log = dump_tables(projection)
+    # A row the log does not hold: the in-place rebuild clears it.
+    stray = factory.activity_assigned(factory.events[0], "client-9")
+    assert apply_event(projection, stray)
+    assert dump_tables(projection) != from_the_log
+
+    first_progress, second_progress = Progress(), Progress()
+    first = rebuild(projection, read_log, first_progress)
+    after_first = dump_tables(projection)
+    second = rebuild(projection, read_log, second_progress)
+
+    assert first == second == logged
+    assert after_first == from_the_log
+    assert dump_tables(projection) == from_the_log
+    assert first_progress.calls == second_progress.calls == progress_of_the_log
