@@ -87,3 +87,34 @@ def database_url(request: pytest.FixtureRequest, tmp_path, postgres_database) ->
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return postgres_database("store")
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def application_opener(request: pytest.FixtureRequest, tmp_path, postgres_database) -> Iterator[Callable]:
+    """The same application test over the in-memory, SQLite and PostgreSQL event stores.
+
+    ``open_app = application_opener(create_application)``; each ``open_app()``
+    opens a new application on the same store ("reloading"), except in memory,
+    where the store lives in its one application, which rebuilds aggregates
+    from its recorded events.
+    """
+    urls = {
+        "memory": lambda: "memory://",
+        "sqlite": lambda: f"sqlite:///{tmp_path / 'events.sqlite'}",
+        "postgres": lambda: postgres_database("events"),
+    }
+    url = urls[request.param]()
+    opened: list = []
+
+    def opener(create_application: Callable) -> Callable:
+        def open_app():
+            if url == "memory://" and opened:
+                return opened[0]
+            opened.append(create_application({"DATABASE_URL": url}))
+            return opened[-1]
+
+        return open_app
+
+    yield opener
+    for app in opened:
+        app.close()

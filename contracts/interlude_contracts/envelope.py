@@ -52,3 +52,20 @@ def make_envelope(
         "position": position,
         "payload": payload,
     }
+
+
+def envelope_of(
+    stored_event: Any, *, source: str, event_type: str, position: int, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The envelope of a stored domain event that carries ``clinic_id`` and ``correlation_id``."""
+    return make_envelope(
+        event_id=event_id_for(source, stored_event.originator_id, stored_event.originator_version),
+        event_type=event_type,
+        schema_version=1,
+        occurred_at=stored_event.timestamp,
+        clinic_id=stored_event.clinic_id,
+        correlation_id=stored_event.correlation_id,
+        source=source,
+        position=position,
+        payload=payload,
+    )

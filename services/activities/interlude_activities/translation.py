@@ -5,7 +5,7 @@ from typing import Any
 from eventsourcing.domain import DomainEventProtocol
 
 from interlude_contracts.activity import ActivitySchema, ActivityVersionSchema
-from interlude_contracts.envelope import event_id_for, make_envelope
+from interlude_contracts.envelope import envelope_of
 from interlude_contracts.events import ACTIVITY_PUBLISHED, ActivityPublishedV1
 
 from .domain import Activity
@@ -28,17 +28,7 @@ def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, A
             "published_by": domain_event.published_by,
         }
     )
-    return make_envelope(
-        event_id=event_id_for(SOURCE, domain_event.originator_id, domain_event.originator_version),
-        event_type=ACTIVITY_PUBLISHED,
-        schema_version=1,
-        occurred_at=domain_event.timestamp,
-        clinic_id=domain_event.clinic_id,
-        correlation_id=domain_event.correlation_id,
-        source=SOURCE,
-        position=position,
-        payload=payload,
-    )
+    return envelope_of(domain_event, source=SOURCE, event_type=ACTIVITY_PUBLISHED, position=position, payload=payload)
 
 
 def activity_body(activity: Activity) -> dict[str, Any]:

@@ -1,12 +1,10 @@
 """ActivitiesApplication over each store it runs on: in memory, SQLite and PostgreSQL.
 
-Every test of the class runs three times. "Reloading" opens a second
-application on the same store (for the in-memory store, which lives in its
-application, the same application rebuilds the aggregate from its recorded
-events).
+Every test of the class runs three times (the root `application_opener`
+fixture); "reloading" opens a second application on the same store.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,37 +16,12 @@ from interlude_activities.application import ActivitiesApplication, create_appli
 from interlude_activities.domain import ClinicActivities
 from interlude_contracts.errors import Conflict, NotFound
 
-MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-
 OpenApp = Callable[[], ActivitiesApplication]
-
-# (store, database_url): the in-memory row computes a SQLite path it never uses (no file, no database).
-STORES = [
-    pytest.param("memory", "sqlite", id="memory"),
-    pytest.param("sqlite", "sqlite", id="sqlite"),
-    pytest.param("postgres", "postgres", id="postgres"),
-]
 
 
 @pytest.fixture
-def open_app(store: str, database_url: str) -> Iterator[OpenApp]:
-    """Opens an application on the test's store; each call a new one, except in memory."""
-    opened: list[ActivitiesApplication] = []
-
-    def open_() -> ActivitiesApplication:
-        if store == "memory" and opened:
-            return opened[0]
-        app = (
-            ActivitiesApplication(env=MEMORY_ENV)
-            if store == "memory"
-            else create_application({"DATABASE_URL": database_url})
-        )
-        opened.append(app)
-        return app
-
-    yield open_
-    for app in opened:
-        app.close()
+def open_app(application_opener: Callable[..., OpenApp]) -> OpenApp:
+    return application_opener(create_application)
 
 
 @pytest.fixture
@@ -67,7 +40,6 @@ def create(app: ActivitiesApplication, draft: dict[str, Any], clinic_id: str = "
     return app.create(clinic_id, "therapist-1", deepcopy(draft), "corr-create").id
 
 
-@pytest.mark.parametrize(("store", "database_url"), STORES, indirect=["database_url"])
 class TestActivitiesApplication:
     def test_create_then_get(self, app: ActivitiesApplication, open_app: OpenApp, draft: dict[str, Any]) -> None:
         activity_id = create(app, draft)

@@ -6,7 +6,7 @@ from typing import Any
 from eventsourcing.domain import DomainEventProtocol
 
 from interlude_contracts.api import AssignmentSchema
-from interlude_contracts.envelope import event_id_for, make_envelope
+from interlude_contracts.envelope import envelope_of
 from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
@@ -72,16 +72,8 @@ def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, A
     if published is None:
         return None
     event_type, payload_of = published
-    return make_envelope(
-        event_id=event_id_for(SOURCE, domain_event.originator_id, domain_event.originator_version),
-        event_type=event_type,
-        schema_version=1,
-        occurred_at=domain_event.timestamp,
-        clinic_id=domain_event.clinic_id,
-        correlation_id=domain_event.correlation_id,
-        source=SOURCE,
-        position=position,
-        payload=payload_of(domain_event),
+    return envelope_of(
+        domain_event, source=SOURCE, event_type=event_type, position=position, payload=payload_of(domain_event)
     )
 
 

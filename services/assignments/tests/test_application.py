@@ -1,12 +1,10 @@
 """AssignmentsApplication over each store it runs on: in memory, SQLite and PostgreSQL.
 
-Every test of the class runs three times. "Reloading" opens a second
-application on the same store (for the in-memory store, which lives in its
-application, the same application rebuilds the aggregate from its recorded
-events).
+Every test of the class runs three times (the root `application_opener`
+fixture); "reloading" opens a second application on the same store.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,39 +16,15 @@ from interlude_assignments.application import AssignmentsApplication, create_app
 from interlude_assignments.domain import ASSIGNED, CANCELLED, SUBMITTED, Assignment, ClientAssignments
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 
-MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-
 OpenApp = Callable[[], AssignmentsApplication]
 
-# (store, database_url): the in-memory row computes a SQLite path it never uses (no file, no database).
-STORES = [
-    pytest.param("memory", "sqlite", id="memory"),
-    pytest.param("sqlite", "sqlite", id="sqlite"),
-    pytest.param("postgres", "postgres", id="postgres"),
-]
 
 SOON = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def open_app(store: str, database_url: str) -> Iterator[OpenApp]:
-    """Opens an application on the test's store; each call a new one, except in memory."""
-    opened: list[AssignmentsApplication] = []
-
-    def open_() -> AssignmentsApplication:
-        if store == "memory" and opened:
-            return opened[0]
-        app = (
-            AssignmentsApplication(env=MEMORY_ENV)
-            if store == "memory"
-            else create_application({"DATABASE_URL": database_url})
-        )
-        opened.append(app)
-        return app
-
-    yield open_
-    for app in opened:
-        app.close()
+def open_app(application_opener: Callable[..., OpenApp]) -> OpenApp:
+    return application_opener(create_application)
 
 
 @pytest.fixture
@@ -66,7 +40,6 @@ def assign(app: AssignmentsApplication, snapshot: dict[str, Any]) -> Callable[..
     return assign_
 
 
-@pytest.mark.parametrize(("store", "database_url"), STORES, indirect=["database_url"])
 class TestAssignmentsApplication:
     def test_assign_then_reload(
         self, assign: Callable[..., Assignment], open_app: OpenApp, snapshot: dict[str, Any]

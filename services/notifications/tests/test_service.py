@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from nameko.testing.services import worker_factory
-from notifications_events import CLINIC, EventFactory
 
 from interlude_contracts.api import NotificationSchema
 from interlude_contracts.events import Event
 from interlude_contracts.runtime.storage import Database
+from interlude_contracts.testing import CLINIC, EventFactory
 from interlude_notifications.service import NotificationsService
 from interlude_notifications.store import create_tables
 

@@ -11,11 +11,12 @@ from datetime import UTC
 from typing import Any
 
 import pytest
-from reporting_events import ASSIGNMENTS, CLINIC, OTHER_CLINIC, EventFactory, build_history
+from reporting_events import build_history
 
 from interlude_contracts.api import ClientReportSchema
 from interlude_contracts.events import Event, load_event
 from interlude_contracts.runtime.storage import Database
+from interlude_contracts.testing import ASSIGNMENTS, CLINIC, OTHER_CLINIC, EventFactory
 from interlude_reporting.projection import apply_event, client_report, create_tables, dump_tables
 
 SHUFFLE_SEED = 20250303

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from reporting_events import EventFactory, build_history
+from reporting_events import build_history
 
 from interlude_contracts.events import Event
 from interlude_contracts.runtime.storage import Database
+from interlude_contracts.testing import EventFactory
 from interlude_reporting.projection import apply_event, dump_tables
 from interlude_reporting.rebuild import SOURCES, rebuild
 

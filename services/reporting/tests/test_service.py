@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from nameko.testing.services import worker_factory
-from reporting_events import CLINIC, EventFactory
 
 from interlude_contracts.api import ClientReportSchema
 from interlude_contracts.runtime.storage import Database
+from interlude_contracts.testing import CLINIC, EventFactory
 from interlude_reporting.projection import create_tables, dump_tables
 from interlude_reporting.service import ReportingService
 

@@ -1,4 +1,4 @@
-"""Contract-valid test events for the notifications tests.
+"""Contract-valid events for the tests of any consumer.
 
 Every event is built as a bus envelope with ``make_envelope``, sent through a
 JSON round trip and loaded with ``load_event``: a test event that breaks the
@@ -34,6 +34,7 @@ THERAPIST = "therapist-1"
 # Producers' clocks need not be in UTC: the consumers normalise.
 PRODUCER_ZONE = timezone(timedelta(hours=2))
 START = datetime(2025, 3, 3, 9, 0, tzinfo=PRODUCER_ZONE)
+LONG_GAP = 8
 
 
 class EventFactory:
