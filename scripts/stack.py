@@ -167,12 +167,10 @@ def run(detach: bool) -> None:
         (ROOT / "var" / "stack.pids").write_text(json.dumps({n: p.pid for n, p in stack.processes.items()}))
         return
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    try:
-        while not stopping and not stack.exited():
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.append(True))
+    while not stopping and not stack.exited():
+        time.sleep(0.5)
     if stack.exited():
         print(f"stopping: processes exited {stack.exited()}; see {stack.log_dir}", file=sys.stderr)
     stack.stop()
