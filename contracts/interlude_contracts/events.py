@@ -40,13 +40,42 @@ class ActivityAssignedV1(Schema):
     due_at = aware_datetime(required=True, allow_none=True)
 
 
+class ScoreV1(Schema):
+    """One computed score of a response: the total or a subscale."""
+
+    value = fields.Float(required=True)
+    band = fields.String(load_default=None, allow_none=True, metadata={"description": "e.g. 'moderate'"})
+    above_cutoff = fields.Boolean(
+        load_default=None, allow_none=True, metadata={"description": "at or above the measure's clinical cutoff"}
+    )
+
+
+class RiskFlagV1(Schema):
+    """A critical-item rule that fired, e.g. PHQ-9 item 9 above 0."""
+
+    rule_id = fields.String(required=True)
+    item_id = fields.String(load_default=None, allow_none=True)
+    message = fields.String(required=True)
+
+
 class ResponseSubmittedV1(Schema):
     assignment_id = fields.UUID(required=True)
     activity_id = fields.UUID(required=True)
     activity_version = fields.Integer(required=True, validate=validate.Range(min=1))
     client_id = identifier(required=True)
     answers = fields.Dict(keys=fields.String(), required=True)
-    scores = fields.Dict(keys=fields.String(), load_default=dict)
+    measure = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The activity's measure code (e.g. 'PHQ-9'): score series are kept per measure."},
+    )
+    scores = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ScoreV1),
+        load_default=dict,
+        metadata={"description": "'total' and any subscales, by key; empty for unscored activities."},
+    )
+    risk_flags = fields.List(fields.Nested(RiskFlagV1), load_default=list)
 
 
 class AssignmentCancelledV1(Schema):
