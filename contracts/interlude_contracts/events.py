@@ -19,6 +19,8 @@ ACTIVITY_PUBLISHED = "ActivityPublished"
 ACTIVITY_ASSIGNED = "ActivityAssigned"
 RESPONSE_SUBMITTED = "ResponseSubmitted"
 ASSIGNMENT_CANCELLED = "AssignmentCancelled"
+RISK_FLAG_RAISED = "RiskFlagRaised"
+RISK_FLAG_ACKNOWLEDGED = "RiskFlagAcknowledged"
 
 
 class ActivityPublishedV1(Schema):
@@ -85,11 +87,36 @@ class AssignmentCancelledV1(Schema):
     reason = fields.String(required=True, allow_none=True, validate=validate.Length(0, 1000))
 
 
+class RiskFlagRaisedV1(Schema):
+    """A response tripped a critical-item rule; the therapist must see it until acknowledged."""
+
+    flag_id = fields.UUID(required=True)
+    assignment_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    client_id = identifier(required=True)
+    therapist_id = identifier(required=True)
+    measure = fields.String(required=True, allow_none=True)
+    rule_id = fields.String(required=True)
+    item_id = fields.String(required=True, allow_none=True)
+    message = fields.String(required=True)
+
+
+class RiskFlagAcknowledgedV1(Schema):
+    flag_id = fields.UUID(required=True)
+    assignment_id = fields.UUID(required=True)
+    client_id = identifier(required=True)
+    acknowledged_by = identifier(required=True)
+    note = fields.String(required=True, allow_none=True, validate=validate.Length(0, 2000))
+
+
 PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (ACTIVITY_PUBLISHED, 1): ActivityPublishedV1,
     (ACTIVITY_ASSIGNED, 1): ActivityAssignedV1,
     (RESPONSE_SUBMITTED, 1): ResponseSubmittedV1,
     (ASSIGNMENT_CANCELLED, 1): AssignmentCancelledV1,
+    (RISK_FLAG_RAISED, 1): RiskFlagRaisedV1,
+    (RISK_FLAG_ACKNOWLEDGED, 1): RiskFlagAcknowledgedV1,
 }
 
 

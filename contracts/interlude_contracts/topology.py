@@ -17,8 +17,10 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "assignments.ActivityAssigned",
         "assignments.ResponseSubmitted",
         "assignments.AssignmentCancelled",
+        "assignments.RiskFlagRaised",
+        "assignments.RiskFlagAcknowledged",
     ),
-    "notifications.events": ("assignments.ActivityAssigned",),
+    "notifications.events": ("assignments.ActivityAssigned", "assignments.RiskFlagRaised"),
 }
 
 

@@ -15,6 +15,8 @@ from interlude_contracts.events import (
     ASSIGNMENT_CANCELLED,
     PAYLOAD_SCHEMAS,
     RESPONSE_SUBMITTED,
+    RISK_FLAG_ACKNOWLEDGED,
+    RISK_FLAG_RAISED,
     Event,
     load_event,
     validate_event,
@@ -48,13 +50,34 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "activity_version": 1,
         "client_id": "client-ada",
         "answers": {"mood": 7},
-        "scores": {},
+        "measure": "MOOD",
+        "scores": {"total": {"value": 7, "band": "good", "above_cutoff": False}},
+        "risk_flags": [],
     },
     ASSIGNMENT_CANCELLED: {
         "assignment_id": ASSIGNMENT_ID,
         "client_id": "client-ada",
         "cancelled_by": "therapist-1",
         "reason": None,
+    },
+    RISK_FLAG_RAISED: {
+        "flag_id": "9a1f0c55-7d2e-4c1b-8e3a-2b6d4f8c0e71",
+        "assignment_id": ASSIGNMENT_ID,
+        "activity_id": ACTIVITY_ID,
+        "activity_version": 1,
+        "client_id": "client-ada",
+        "therapist_id": "therapist-1",
+        "measure": "PHQ-9",
+        "rule_id": "phq9-item9",
+        "item_id": "q9",
+        "message": "Thoughts of self-harm reported.",
+    },
+    RISK_FLAG_ACKNOWLEDGED: {
+        "flag_id": "9a1f0c55-7d2e-4c1b-8e3a-2b6d4f8c0e71",
+        "assignment_id": ASSIGNMENT_ID,
+        "client_id": "client-ada",
+        "acknowledged_by": "therapist-1",
+        "note": "Called the client; safety plan reviewed.",
     },
 }
 
@@ -63,6 +86,8 @@ SOURCES = {
     ACTIVITY_ASSIGNED: "assignments",
     RESPONSE_SUBMITTED: "assignments",
     ASSIGNMENT_CANCELLED: "assignments",
+    RISK_FLAG_RAISED: "assignments",
+    RISK_FLAG_ACKNOWLEDGED: "assignments",
 }
 
 
