@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from .activity import ItemSchema
+from .activity import ItemSchema, PageSchema
 from .fields import aware_datetime, identifier
 
 ASSIGNMENT_STATUSES = ("assigned", "submitted", "cancelled")
@@ -28,6 +28,24 @@ class AssignRequest(Schema):
         metadata={"description": "Defaults to the latest published version."},
     )
     due_at = aware_datetime(load_default=None, allow_none=True)
+    client_first_name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "Fills {{client.first_name}} in this assignment's copy of the activity."},
+    )
+    therapist_name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "Fills {{therapist.name}}; the gateway sends the caller's display name if omitted."},
+    )
+    clinic_name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "Fills {{clinic.name}}; the gateway sends the clinic's configured name if omitted."},
+    )
 
 
 class SubmitResponseRequest(Schema):
@@ -50,12 +68,16 @@ class AssignmentSchema(Schema):
     title = fields.String(required=True)
     instructions = fields.String(required=True)
     items = fields.List(fields.Nested(ItemSchema), required=True)
+    pages = fields.List(fields.Nested(PageSchema), load_default=None)
+    measure = fields.String(load_default=None, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(ASSIGNMENT_STATUSES))
     assigned_at = aware_datetime(required=True)
     due_at = aware_datetime(required=True, allow_none=True)
     submitted_at = aware_datetime(required=True, allow_none=True)
     cancelled_at = aware_datetime(required=True, allow_none=True)
     answers = fields.Dict(keys=fields.String(), required=True, allow_none=True)
+    scores = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "As in ResponseSubmitted."})
+    risk_flags = fields.List(fields.Dict(), load_default=list)
 
 
 class ReportRowSchema(Schema):

@@ -29,6 +29,7 @@ class ActivityPublishedV1(Schema):
     title = fields.String(required=True)
     instructions = fields.String(required=True)
     items = fields.List(fields.Nested(ItemSchema), required=True)
+    measure = fields.String(load_default=None, allow_none=True, metadata={"description": "e.g. 'PHQ-9'"})
     published_by = identifier(required=True)
 
 

@@ -9,19 +9,24 @@ from nameko.rpc import RpcProxy
 from interlude_contracts.runtime.metrics import Metrics
 
 from .dependencies import Tokens, Users
+from .media import Media
+from .names import Names
 from .routes.activities import ActivityRoutes
 from .routes.assignments import AssignmentRoutes
 from .routes.health import HealthRoutes
+from .routes.library import LibraryRoutes
 from .routes.notifications import NotificationRoutes
 from .routes.reports import ReportRoutes
 
 
-class GatewayService(HealthRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes):
+class GatewayService(HealthRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes, LibraryRoutes):
     name = "gateway"
 
     tokens = Tokens()
     users = Users()
     metrics = Metrics()
+    names = Names()
+    media = Media()
     activities = RpcProxy("activities")
     assignments = RpcProxy("assignments")
     notifications = RpcProxy("notifications")

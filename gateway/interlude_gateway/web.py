@@ -55,6 +55,16 @@ def problem_response(problem: HttpProblem, correlation_id: str) -> Response:
 
 def json_body(request: Request, schema: Schema) -> dict[str, Any]:
     """The request's JSON object, checked against a contract; returned as sent (JSON types)."""
+    body = parse_json(request)
+    try:
+        schema.load(body)
+    except ValidationError as error:
+        raise HttpProblem(422, "validation_failed", "The request body is not valid.", error.messages) from None
+    return body
+
+
+def parse_json(request: Request) -> dict[str, Any]:
+    """The request's JSON object, not yet checked against any contract."""
     if request.content_length and request.content_length > MAX_BODY_BYTES:
         raise HttpProblem(413, "body_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes.")
     try:
@@ -65,10 +75,6 @@ def json_body(request: Request, schema: Schema) -> dict[str, Any]:
         ) from None
     if not isinstance(body, dict):
         raise HttpProblem(400, "malformed_json", "The body must be a JSON object.", {"_body": ["Expected an object."]})
-    try:
-        schema.load(body)
-    except ValidationError as error:
-        raise HttpProblem(422, "validation_failed", "The request body is not valid.", error.messages) from None
     return body
 
 

@@ -15,7 +15,7 @@ class AssignmentRoutes:
     @http("POST", "/assignments")
     @endpoint(THERAPIST)
     def assign(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
-        body = json_body(request, AssignRequest())
+        body = self.names.fill_assign_request(json_body(request, AssignRequest()), caller.subject, caller.clinic_id)
         assignment = self.assignments.assign(caller.clinic_id, caller.subject, body, correlation_id)
         return json_response(assignment, 201)
 

@@ -29,6 +29,35 @@ class ActivitiesApplication(Application[UUID]):
         activity, _ = save_with_retry(self, build)
         return activity
 
+    def copy_from_library(
+        self, clinic_id: str, created_by: str, slug: str, draft: dict[str, Any], correlation_id: str
+    ) -> Activity:
+        """A clinic's own editable copy of a library entry."""
+
+        def build() -> tuple[Activity, ClinicActivities]:
+            activity = Activity(clinic_id=clinic_id, created_by=created_by, draft=draft, correlation_id=correlation_id)
+            activity.note_origin(origin={"library": slug}, correlation_id=correlation_id)
+            index = self._clinic_index(clinic_id)
+            index.add(activity.id)
+            return activity, index
+
+        activity, _ = save_with_retry(self, build)
+        return activity
+
+    def set_archived(
+        self, clinic_id: str, activity_id: UUID, archived: bool, changed_by: str, correlation_id: str
+    ) -> Activity:
+        activity = self.get(clinic_id, activity_id)
+        if activity.archived == archived:
+            state = "archived" if archived else "not archived"
+            raise Conflict(f"The activity is already {state}.", {"activity_id": [f"Already {state}."]})
+        if archived:
+            activity.archive(archived_by=changed_by, correlation_id=correlation_id)
+        else:
+            activity.restore(restored_by=changed_by, correlation_id=correlation_id)
+        self.save(activity)
+        return activity
+
     def edit(
         self, clinic_id: str, activity_id: UUID, draft: dict[str, Any], edited_by: str, correlation_id: str
     ) -> Activity:
@@ -56,9 +85,10 @@ class ActivitiesApplication(Application[UUID]):
             raise NotFound("No such activity.", {"activity_id": [f"No activity {activity_id} in your clinic."]})
         return activity
 
-    def list_for_clinic(self, clinic_id: str) -> list[Activity]:
+    def list_for_clinic(self, clinic_id: str, include_archived: bool = False) -> list[Activity]:
         index = self._clinic_index(clinic_id)
-        return [self.repository.get(activity_id) for activity_id in index.activity_ids]
+        activities = [self.repository.get(activity_id) for activity_id in index.activity_ids]
+        return [a for a in activities if include_archived or not getattr(a, "archived", False)]
 
     def _clinic_index(self, clinic_id: str) -> ClinicActivities:
         try:

@@ -21,6 +21,21 @@ class Activity(Aggregate):
         self.created_by = created_by
         self.draft = draft
         self.versions: list[dict[str, Any]] = []
+        self.archived = False
+        self.origin: dict[str, Any] | None = None
+
+    @event("CopiedFromLibrary")
+    def note_origin(self, origin: dict[str, Any], correlation_id: str) -> None:
+        self.origin = origin
+
+    @event("Archived")
+    def archive(self, archived_by: str, correlation_id: str) -> None:
+        """Hidden from new assignments; its versions stay readable for the responses that point to them."""
+        self.archived = True
+
+    @event("Restored")
+    def restore(self, restored_by: str, correlation_id: str) -> None:
+        self.archived = False
 
     @event("DraftEdited")
     def edit_draft(self, draft: dict[str, Any], edited_by: str, correlation_id: str) -> None:
@@ -64,7 +79,7 @@ class Activity(Aggregate):
 
 
 def _content(version: dict[str, Any]) -> dict[str, Any]:
-    return {key: version[key] for key in ("title", "instructions", "items")}
+    return {key: version[key] for key in version if key not in ("version", "published_by", "published_at")}
 
 
 class ClinicActivities(Aggregate):

@@ -1,17 +1,21 @@
 """The activities service's entrypoints. Logic lives in the application and domain."""
 
+from copy import deepcopy
 from typing import Any
 
+from marshmallow import ValidationError
 from nameko.rpc import rpc
 
 from interlude_contracts.activity import ActivityDraftSchema
-from interlude_contracts.errors import NotFound, parse_uuid, validated
+from interlude_contracts.errors import NotFound, ValidationFailed, parse_uuid, validated
+from interlude_contracts.fhir import from_questionnaire
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
 
+from . import library
 from .dependencies import activities_application
-from .translation import activity_body, to_envelope, version_body
+from .translation import activity_body, to_envelope, version_body, version_summary
 
 MAX_LOG_PAGE = 1000
 
@@ -49,8 +53,61 @@ class ActivitiesService(HealthRpc):
         return activity_body(self.app.get(clinic_id, parse_uuid(activity_id, "activity_id")))
 
     @rpc
-    def list_activities(self, clinic_id: str) -> list[dict[str, Any]]:
-        return [activity_body(activity) for activity in self.app.list_for_clinic(clinic_id)]
+    def list_activities(self, clinic_id: str, include_archived: bool = False) -> list[dict[str, Any]]:
+        return [activity_body(activity) for activity in self.app.list_for_clinic(clinic_id, include_archived)]
+
+    @rpc
+    def list_versions(self, clinic_id: str, activity_id: str) -> list[dict[str, Any]]:
+        activity = self.app.get(clinic_id, parse_uuid(activity_id, "activity_id"))
+        return [version_summary(version) for version in activity.versions]
+
+    @rpc
+    def set_archived(
+        self, clinic_id: str, activity_id: str, archived: bool, changed_by: str, correlation_id: str
+    ) -> dict[str, Any]:
+        activity_uuid = parse_uuid(activity_id, "activity_id")
+        return activity_body(
+            self.app.set_archived(clinic_id, activity_uuid, bool(archived), changed_by, correlation_id)
+        )
+
+    @rpc
+    def import_questionnaire(
+        self, clinic_id: str, created_by: str, questionnaire: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        """A new draft from a FHIR R4 Questionnaire; what could not be mapped is listed in ``unmapped``."""
+        draft, unmapped = from_questionnaire(questionnaire)
+        if not draft:
+            raise ValidationFailed("Not a FHIR Questionnaire.", {"resourceType": [unmapped[0]["problem"]]})
+        try:
+            content = ActivityDraftSchema().load(draft)
+        except ValidationError as error:
+            raise ValidationFailed(
+                "The questionnaire maps to an activity that is not valid.",
+                {"questionnaire": error.messages, "unmapped": unmapped},
+            ) from None
+        activity = self.app.create(clinic_id, created_by, content, correlation_id)
+        return {"activity": activity_body(activity), "unmapped": unmapped}
+
+    # -- the shared library ---------------------------------------------------
+
+    @rpc
+    def browse_library(self, tag: str | None = None) -> list[dict[str, Any]]:
+        return library.browse(tag)
+
+    @rpc
+    def get_library_entry(self, slug: str) -> dict[str, Any]:
+        entry = _library_entry(slug)
+        return {
+            **library.summary(entry),
+            "scoring_notes": entry.get("scoring_notes"),
+            "activity": ActivityDraftSchema().dump(entry["activity"]),
+        }
+
+    @rpc
+    def copy_from_library(self, clinic_id: str, created_by: str, slug: str, correlation_id: str) -> dict[str, Any]:
+        """The clinic's own draft of a library entry, to customise and publish."""
+        draft = deepcopy(_library_entry(slug)["activity"])
+        return activity_body(self.app.copy_from_library(clinic_id, created_by, slug, draft, correlation_id))
 
     @rpc
     def get_version(self, clinic_id: str, activity_id: str, version: int | None = None) -> dict[str, Any]:
@@ -69,3 +126,10 @@ class ActivitiesService(HealthRpc):
         """Published events after a position, for rebuilding projections from the log."""
         envelopes, last = log_page(self.app, to_envelope, int(after), min(int(limit), MAX_LOG_PAGE))
         return {"events": envelopes, "last_position": last}
+
+
+def _library_entry(slug: str) -> dict[str, Any]:
+    try:
+        return library.entry(slug)
+    except library.UnknownEntry:
+        raise NotFound("No such library entry.", {"slug": [f"The library has no entry {slug!r}."]}) from None

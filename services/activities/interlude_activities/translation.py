@@ -25,6 +25,7 @@ def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, A
             "title": content["title"],
             "instructions": content["instructions"],
             "items": content["items"],
+            "measure": content.get("measure"),
             "published_by": domain_event.published_by,
         }
     )
@@ -42,9 +43,22 @@ def activity_body(activity: Activity) -> dict[str, Any]:
             "draft": activity.draft,
             "versions": [version["version"] for version in activity.versions],
             "latest_version": activity.latest_version,
+            "archived": getattr(activity, "archived", False),
+            "origin": getattr(activity, "origin", None),
         }
     )
 
 
 def version_body(activity: Activity, version: dict[str, Any]) -> dict[str, Any]:
     return ActivityVersionSchema().dump({**version, "activity_id": activity.id, "clinic_id": activity.clinic_id})
+
+
+def version_summary(version: dict[str, Any]) -> dict[str, Any]:
+    """One line of an activity's version history."""
+    return {
+        "version": version["version"],
+        "title": version["title"],
+        "measure": version.get("measure"),
+        "published_at": version["published_at"].isoformat(),
+        "published_by": version["published_by"],
+    }

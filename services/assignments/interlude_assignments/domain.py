@@ -7,6 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from interlude_contracts.answers import answer_errors
+from interlude_contracts.scoring import score_response
 
 ASSIGNED = "assigned"
 SUBMITTED = "submitted"
@@ -51,14 +52,17 @@ class Assignment(Aggregate):
         self.due_at = due_at
         self.status = ASSIGNED
         self.answers: dict[str, Any] | None = None
+        self.scores: dict[str, Any] = {}
+        self.risk_flags: list[dict[str, Any]] = []
         self.submitted_at: datetime | None = None
         self.cancelled_at: datetime | None = None
 
     def submit(self, answers: dict[str, Any], correlation_id: str) -> None:
         self._require_open()
-        errors = answer_errors(self.activity["items"], answers)
+        errors = answer_errors(self.activity["items"], answers, self.activity.get("pages"))
         if errors:
             raise InvalidAnswers(errors)
+        result = score_response(self.activity, answers)
         self._response_submitted(
             clinic_id=self.clinic_id,
             client_id=self.client_id,
@@ -67,7 +71,24 @@ class Assignment(Aggregate):
             answers=answers,
             submitted_at=datetime.now(UTC),
             correlation_id=correlation_id,
+            measure=result["measure"],
+            scores=result["scores"],
+            risk_flags=result["risk_flags"],
         )
+        for flag in result["risk_flags"]:
+            self._risk_flag_raised(
+                flag_id=risk_flag_id(self.id, flag["rule_id"]),
+                clinic_id=self.clinic_id,
+                client_id=self.client_id,
+                therapist_id=self.therapist_id,
+                activity_id=self.activity["activity_id"],
+                activity_version=self.activity["version"],
+                measure=result["measure"],
+                rule_id=flag["rule_id"],
+                item_id=flag["item_id"],
+                message=flag["message"],
+                correlation_id=correlation_id,
+            )
 
     @event("ResponseSubmitted")
     def _response_submitted(
@@ -79,10 +100,32 @@ class Assignment(Aggregate):
         answers: dict[str, Any],
         submitted_at: datetime,
         correlation_id: str,
+        measure: str | None = None,
+        scores: dict[str, Any] | None = None,
+        risk_flags: list[dict[str, Any]] | None = None,
     ) -> None:
         self.answers = answers
         self.submitted_at = submitted_at
         self.status = SUBMITTED
+        self.scores = scores or {}
+        self.risk_flags = risk_flags or []
+
+    @event("RiskFlagRaised")
+    def _risk_flag_raised(
+        self,
+        flag_id: UUID,
+        clinic_id: str,
+        client_id: str,
+        therapist_id: str,
+        activity_id: str,
+        activity_version: int,
+        measure: str | None,
+        rule_id: str,
+        item_id: str | None,
+        message: str,
+        correlation_id: str,
+    ) -> None:
+        pass
 
     def cancel(self, cancelled_by: str, reason: str | None, correlation_id: str) -> None:
         self._require_open()
@@ -113,6 +156,11 @@ class Assignment(Aggregate):
             raise AlreadySubmitted("A response has already been submitted for this assignment.")
         if self.status == CANCELLED:
             raise AssignmentCancelled("This assignment has been cancelled.")
+
+
+def risk_flag_id(assignment_id: UUID, rule_id: str) -> UUID:
+    """Stable per assignment and rule: an assignment is answered once, so a rule fires at most once."""
+    return uuid5(NAMESPACE_URL, f"interlude:risk-flag:{assignment_id}:{rule_id}")
 
 
 class ClientAssignments(Aggregate):

@@ -7,6 +7,7 @@ from nameko.rpc import RpcProxy, rpc
 
 from interlude_contracts.api import AssignRequest, CancelRequest, SubmitResponseRequest
 from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
+from interlude_contracts.personalise import personalise
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
@@ -15,6 +16,8 @@ from .dependencies import assignments_application
 from .translation import assignment_body, to_envelope
 
 MAX_LOG_PAGE = 1000
+# What an assignment keeps of the exact version: enough to render, validate and score it forever.
+SNAPSHOT_KEYS = ("activity_id", "version", "title", "instructions", "measure", "items", "pages", "scoring")
 
 
 class AssignmentsService(HealthRpc):
@@ -31,7 +34,14 @@ class AssignmentsService(HealthRpc):
         if body["due_at"] is not None and body["due_at"] <= datetime.now(UTC):
             raise ValidationFailed("due_at is in the past.", {"due_at": ["Must be in the future."]})
         version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
-        snapshot = {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}
+        snapshot = personalise(
+            {key: version[key] for key in SNAPSHOT_KEYS if key in version},
+            {
+                "client.first_name": body["client_first_name"],
+                "therapist.name": body["therapist_name"],
+                "clinic.name": body["clinic_name"],
+            },
+        )
         assignment = self.app.assign(
             clinic_id, therapist_id, body["client_id"], snapshot, body["due_at"], correlation_id
         )

@@ -5,15 +5,18 @@ from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 
+from interlude_contracts.activity import pages_of
 from interlude_contracts.api import AssignmentSchema
 from interlude_contracts.envelope import envelope_of
 from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
     RESPONSE_SUBMITTED,
+    RISK_FLAG_RAISED,
     ActivityAssignedV1,
     AssignmentCancelledV1,
     ResponseSubmittedV1,
+    RiskFlagRaisedV1,
 )
 
 from .domain import Assignment
@@ -43,7 +46,27 @@ def _submitted(event: Any) -> dict[str, Any]:
             "activity_version": event.activity_version,
             "client_id": event.client_id,
             "answers": event.answers,
-            "scores": {},
+            # Events stored before scoring existed have none of these attributes.
+            "measure": getattr(event, "measure", None),
+            "scores": getattr(event, "scores", None) or {},
+            "risk_flags": getattr(event, "risk_flags", None) or [],
+        }
+    )
+
+
+def _risk_flag(event: Any) -> dict[str, Any]:
+    return RiskFlagRaisedV1().dump(
+        {
+            "flag_id": event.flag_id,
+            "assignment_id": event.originator_id,
+            "activity_id": event.activity_id,
+            "activity_version": event.activity_version,
+            "client_id": event.client_id,
+            "therapist_id": event.therapist_id,
+            "measure": event.measure,
+            "rule_id": event.rule_id,
+            "item_id": event.item_id,
+            "message": event.message,
         }
     )
 
@@ -63,6 +86,7 @@ PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     Assignment.Assigned: (ACTIVITY_ASSIGNED, _assigned),
     Assignment.ResponseSubmitted: (RESPONSE_SUBMITTED, _submitted),
     Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
+    Assignment.RiskFlagRaised: (RISK_FLAG_RAISED, _risk_flag),
 }
 
 
@@ -90,11 +114,15 @@ def assignment_body(assignment: Assignment) -> dict[str, Any]:
             "title": activity["title"],
             "instructions": activity["instructions"],
             "items": activity["items"],
+            "pages": pages_of(activity),
+            "measure": activity.get("measure"),
             "status": assignment.status,
             "assigned_at": assignment.created_on,
             "due_at": assignment.due_at,
             "submitted_at": assignment.submitted_at,
             "cancelled_at": assignment.cancelled_at,
             "answers": assignment.answers,
+            "scores": getattr(assignment, "scores", {}),
+            "risk_flags": getattr(assignment, "risk_flags", []),
         }
     )
