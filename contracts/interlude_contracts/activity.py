@@ -61,7 +61,7 @@ VALUELESS_OPERATORS = ("answered", "not_answered")
 SCORE_METHODS = ("sum", "mean")
 
 DEFAULT_MAX_LENGTH = 5000
-DEFAULT_SHORT_MAX_LENGTH = 500
+
 MAX_ITEMS = 200
 MAX_PRACTICE_SECONDS = 4 * 3600
 
@@ -203,7 +203,7 @@ class ItemSchema(Schema):
     @post_load
     def fill_defaults(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         item_type = data["type"]
-        if item_type == FREE_TEXT or item_type == LONG_TEXT:
+        if item_type in (FREE_TEXT, LONG_TEXT):
             data.setdefault("max_length", DEFAULT_MAX_LENGTH)
         elif item_type == VISUAL_ANALOGUE_SCALE:
             data.setdefault("min", 0)

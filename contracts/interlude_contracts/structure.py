@@ -6,6 +6,7 @@ personalisation tokens. Each error is keyed like the draft (``items.<index>.<fie
 so it names the item and the problem.
 """
 
+import itertools
 from typing import Any
 
 from .activity import ANSWERABLE_TYPES, MULTIPLE_CHOICE, SCORABLE_TYPES, SINGLE_CHOICE
@@ -123,7 +124,7 @@ def band_problems(bands: list[dict[str, Any]]) -> list[str]:
         if band["min"] > band["max"]:
             problems.append(f"Band {band['label']!r}: min {band['min']} is above max {band['max']}.")
     ordered = sorted(bands, key=lambda band: band["min"])
-    for lower, upper in zip(ordered, ordered[1:], strict=False):
+    for lower, upper in itertools.pairwise(ordered):
         if upper["min"] <= lower["max"]:
             problems.append(f"Bands {lower['label']!r} and {upper['label']!r} overlap.")
         elif upper["min"] - lower["max"] > 1 or (_whole(lower) and _whole(upper) and upper["min"] != lower["max"] + 1):
