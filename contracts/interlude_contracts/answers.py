@@ -115,7 +115,8 @@ def _show(bound: Any) -> str:
 def _decimals_problem(item: Mapping[str, Any], answer: float) -> str | None:
     decimals = item.get("decimals", 0)
     if round(answer, decimals) != answer:
-        return f"At most {decimals} decimal places." if decimals else "Expected a whole number."
+        places = "decimal place" if decimals == 1 else "decimal places"
+        return f"At most {decimals} {places}." if decimals else "Expected a whole number."
     return None
 
 
