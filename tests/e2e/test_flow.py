@@ -276,3 +276,41 @@ def test_the_readme_walkthrough_works(stack: Stack) -> None:
     report = json.loads(lines[4])
     assert report["completed"] >= 1 and "submitted" in {row["status"] for row in report["assignments"]}
     assert "Mood check-in" in lines[5]
+
+
+def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack: Stack) -> None:
+    """PHQ-9 from the shared library, through the gateway; its scores and risk flag appear in the log."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    client = login(stack.url, "ada@demo.client", "client-demo-pass")
+    assert "phq-9" in {e["slug"] for e in therapist.call("GET", "/library?tag=assessment", expect=200)["entries"]}
+    copy = therapist.call("POST", "/library/phq-9/copy", expect=201)
+    draft = copy["draft"] | {"instructions": "{{client.first_name}}, " + copy["draft"]["instructions"]}
+    therapist.call("PUT", f"/activities/{copy['activity_id']}/draft", draft, expect=200)
+    therapist.call("POST", f"/activities/{copy['activity_id']}/publish", expect=201)
+    assignment = assign(therapist, "client-ada", copy["activity_id"], client_first_name="Ada")
+
+    rendered = client.call("GET", f"/assignments/{assignment['assignment_id']}/render", expect=200)
+    assert rendered["instructions"].startswith("Ada, Over the last 2 weeks")
+    items = rendered["pages"][0]["items"]
+    assert len(items) == 10 and "score" not in items[0]["options"][0]
+    answers = {f"phq9_{n}": "2" for n in range(1, 9)} | {"phq9_9": "1", "phq9_difficulty": "very"}
+    submitted = answer(client, assignment, {"answers": answers}, 201)
+    assert submitted["scores"]["total"] == {"value": 17, "band": "moderately severe", "above_cutoff": True}
+
+    def logged() -> dict[str, list[dict[str, Any]]] | None:
+        with ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}) as cluster:
+            events = cluster.assignments.read_log(0, 1000)["events"]
+        mine = [e for e in events if e["payload"].get("assignment_id") == assignment["assignment_id"]]
+        by_type = {t: [e for e in mine if e["event_type"] == t] for t in ("ResponseSubmitted", "RiskFlagRaised")}
+        return by_type if all(by_type.values()) else None
+
+    log = wait_until(logged, what="the scored response in the assignments log")
+    response = log["ResponseSubmitted"][0]["payload"]
+    assert (response["measure"], response["scores"]["total"]["band"]) == ("PHQ-9", "moderately severe")
+    assert [flag["rule_id"] for flag in response["risk_flags"]] == ["phq9-item9"]
+    flag = log["RiskFlagRaised"][0]["payload"]
+    assert (flag["item_id"], flag["therapist_id"], flag["measure"]) == ("phq9_9", "therapist-demo", "PHQ-9")
+    fhir = therapist.call("GET", f"/assignments/{assignment['assignment_id']}/fhir", expect=200)
+    assert fhir["resourceType"] == "QuestionnaireResponse" and len(fhir["item"]) == 10
