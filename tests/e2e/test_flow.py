@@ -314,3 +314,20 @@ def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack
     assert (flag["item_id"], flag["therapist_id"], flag["measure"]) == ("phq9_9", "therapist-demo", "PHQ-9")
     fhir = therapist.call("GET", f"/assignments/{assignment['assignment_id']}/fhir", expect=200)
     assert fhir["resourceType"] == "QuestionnaireResponse" and len(fhir["item"]) == 10
+
+
+def test_the_activities_guide_walkthrough_works(stack: Stack) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "activities.md").read_text()
+    script = guide.split("<!-- walkthrough -->", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        env={**os.environ, "U": stack.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["1", "1"]  # both activities published
+    assert lines[2] == "Evening check-in for Ada"
+    assert lines[3] == "{'total': {'value': 8, 'band': 'high', 'above_cutoff': True}}"
