@@ -377,6 +377,7 @@ class ActivityVersionSchema(ActivityContentSchema):
     instructions = fields.String(required=True)
     published_at = aware_datetime(required=True)
     published_by = identifier(required=True)
+    archived = fields.Boolean(metadata={"description": "The activity is archived: readable, not assignable."})
 
 
 class ActivitySchema(Schema):

@@ -155,6 +155,8 @@ def _answer_value(item: dict[str, Any], value: Any) -> dict[str, Any]:
         return {"answerCoding": {"code": value}}
     if isinstance(value, bool):
         return {"answerBoolean": value}
+    if item["type"] in ("number", "visual_analogue_scale"):
+        return {"answerDecimal": value}
     if isinstance(value, int):
         return {"answerInteger": value}
     if isinstance(value, float):

@@ -68,7 +68,7 @@ def test_the_export_uses_standard_fhir_for_options_scores_and_enable_when() -> N
     assert quality["answerOption"][0]["extension"] == [{"url": ORDINAL_VALUE, "valueDecimal": 2}]
     assert why["enableWhen"] == [{"question": "quality", "operator": "=", "answerCoding": {"code": "bad"}}]
     assert why["enableBehavior"] == "any" and why["type"] == "text"
-    assert day["enableWhen"] == [{"question": "hours", "operator": "<", "answerInteger": 6}]
+    assert day["enableWhen"] == [{"question": "hours", "operator": "<", "answerDecimal": 6}]
     assert [i["type"] for i in day["item"]] == ["boolean", "time", "integer", "decimal"]
 
 

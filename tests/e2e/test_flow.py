@@ -296,8 +296,9 @@ def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack
     items = rendered["pages"][0]["items"]
     assert len(items) == 10 and "score" not in items[0]["options"][0]
     answers = {f"phq9_{n}": "2" for n in range(1, 9)} | {"phq9_9": "1", "phq9_difficulty": "very"}
-    submitted = answer(client, assignment, {"answers": answers}, 201)
-    assert submitted["scores"]["total"] == {"value": 17, "band": "moderately severe", "above_cutoff": True}
+    assert "scores" not in answer(client, assignment, {"answers": answers}, 201)  # the therapist's to discuss
+    scored = therapist.call("GET", f"/assignments/{assignment['assignment_id']}", expect=200)
+    assert scored["scores"]["total"] == {"value": 17, "band": "moderately severe", "above_cutoff": True}
 
     def logged() -> dict[str, list[dict[str, Any]]] | None:
         with ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}) as cluster:
@@ -330,4 +331,5 @@ def test_the_activities_guide_walkthrough_works(stack: Stack) -> None:
     lines = result.stdout.splitlines()
     assert lines[:2] == ["1", "1"]  # both activities published
     assert lines[2] == "Evening check-in for Ada"
-    assert lines[3] == "{'total': {'value': 8, 'band': 'high', 'above_cutoff': True}}"
+    assert lines[3] == "submitted"
+    assert lines[4] == "{'total': {'value': 8, 'band': 'high', 'above_cutoff': True}}"

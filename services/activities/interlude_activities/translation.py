@@ -50,7 +50,14 @@ def activity_body(activity: Activity) -> dict[str, Any]:
 
 
 def version_body(activity: Activity, version: dict[str, Any]) -> dict[str, Any]:
-    return ActivityVersionSchema().dump({**version, "activity_id": activity.id, "clinic_id": activity.clinic_id})
+    return ActivityVersionSchema().dump(
+        {
+            **version,
+            "activity_id": activity.id,
+            "clinic_id": activity.clinic_id,
+            "archived": getattr(activity, "archived", False),
+        }
+    )
 
 
 def version_summary(version: dict[str, Any]) -> dict[str, Any]:

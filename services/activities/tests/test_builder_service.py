@@ -60,6 +60,7 @@ def test_archive_hides_from_the_list_and_restore_brings_back(
     archived = service.set_archived("clinic-a", activity_id, True, "t-1", "c")
 
     assert archived["archived"] is True
+    assert service.get_version("clinic-a", activity_id, 1)["archived"] is True  # assignments refuse it
     assert activity_id not in {a["activity_id"] for a in service.list_activities("clinic-a")}
     assert activity_id in {a["activity_id"] for a in service.list_activities("clinic-a", True)}
     assert service.get_version("clinic-a", activity_id, 1)["version"] == 1  # old responses still render

@@ -6,14 +6,14 @@ from typing import Any
 from nameko.rpc import RpcProxy, rpc
 
 from interlude_contracts.api import AssignRequest, CancelRequest, SubmitResponseRequest
-from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
+from interlude_contracts.errors import Conflict, ValidationFailed, parse_uuid, validated
 from interlude_contracts.personalise import personalise
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
 
 from .dependencies import assignments_application
-from .translation import assignment_body, to_envelope
+from .translation import assignment_body, client_view, to_envelope
 
 MAX_LOG_PAGE = 1000
 # What an assignment keeps of the exact version: enough to render, validate and score it forever.
@@ -34,6 +34,9 @@ class AssignmentsService(HealthRpc):
         if body["due_at"] is not None and body["due_at"] <= datetime.now(UTC):
             raise ValidationFailed("due_at is in the past.", {"due_at": ["Must be in the future."]})
         version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
+        if version.get("archived"):
+            detail = "The activity is archived: restore it to assign it."
+            raise Conflict(detail, {"activity_id": [detail]})
         snapshot = personalise(
             {key: version[key] for key in SNAPSHOT_KEYS if key in version},
             {
@@ -56,7 +59,7 @@ class AssignmentsService(HealthRpc):
         assignment = self.app.submit(
             clinic_id, parse_uuid(assignment_id, "assignment_id"), body["answers"], correlation_id, client_id
         )
-        return assignment_body(assignment)
+        return client_view(assignment_body(assignment))
 
     @rpc
     def cancel(
@@ -70,7 +73,9 @@ class AssignmentsService(HealthRpc):
 
     @rpc
     def get_assignment(self, clinic_id: str, assignment_id: str, client_id: str | None = None) -> dict[str, Any]:
-        return assignment_body(self.app.get(clinic_id, parse_uuid(assignment_id, "assignment_id"), client_id))
+        """Scores and risk flags are for the therapist: a client (``client_id`` given) sees neither."""
+        body = assignment_body(self.app.get(clinic_id, parse_uuid(assignment_id, "assignment_id"), client_id))
+        return body if client_id is None else client_view(body)
 
     @rpc
     def todo(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:

@@ -126,3 +126,8 @@ def assignment_body(assignment: Assignment) -> dict[str, Any]:
             "risk_flags": getattr(assignment, "risk_flags", []),
         }
     )
+
+
+def client_view(body: dict[str, Any]) -> dict[str, Any]:
+    """An assignment as its client sees it: without scores and risk flags, which are the therapist's to discuss."""
+    return {key: value for key, value in body.items() if key not in ("scores", "risk_flags")}

@@ -15,7 +15,7 @@ from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.service import AssignmentsService
 from interlude_assignments.translation import to_envelope
 from interlude_contracts.activity import ActivityVersionSchema
-from interlude_contracts.errors import ValidationFailed
+from interlude_contracts.errors import Conflict, ValidationFailed
 from interlude_contracts.events import RESPONSE_SUBMITTED, RISK_FLAG_RAISED, load_event
 
 FREQUENCY = [
@@ -97,9 +97,12 @@ def assign(service: AssignmentsService, **names: Any) -> dict[str, Any]:
 
 
 def submit(service: AssignmentsService, assignment: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
-    return service.submit_response(
+    """Submit as the client; return the therapist's view of the result (with scores)."""
+    seen_by_client = service.submit_response(
         "clinic-a", "client-1", assignment["assignment_id"], {"answers": answers}, "corr-submit"
     )
+    assert "scores" not in seen_by_client and "risk_flags" not in seen_by_client
+    return service.get_assignment("clinic-a", assignment["assignment_id"])
 
 
 def events_of(app: AssignmentsApplication) -> list[Any]:
@@ -199,3 +202,24 @@ def test_a_submitted_assignment_keeps_rendering_as_assigned(service: Assignments
 
     assert again["pages"] == SCORED_VERSION["pages"] and again["title"] == "Mini screen for Ada"
     assert again["scores"]["total"]["value"] == 2 and again["measure"] == "MINI-3"
+
+
+def test_the_client_sees_their_answers_but_not_scores_or_flags(service: AssignmentsService) -> None:
+    assignment = assign(service)
+    submit(service, assignment, {"low_mood": "3", "worry": "3", "harm": "3", "details": "x"})
+
+    own = service.get_assignment("clinic-a", assignment["assignment_id"], "client-1")
+
+    assert own["answers"]["harm"] == "3" and own["status"] == "submitted"
+    assert "scores" not in own and "risk_flags" not in own
+
+
+def test_an_archived_activity_cannot_be_assigned(memory_app: AssignmentsApplication) -> None:
+    activities = MagicMock()
+    activities.get_version.return_value = SCORED_VERSION | {"archived": True}
+    service = worker_factory(AssignmentsService, app=memory_app, activities=activities, metrics=None)
+
+    with pytest.raises(Conflict) as caught:
+        assign(service)
+    assert "archived" in caught.value.fields["activity_id"][0]
+    assert memory_app.recorder.max_notification_id() in (None, 0)
