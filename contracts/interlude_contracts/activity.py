@@ -323,13 +323,10 @@ class ScoreRuleSchema(Schema):
     cutoff = Numeric(load_default=None, allow_none=True, metadata={"description": "above_cutoff when value >= cutoff"})
 
 
-class RiskRuleSchema(Schema):
-    """A critical-item rule: when the condition on the item holds, a risk flag is raised."""
+class RiskRuleSchema(ConditionSchema):
+    """A critical-item rule: when the condition on the item's answer holds, a risk flag is raised."""
 
     id = fields.String(required=True, validate=validate.Regexp(ITEM_ID_PATTERN))
-    item_id = fields.String(required=True)
-    operator = fields.String(required=True, validate=validate.OneOf(OPERATORS))
-    value = fields.Raw(allow_none=True)
     message = fields.String(required=True, validate=validate.Length(1, 500))
 
 

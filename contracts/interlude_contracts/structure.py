@@ -9,7 +9,21 @@ so it names the item and the problem.
 import itertools
 from typing import Any
 
-from .activity import ANSWERABLE_TYPES, MULTIPLE_CHOICE, SCORABLE_TYPES, SINGLE_CHOICE
+from .activity import (
+    ANSWERABLE_TYPES,
+    DATE,
+    FREE_TEXT,
+    LINEAR_SCALE,
+    LONG_TEXT,
+    MULTIPLE_CHOICE,
+    NUMBER,
+    SCORABLE_TYPES,
+    SINGLE_CHOICE,
+    TIME,
+    TIMED_PRACTICE,
+    VISUAL_ANALOGUE_SCALE,
+    YES_NO,
+)
 from .personalise import token_errors
 
 Errors = dict[str, Any]
@@ -55,9 +69,31 @@ def _check_item_branches(items: list[dict[str, Any]], position: dict[str, int], 
     by_id = {item["id"]: item for item in items}
     for index, item in enumerate(items):
         for condition in _conditions(item.get("show_if") or {}):
-            problem = _reference_problem(condition["item_id"], by_id, position, before=index)
+            problem = _reference_problem(condition["item_id"], by_id, position, before=index) or _value_problem(
+                by_id[condition["item_id"]], condition
+            )
             if problem:
                 _add(errors, ("items", index, "show_if"), f"Item {item['id']!r}: {problem}")
+
+
+def _value_problem(target: dict[str, Any], condition: dict[str, Any]) -> str | None:
+    """A condition whose value the target's answers can never match is a mistake, not a rule."""
+    if condition["operator"] in ("answered", "not_answered"):
+        return None
+    value, name = condition.get("value"), target["id"]
+    if "options" in target:
+        values = [option["value"] for option in target["options"]]
+        if value not in values:
+            return f"compares {name!r} with {value!r}, which is not one of its option values ({', '.join(values)})."
+        if condition["operator"] not in ("equals", "not_equals"):
+            return f"compares the options of {name!r} by order; use equals or not_equals."
+    elif target["type"] == YES_NO and not isinstance(value, bool):
+        return f"compares {name!r}, a yes/no item, with {value!r}: use true or false."
+    elif target["type"] in NUMERIC_TYPES and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return f"compares {name!r}, a numeric item, with {value!r}: use a number."
+    elif target["type"] in TEXT_TYPES and not isinstance(value, str):
+        return f"compares {name!r}, a text item, with {value!r}: use text."
+    return None
 
 
 def _reference_problem(target: str, by_id: dict[str, Any], position: dict[str, int], before: int) -> str | None:
@@ -68,6 +104,10 @@ def _reference_problem(target: str, by_id: dict[str, Any], position: dict[str, i
     if by_id[target]["type"] not in ANSWERABLE_TYPES:
         return f"branches on {target!r}, which is not a question."
     return None
+
+
+NUMERIC_TYPES = (LINEAR_SCALE, VISUAL_ANALOGUE_SCALE, NUMBER, TIMED_PRACTICE)
+TEXT_TYPES = (FREE_TEXT, LONG_TEXT, DATE, TIME)
 
 
 def _check_pages(pages: list[dict[str, Any]], items: list[dict[str, Any]], position: dict[str, int], errors: Errors):
@@ -82,7 +122,9 @@ def _check_pages(pages: list[dict[str, Any]], items: list[dict[str, Any]], posit
     for index, page in enumerate(pages):
         first = position[page["item_ids"][0]]
         for condition in _conditions(page.get("show_if") or {}):
-            problem = _reference_problem(condition["item_id"], by_id, position, before=first)
+            problem = _reference_problem(condition["item_id"], by_id, position, before=first) or _value_problem(
+                by_id[condition["item_id"]], condition
+            )
             if problem:
                 _add(errors, ("pages", index, "show_if"), f"Page {page['id']!r}: {problem}")
 
@@ -103,8 +145,10 @@ def _check_scoring(scoring: dict[str, Any], items: list[dict[str, Any]], positio
         for message in band_problems(rule.get("bands") or []):
             _add(errors, (*path, "bands"), message)
     for index, rule in enumerate(scoring.get("risk_rules") or []):
-        if rule["item_id"] not in by_id:
-            _add(errors, ("scoring", "risk_rules", index, "item_id"), f"No item {rule['item_id']!r}.")
+        target = by_id.get(rule["item_id"])
+        problem = f"No item {rule['item_id']!r}." if target is None else _value_problem(target, rule)
+        if problem:
+            _add(errors, ("scoring", "risk_rules", index, "item_id"), f"Rule {rule['id']!r}: {problem}")
 
 
 def _scorable_problem(item: dict[str, Any] | None, item_id: str) -> str | None:

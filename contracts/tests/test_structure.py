@@ -152,3 +152,28 @@ def test_duplicate_ids_are_reported_before_anything_else() -> None:
     assert errors_of(draft(SCALE, SCALE | {"show_if": shown_if("ghost")})) == {
         "items": {1: {"id": ["Duplicate item id 'mood'."]}}
     }
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
+        ({"item_id": "sleep", "operator": "equals", "value": "Well"}, "not one of its option values (good, poor)"),
+        ({"item_id": "sleep", "operator": "greater_than", "value": "good"}, "use equals or not_equals"),
+        ({"item_id": "mood", "operator": "greater_than", "value": "3"}, "a numeric item"),
+        ({"item_id": "done", "operator": "equals", "value": "yes"}, "use true or false"),
+    ],
+)
+def test_a_condition_its_item_can_never_match_is_refused(condition: dict[str, Any], problem: str) -> None:
+    done = {"id": "done", "type": "yes_no", "prompt": "Done?"}
+    errors = errors_of(draft(SCALE, CHOICE, done, NOTE | {"show_if": {"all": [condition]}}))
+
+    assert problem in errors["items"][3]["show_if"][0]
+
+
+def test_a_risk_rule_needs_a_value_its_item_can_give() -> None:
+    rule = {"id": "r1", "item_id": "sleep", "operator": "equals", "value": "terrible", "message": "!"}
+    errors = errors_of(draft(SCALE, CHOICE, scoring={"risk_rules": [rule]}))
+
+    assert "Rule 'r1': compares 'sleep' with 'terrible'" in errors["scoring"]["risk_rules"][0]["item_id"][0]
+    no_value = rule | {"value": None}
+    assert "value" in errors_of(draft(SCALE, CHOICE, scoring={"risk_rules": [no_value]}))["scoring"]["risk_rules"][0]
