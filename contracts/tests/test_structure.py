@@ -177,3 +177,9 @@ def test_a_risk_rule_needs_a_value_its_item_can_give() -> None:
     assert "Rule 'r1': compares 'sleep' with 'terrible'" in errors["scoring"]["risk_rules"][0]["item_id"][0]
     no_value = rule | {"value": None}
     assert "value" in errors_of(draft(SCALE, CHOICE, scoring={"risk_rules": [no_value]}))["scoring"]["risk_rules"][0]
+
+
+def test_an_unknown_token_in_a_page_title_is_refused() -> None:
+    pages = [{"id": "one", "title": "For {{client.age}}", "item_ids": ["mood"]}]
+
+    assert "{{client.age}}" in errors_of(draft(SCALE, pages=pages))["pages"][0]["title"][0]
