@@ -41,7 +41,8 @@ def structure_errors(draft: dict[str, Any]) -> Errors:
         _check_pages(draft["pages"], items, position, errors)
     if draft.get("scoring"):
         _check_scoring(draft["scoring"], items, position, errors)
-    for path, message in token_errors({key: draft[key] for key in ("title", "instructions", "items", "pages") if key in draft}):
+    texts = {key: draft[key] for key in ("title", "instructions", "items", "pages") if key in draft}
+    for path, message in token_errors(texts):
         _add(errors, path, message)
     return errors
 
