@@ -10,13 +10,14 @@ from interlude_contracts.runtime.metrics import Metrics
 
 from .dependencies import Tokens, Users
 from .routes.activities import ActivityRoutes
+from .routes.analytics import AnalyticsRoutes
 from .routes.assignments import AssignmentRoutes
 from .routes.health import HealthRoutes
 from .routes.notifications import NotificationRoutes
 from .routes.reports import ReportRoutes
 
 
-class GatewayService(HealthRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes):
+class GatewayService(HealthRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes, AnalyticsRoutes):
     name = "gateway"
 
     tokens = Tokens()

@@ -25,6 +25,14 @@ class AssignmentCancelled(AssignmentError):
     pass
 
 
+class FlagAlreadyAcknowledged(AssignmentError):
+    pass
+
+
+class UnknownRiskFlag(AssignmentError):
+    pass
+
+
 class InvalidAnswers(AssignmentError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("The answers do not fit the activity version.")
@@ -53,6 +61,7 @@ class Assignment(Aggregate):
         self.answers: dict[str, Any] | None = None
         self.submitted_at: datetime | None = None
         self.cancelled_at: datetime | None = None
+        self.acknowledged_flags: dict[str, dict[str, Any]] = {}
 
     def submit(self, answers: dict[str, Any], correlation_id: str) -> None:
         self._require_open()
@@ -107,6 +116,48 @@ class Assignment(Aggregate):
     ) -> None:
         self.cancelled_at = cancelled_at
         self.status = CANCELLED
+
+    def acknowledge_risk_flag(self, flag_id: UUID, acknowledged_by: str, note: str | None, correlation_id: str) -> None:
+        """A therapist has seen the risk flag and records it (with who, when and an optional note); once per flag."""
+        if not self._has_raised(flag_id):
+            raise UnknownRiskFlag(f"No risk flag {flag_id} was raised on this assignment.")
+        if str(flag_id) in self.acknowledged_flags:
+            raise FlagAlreadyAcknowledged("This risk flag has already been acknowledged.")
+        self._risk_flag_acknowledged(
+            clinic_id=self.clinic_id,
+            client_id=self.client_id,
+            flag_id=str(flag_id),
+            acknowledged_by=acknowledged_by,
+            note=note,
+            acknowledged_at=datetime.now(UTC),
+            correlation_id=correlation_id,
+        )
+
+    def _has_raised(self, flag_id: UUID) -> bool:
+        # Flags are raised by the scoring rules (another branch). Until this aggregate records them
+        # (as ``risk_flags``: a mapping or a list of dicts with ``flag_id``), any flag id is accepted.
+        raised = getattr(self, "risk_flags", None)
+        if raised is None:
+            return True
+        ids = raised.keys() if isinstance(raised, dict) else [flag["flag_id"] for flag in raised]
+        return str(flag_id) in {str(raised_id) for raised_id in ids}
+
+    @event("RiskFlagAcknowledged")
+    def _risk_flag_acknowledged(
+        self,
+        clinic_id: str,
+        client_id: str,
+        flag_id: str,
+        acknowledged_by: str,
+        note: str | None,
+        acknowledged_at: datetime,
+        correlation_id: str,
+    ) -> None:
+        self.acknowledged_flags[flag_id] = {
+            "acknowledged_by": acknowledged_by,
+            "acknowledged_at": acknowledged_at,
+            "note": note,
+        }
 
     def _require_open(self) -> None:
         if self.status == SUBMITTED:

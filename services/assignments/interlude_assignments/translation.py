@@ -11,9 +11,11 @@ from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
     RESPONSE_SUBMITTED,
+    RISK_FLAG_ACKNOWLEDGED,
     ActivityAssignedV1,
     AssignmentCancelledV1,
     ResponseSubmittedV1,
+    RiskFlagAcknowledgedV1,
 )
 
 from .domain import Assignment
@@ -59,10 +61,23 @@ def _cancelled(event: Any) -> dict[str, Any]:
     )
 
 
+def _flag_acknowledged(event: Any) -> dict[str, Any]:
+    return RiskFlagAcknowledgedV1().dump(
+        {
+            "flag_id": event.flag_id,
+            "assignment_id": event.originator_id,
+            "client_id": event.client_id,
+            "acknowledged_by": event.acknowledged_by,
+            "note": event.note,
+        }
+    )
+
+
 PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     Assignment.Assigned: (ACTIVITY_ASSIGNED, _assigned),
     Assignment.ResponseSubmitted: (RESPONSE_SUBMITTED, _submitted),
     Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
+    Assignment.RiskFlagAcknowledged: (RISK_FLAG_ACKNOWLEDGED, _flag_acknowledged),
 }
 
 
@@ -98,3 +113,15 @@ def assignment_body(assignment: Assignment) -> dict[str, Any]:
             "answers": assignment.answers,
         }
     )
+
+
+def acknowledgement_body(assignment: Assignment, flag_id: str) -> dict[str, Any]:
+    acknowledged = assignment.acknowledged_flags[str(flag_id)]
+    return {
+        "flag_id": str(flag_id),
+        "assignment_id": str(assignment.id),
+        "client_id": assignment.client_id,
+        "acknowledged_by": acknowledged["acknowledged_by"],
+        "acknowledged_at": acknowledged["acknowledged_at"].isoformat(),
+        "note": acknowledged["note"],
+    }
