@@ -14,7 +14,7 @@ WIDTH, HEIGHT = 640, 320
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 120, 28, 40
 PLOT_WIDTH = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 PLOT_HEIGHT = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-# Light fills from better to worse, so the worst band is the reddest whatever the measure's direction.
+# Light fills from better to worse.
 BAND_FILLS = ("#e8f5e9", "#f1f8e9", "#fffde7", "#fff3e0", "#ffebee", "#fce4ec")
 
 
@@ -71,12 +71,14 @@ def render_score_chart(client_id: str, measure: str, norms: dict[str, Any] | Non
 
 
 def _bands(norms: dict[str, Any], minimum: float, maximum: float) -> list[str]:
-    bands = norms["bands"]
-    ordered = bands if norms["lower_is_better"] else list(reversed(bands))
+    """One rect per band, from its lower bound to the next band's (integer bands leave no gaps)."""
+    bands = sorted(norms["bands"], key=lambda band: band["lower"])
+    ceilings = [band["lower"] for band in bands[1:]] + [maximum]
+    # The worst band gets the reddest fill, whichever way the measure runs.
+    fills = BAND_FILLS[: len(bands)] if norms["lower_is_better"] else BAND_FILLS[: len(bands)][::-1]
     parts = []
-    for index, band in enumerate(ordered):
-        top, bottom = y_of(band["upper"], minimum, maximum), y_of(band["lower"], minimum, maximum)
-        fill = BAND_FILLS[min(index, len(BAND_FILLS) - 1)] if len(ordered) > 1 else BAND_FILLS[0]
+    for band, ceiling, fill in zip(bands, ceilings, fills, strict=True):
+        top, bottom = y_of(ceiling, minimum, maximum), y_of(band["lower"], minimum, maximum)
         parts.append(
             f'<rect class="band" data-band="{escape(band["label"])}" x="{MARGIN_LEFT}" y="{top}" '
             f'width="{PLOT_WIDTH}" height="{round(bottom - top, 2)}" fill="{fill}"/>'
