@@ -7,6 +7,7 @@ see their caseload and alerts and acknowledge risk flags.
 import csv
 import io
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +23,8 @@ from ..web import endpoint, json_body, json_response
 log = logging.getLogger(__name__)
 
 READERS = (THERAPIST, ANALYST)
-CSV_PAGE_SIZE = 1000
+# Rows per RPC page while streaming a CSV export.
+CSV_PAGE_SIZE = int(os.environ.get("GATEWAY_CSV_PAGE_SIZE", "1000"))
 CSV_FILTERS = ("client_id", "assignment_id", "measure", "therapist_id")
 # A spreadsheet runs a cell that starts like a formula: such text is quoted (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -109,7 +111,12 @@ def csv_lines(first: dict[str, Any], next_page: Any) -> Iterator[bytes]:
             yield _line([_cell(value) for value in row])
         if page["next_offset"] is None:
             return
-        page = next_page(page["next_offset"])
+        try:
+            page = next_page(page["next_offset"])
+        except Exception:
+            # The status line is gone already: abort the transfer so the download fails visibly, not truncated.
+            log.exception("CSV export failed after offset %s", page["next_offset"])
+            raise
 
 
 def _line(values: list[Any]) -> bytes:
