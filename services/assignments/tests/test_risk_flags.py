@@ -16,6 +16,7 @@ from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.domain import Assignment, FlagAlreadyAcknowledged, UnknownRiskFlag
 from interlude_assignments.service import AssignmentsService
 from interlude_assignments.translation import to_envelope
+from interlude_contracts.analytics import AcknowledgementSchema
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.events import RISK_FLAG_ACKNOWLEDGED, load_event
 from interlude_contracts.runtime.outbox import log_page
@@ -97,6 +98,7 @@ def test_acknowledge_over_rpc_stores_publishes_and_refuses_twice(
     )
 
     assert json.loads(json.dumps(body)) == body
+    assert AcknowledgementSchema().validate(body) == {}
     assert (body["flag_id"], body["acknowledged_by"], body["note"]) == (flag_id, "therapist-1", "Seen.")
     envelopes, _ = log_page(memory_app, to_envelope, 0, 100)
     assert [e["event_type"] for e in envelopes][-1] == RISK_FLAG_ACKNOWLEDGED

@@ -1,5 +1,6 @@
 """Therapist alerts on RiskFlagRaised: recorded once, addressed to the flag's therapist, kept per clinic."""
 
+import json
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 from nameko.testing.services import worker_factory
 
+from interlude_contracts.analytics import TherapistAlertSchema
 from interlude_contracts.runtime.storage import Database
 from interlude_contracts.testing import OTHER_CLINIC, THERAPIST, EventFactory
 from interlude_notifications.alerts import RISK_FLAG, create_alert_tables, for_therapist, record_risk_alert
@@ -57,6 +59,7 @@ def test_the_service_records_the_alert_and_lists_it_over_rpc(tmp_path: Path) -> 
     service.on_event(raised)
 
     listed = service.list_for_therapist(factory.clinic_id, THERAPIST)
+    assert TherapistAlertSchema(many=True).validate(json.loads(json.dumps(listed))) == {}
     assert [alert["flag_id"] for alert in listed] == [str(raised.payload["flag_id"])]
     # The client is told about the new activity, never about the flag.
     assert [n["kind"] for n in for_client(database, factory.clinic_id, "client-1")] == ["new_activity"]
