@@ -159,7 +159,9 @@ FLAG_COLUMNS = """flag_id, client_id, assignment_id, activity_id, therapist_id, 
     raised_at, acknowledged_by, acknowledged_at, note"""
 
 
-def risk_flags(database: Database, clinic_id: str, client_id: str | None = None, *, open_only: bool = False):
+def risk_flags(
+    database: Database, clinic_id: str, client_id: str | None = None, *, open_only: bool = False
+) -> list[dict[str, Any]]:
     """Flags raised (an acknowledgement seen before its flag is not listed until the flag arrives)."""
     where = "clinic_id = :clinic_id AND raised_at IS NOT NULL"
     if client_id:
