@@ -21,6 +21,8 @@ from interlude_contracts.events import (
     ACTIVITY_PUBLISHED,
     ASSIGNMENT_CANCELLED,
     RESPONSE_SUBMITTED,
+    RISK_FLAG_ACKNOWLEDGED,
+    RISK_FLAG_RAISED,
     Event,
     load_event,
 )
@@ -100,15 +102,28 @@ class EventFactory:
         }
         return self._record(ASSIGNMENTS, ACTIVITY_ASSIGNED, assignment_id, clinic_id or activity.clinic_id, payload)
 
-    def response_submitted(self, assigned: Event, answers: dict[str, Any] | None = None) -> Event:
-        """The client's response to the assignment ``assigned`` (an ActivityAssigned event)."""
+    def response_submitted(
+        self,
+        assigned: Event,
+        answers: dict[str, Any] | None = None,
+        *,
+        measure: str | None = None,
+        scores: dict[str, dict[str, Any]] | None = None,
+        risk_flags: list[dict[str, Any]] | None = None,
+    ) -> Event:
+        """The client's response to the assignment ``assigned`` (an ActivityAssigned event).
+
+        ``scores`` as the contract has them: ``{"total": {"value": 12, "band": "moderate", "above_cutoff": True}}``.
+        """
         payload = {
             "assignment_id": str(assigned.payload["assignment_id"]),
             "activity_id": str(assigned.payload["activity_id"]),
             "activity_version": assigned.payload["activity_version"],
             "client_id": assigned.payload["client_id"],
             "answers": answers if answers is not None else {"q0": "Fine."},
-            "scores": {},
+            "measure": measure,
+            "scores": scores or {},
+            "risk_flags": risk_flags or [],
         }
         return self._record(
             ASSIGNMENTS, RESPONSE_SUBMITTED, assigned.payload["assignment_id"], assigned.clinic_id, payload
@@ -124,6 +139,47 @@ class EventFactory:
         }
         return self._record(
             ASSIGNMENTS, ASSIGNMENT_CANCELLED, assigned.payload["assignment_id"], assigned.clinic_id, payload
+        )
+
+    def risk_flag_raised(
+        self,
+        assigned: Event,
+        *,
+        measure: str | None = "PHQ-9",
+        rule_id: str = "phq9-item9",
+        item_id: str | None = "q8",
+        message: str = "Thoughts of self-harm reported (item 9 above 0).",
+    ) -> Event:
+        """A risk flag on the assignment ``assigned`` (an ActivityAssigned event), as its aggregate records it."""
+        payload = {
+            "flag_id": str(uuid4()),
+            "assignment_id": str(assigned.payload["assignment_id"]),
+            "activity_id": str(assigned.payload["activity_id"]),
+            "activity_version": assigned.payload["activity_version"],
+            "client_id": assigned.payload["client_id"],
+            "therapist_id": assigned.payload["therapist_id"],
+            "measure": measure,
+            "rule_id": rule_id,
+            "item_id": item_id,
+            "message": message,
+        }
+        return self._record(
+            ASSIGNMENTS, RISK_FLAG_RAISED, assigned.payload["assignment_id"], assigned.clinic_id, payload
+        )
+
+    def risk_flag_acknowledged(
+        self, raised: Event, *, acknowledged_by: str = THERAPIST, note: str | None = None
+    ) -> Event:
+        """The therapist's acknowledgement of the flag ``raised`` (a RiskFlagRaised event)."""
+        payload = {
+            "flag_id": str(raised.payload["flag_id"]),
+            "assignment_id": str(raised.payload["assignment_id"]),
+            "client_id": raised.payload["client_id"],
+            "acknowledged_by": acknowledged_by,
+            "note": note,
+        }
+        return self._record(
+            ASSIGNMENTS, RISK_FLAG_ACKNOWLEDGED, raised.payload["assignment_id"], raised.clinic_id, payload
         )
 
     def _record(

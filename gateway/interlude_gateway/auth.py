@@ -17,6 +17,7 @@ from typing import Any
 
 THERAPIST = "therapist"
 CLIENT = "client"
+ANALYST = "analyst"  # reads reports of their clinic only
 ROLES = (THERAPIST, CLIENT)
 
 

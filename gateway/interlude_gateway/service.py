@@ -12,6 +12,7 @@ from .dependencies import Tokens, Users
 from .media import Media
 from .names import Names
 from .routes.activities import ActivityRoutes
+from .routes.analytics import AnalyticsRoutes
 from .routes.assignments import AssignmentRoutes
 from .routes.health import HealthRoutes
 from .routes.library import LibraryRoutes
@@ -19,7 +20,15 @@ from .routes.notifications import NotificationRoutes
 from .routes.reports import ReportRoutes
 
 
-class GatewayService(HealthRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes, LibraryRoutes):
+class GatewayService(
+    HealthRoutes,
+    ActivityRoutes,
+    AssignmentRoutes,
+    ReportRoutes,
+    NotificationRoutes,
+    LibraryRoutes,
+    AnalyticsRoutes,
+):
     name = "gateway"
 
     tokens = Tokens()

@@ -12,7 +12,7 @@ from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.runtime.eventstore import save_with_retry
 from interlude_contracts.runtime.storage import database_url, eventstore_env
 
-from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers
+from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers, UnknownRiskFlag
 
 SERVICE = "assignments"
 
@@ -74,6 +74,25 @@ class AssignmentsApplication(Application[UUID]):
             assignment.cancel(cancelled_by, reason, correlation_id)
         except AssignmentError as error:
             raise Conflict(str(error), {"assignment_id": [str(error)]}) from None
+        self.save(assignment)
+        return assignment
+
+    def acknowledge_risk_flag(
+        self,
+        clinic_id: str,
+        assignment_id: UUID,
+        flag_id: UUID,
+        acknowledged_by: str,
+        note: str | None,
+        correlation_id: str,
+    ) -> Assignment:
+        assignment = self.get(clinic_id, assignment_id)
+        try:
+            assignment.acknowledge_risk_flag(flag_id, acknowledged_by, note, correlation_id)
+        except UnknownRiskFlag as error:
+            raise NotFound(str(error), {"flag_id": [str(error)]}) from None
+        except AssignmentError as error:
+            raise Conflict(str(error), {"flag_id": [str(error)]}) from None
         self.save(assignment)
         return assignment
 

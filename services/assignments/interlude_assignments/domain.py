@@ -26,6 +26,14 @@ class AssignmentCancelled(AssignmentError):
     pass
 
 
+class FlagAlreadyAcknowledged(AssignmentError):
+    pass
+
+
+class UnknownRiskFlag(AssignmentError):
+    pass
+
+
 class InvalidAnswers(AssignmentError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("The answers do not fit the activity version.")
@@ -56,6 +64,8 @@ class Assignment(Aggregate):
         self.risk_flags: list[dict[str, Any]] = []
         self.submitted_at: datetime | None = None
         self.cancelled_at: datetime | None = None
+        self.raised_flags: dict[str, dict[str, Any]] = {}
+        self.acknowledged_flags: dict[str, dict[str, Any]] = {}
 
     def submit(self, answers: dict[str, Any], correlation_id: str) -> None:
         self._require_open()
@@ -125,7 +135,7 @@ class Assignment(Aggregate):
         message: str,
         correlation_id: str,
     ) -> None:
-        pass
+        self.raised_flags[str(flag_id)] = {"rule_id": rule_id, "item_id": item_id, "message": message}
 
     def cancel(self, cancelled_by: str, reason: str | None, correlation_id: str) -> None:
         self._require_open()
@@ -150,6 +160,42 @@ class Assignment(Aggregate):
     ) -> None:
         self.cancelled_at = cancelled_at
         self.status = CANCELLED
+
+    def acknowledge_risk_flag(self, flag_id: UUID, acknowledged_by: str, note: str | None, correlation_id: str) -> None:
+        """A therapist has seen the risk flag and records it (with who, when and an optional note); once per flag."""
+        if not self._has_raised(flag_id):
+            raise UnknownRiskFlag(f"No risk flag {flag_id} was raised on this assignment.")
+        if str(flag_id) in self.acknowledged_flags:
+            raise FlagAlreadyAcknowledged("This risk flag has already been acknowledged.")
+        self._risk_flag_acknowledged(
+            clinic_id=self.clinic_id,
+            client_id=self.client_id,
+            flag_id=str(flag_id),
+            acknowledged_by=acknowledged_by,
+            note=note,
+            acknowledged_at=datetime.now(UTC),
+            correlation_id=correlation_id,
+        )
+
+    def _has_raised(self, flag_id: UUID) -> bool:
+        return str(flag_id) in self.raised_flags
+
+    @event("RiskFlagAcknowledged")
+    def _risk_flag_acknowledged(
+        self,
+        clinic_id: str,
+        client_id: str,
+        flag_id: str,
+        acknowledged_by: str,
+        note: str | None,
+        acknowledged_at: datetime,
+        correlation_id: str,
+    ) -> None:
+        self.acknowledged_flags[flag_id] = {
+            "acknowledged_by": acknowledged_by,
+            "acknowledged_at": acknowledged_at,
+            "note": note,
+        }
 
     def _require_open(self) -> None:
         if self.status == SUBMITTED:

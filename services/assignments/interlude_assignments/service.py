@@ -5,6 +5,7 @@ from typing import Any
 
 from nameko.rpc import RpcProxy, rpc
 
+from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
 from interlude_contracts.api import AssignRequest, CancelRequest, SubmitResponseRequest
 from interlude_contracts.errors import Conflict, ValidationFailed, parse_uuid, validated
 from interlude_contracts.personalise import personalise
@@ -13,7 +14,7 @@ from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
 
 from .dependencies import assignments_application
-from .translation import assignment_body, client_view, to_envelope
+from .translation import acknowledgement_body, assignment_body, client_view, to_envelope
 
 MAX_LOG_PAGE = 1000
 # What an assignment keeps of the exact version: enough to render, validate and score it forever.
@@ -84,6 +85,24 @@ class AssignmentsService(HealthRpc):
     @rpc
     def list_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
         return [assignment_body(a) for a in self.app.for_client(clinic_id, client_id)]
+
+    @rpc
+    def acknowledge_risk_flag(
+        self,
+        clinic_id: str,
+        therapist_id: str,
+        assignment_id: str,
+        flag_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+    ) -> dict[str, Any]:
+        """A therapist acknowledges a risk flag of an assignment in their clinic; recorded with who and when."""
+        body = validated(AcknowledgeRiskFlagRequest(), request)
+        flag = parse_uuid(flag_id, "flag_id")
+        assignment = self.app.acknowledge_risk_flag(
+            clinic_id, parse_uuid(assignment_id, "assignment_id"), flag, therapist_id, body["note"], correlation_id
+        )
+        return acknowledgement_body(assignment, str(flag))
 
     @rpc
     def read_log(self, after: int, limit: int = 500) -> dict[str, Any]:

@@ -12,10 +12,12 @@ from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
     RESPONSE_SUBMITTED,
+    RISK_FLAG_ACKNOWLEDGED,
     RISK_FLAG_RAISED,
     ActivityAssignedV1,
     AssignmentCancelledV1,
     ResponseSubmittedV1,
+    RiskFlagAcknowledgedV1,
     RiskFlagRaisedV1,
 )
 
@@ -82,11 +84,24 @@ def _cancelled(event: Any) -> dict[str, Any]:
     )
 
 
+def _flag_acknowledged(event: Any) -> dict[str, Any]:
+    return RiskFlagAcknowledgedV1().dump(
+        {
+            "flag_id": event.flag_id,
+            "assignment_id": event.originator_id,
+            "client_id": event.client_id,
+            "acknowledged_by": event.acknowledged_by,
+            "note": event.note,
+        }
+    )
+
+
 PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     Assignment.Assigned: (ACTIVITY_ASSIGNED, _assigned),
     Assignment.ResponseSubmitted: (RESPONSE_SUBMITTED, _submitted),
     Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
     Assignment.RiskFlagRaised: (RISK_FLAG_RAISED, _risk_flag),
+    Assignment.RiskFlagAcknowledged: (RISK_FLAG_ACKNOWLEDGED, _flag_acknowledged),
 }
 
 
@@ -131,3 +146,15 @@ def assignment_body(assignment: Assignment) -> dict[str, Any]:
 def client_view(body: dict[str, Any]) -> dict[str, Any]:
     """An assignment as its client sees it: without scores and risk flags, which are the therapist's to discuss."""
     return {key: value for key, value in body.items() if key not in ("scores", "risk_flags")}
+
+
+def acknowledgement_body(assignment: Assignment, flag_id: str) -> dict[str, Any]:
+    acknowledged = assignment.acknowledged_flags[str(flag_id)]
+    return {
+        "flag_id": str(flag_id),
+        "assignment_id": str(assignment.id),
+        "client_id": assignment.client_id,
+        "acknowledged_by": acknowledged["acknowledged_by"],
+        "acknowledged_at": acknowledged["acknowledged_at"].isoformat(),
+        "note": acknowledged["note"],
+    }

@@ -5,11 +5,12 @@ from typing import Any
 from nameko.rpc import rpc
 
 from interlude_contracts.api import NotificationSchema
-from interlude_contracts.events import ACTIVITY_ASSIGNED, Event
+from interlude_contracts.events import ACTIVITY_ASSIGNED, RISK_FLAG_RAISED, Event
 from interlude_contracts.runtime.consuming import event_consumer
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 
+from .alerts import for_therapist, record_risk_alert
 from .dependencies import notifications_database
 from .store import for_client, record_new_activity
 
@@ -24,7 +25,14 @@ class NotificationsService(HealthRpc):
     def on_event(self, event: Event) -> None:
         if event.event_type == ACTIVITY_ASSIGNED:
             record_new_activity(self.database, event)
+        elif event.event_type == RISK_FLAG_RAISED:
+            record_risk_alert(self.database, event)
 
     @rpc
     def list_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
         return NotificationSchema(many=True).dump(for_client(self.database, clinic_id, client_id))
+
+    @rpc
+    def list_for_therapist(self, clinic_id: str, therapist_id: str) -> list[dict[str, Any]]:
+        """Alerts addressed to the therapist (risk flags on their clients' responses), newest first."""
+        return for_therapist(self.database, clinic_id, therapist_id)

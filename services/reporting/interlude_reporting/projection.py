@@ -20,7 +20,9 @@ from interlude_contracts.events import (
 )
 from interlude_contracts.runtime.storage import Cursor, Database
 
-PROJECTION_TABLES = ("activity_versions", "assignments")
+from .analytics import ANALYTICS_TABLES, analytics_rows, apply_analytics, create_analytics_tables
+
+PROJECTION_TABLES = ("activity_versions", "assignments", *ANALYTICS_TABLES)
 TRACKING_TABLE = "tracking"
 
 SCHEMA = [
@@ -60,6 +62,7 @@ SCHEMA = [
 
 def create_tables(database: Database) -> None:
     database.execute_script(SCHEMA)
+    create_analytics_tables(database)
 
 
 def apply_event(database: Database, event: Event) -> bool:
@@ -70,6 +73,7 @@ def apply_event(database: Database, event: Event) -> bool:
         update = UPDATES.get(event.event_type)
         if update:
             update(cursor, event)
+        apply_analytics(cursor, event)
     return True
 
 
@@ -204,6 +208,7 @@ def dump_tables(database: Database) -> dict[str, list[dict[str, Any]]]:
         for table, order in keys.items():
             cursor.execute(f"SELECT * FROM {table} ORDER BY {order}")
             tables[table] = cursor.fetchall()
+        tables.update(analytics_rows(cursor))
     return tables
 
 

@@ -8,18 +8,21 @@ without a single public event in the middle of a log. The store is real.
 """
 
 import copy
+import io
 import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from analytics_history import build_scored_history
 from reporting_events import build_history
 
 from interlude_contracts.events import Event
 from interlude_contracts.runtime.storage import Database
 from interlude_contracts.testing import EventFactory
+from interlude_reporting.lag import PROJECTION_LAG, PROJECTION_POSITION, probe_lag
 from interlude_reporting.projection import apply_event, dump_tables
-from interlude_reporting.rebuild import SOURCES, rebuild
+from interlude_reporting.rebuild import SOURCES, ProgressBar, bar_line, rebuild
 
 PAGE_SIZE = 3
 TRAILING_PRIVATE = PAGE_SIZE + 1  # a whole page of private notifications at the end of each log
@@ -53,14 +56,18 @@ class FakeLog:
 
 class Progress:
     def __init__(self) -> None:
-        self.calls: list[tuple[str, int]] = []
+        self.calls: list[tuple[str, int, int]] = []
 
-    def __call__(self, source: str, count: int) -> None:
-        self.calls.append((source, count))
+    def __call__(self, source: str, count: int, total: int) -> None:
+        self.calls.append((source, count, total))
 
 
-def expected_progress(factory: EventFactory) -> list[tuple[str, int]]:
-    return [(source, count) for source in SOURCES for count in range(1, len(factory.envelopes[source]) + 1)]
+def expected_progress(factory: EventFactory) -> list[tuple[str, int, int]]:
+    return [
+        (source, count, len(factory.envelopes[source]))
+        for source in SOURCES
+        for count in range(1, len(factory.envelopes[source]) + 1)
+    ]
 
 
 @pytest.fixture
@@ -111,9 +118,10 @@ def test_rebuild_into_a_fresh_database_equals_the_live_tables(
     assert progress.calls == expected_progress(factory)
     for source in SOURCES:
         afters = [after for called, after, _ in read_log.calls if called == source]
+        # Walked twice, in order each time: once to count (the progress bar's total), once to apply.
+        assert afters == sorted(set(afters)) * 2
         assert afters[0] == 0
-        assert afters == sorted(set(afters))
-        assert len(afters) > len(factory.envelopes[source]) / PAGE_SIZE
+        assert len(afters) / 2 > len(factory.envelopes[source]) / PAGE_SIZE
 
 
 def test_rebuilding_in_place_twice_gives_the_same_tables(projection: Database, factory: EventFactory) -> None:
@@ -136,3 +144,65 @@ def test_rebuilding_in_place_twice_gives_the_same_tables(projection: Database, f
     assert after_first == from_the_log
     assert dump_tables(projection) == from_the_log
     assert first_progress.calls == second_progress.calls == progress_of_the_log
+
+
+def test_rebuild_equals_live_for_scores_flags_and_timelines(
+    projection: Database, make_database: Callable[[str], Database]
+) -> None:
+    factory = EventFactory()
+    build_scored_history(factory)
+    live_order = factory.events + factory.events[::4]
+    random.Random(11).shuffle(live_order)
+    for event in live_order:
+        apply_event(projection, event)
+    fresh = make_database("rebuilt-analytics")
+
+    rebuild(fresh, FakeLog(factory.envelopes), Progress())
+
+    live = dump_tables(projection)
+    assert dump_tables(fresh) == live
+    assert len(live["scores"]) == 8 and len(live["risk_flags"]) == 3
+    assert len(live["assignment_events"]) == len([e for e in factory.events if "assignment_id" in e.payload])
+
+
+def test_the_progress_bar_shows_done_total_and_percent() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(stream, width=10)
+    for done in range(1, 101):
+        bar("activities", done, 100)
+    bar("assignments", 3, 4)  # a new source: a new line (drawn at its end, or every 50 events)
+    bar("assignments", 4, 4)
+    bar.finish()
+
+    lines = stream.getvalue().split("\n")
+    assert lines[0].split("\r")[-1] == "activities   [##########] 100/100 100%"
+    assert lines[1].split("\r")[-1] == "assignments  [##########] 4/4 100%"
+    assert bar_line("assignments", 1, 4, width=8) == "assignments  [##------] 1/4  25%"
+
+
+def test_the_lag_probe_counts_published_events_after_the_applied_position(projection: Database) -> None:
+    factory = EventFactory()
+    build_scored_history(factory)
+    read_log = FakeLog(factory.envelopes)
+    assignments = [event for event in factory.events if event.source == "assignments"]
+    for event in factory.events[:-5]:
+        apply_event(projection, event)
+    behind = sum(1 for event in factory.events[-5:] if event.source == "assignments")
+
+    lags = probe_lag(projection, read_log, SOURCES)
+
+    assert lags == {"activities": 0, "assignments": behind}
+    assert PROJECTION_LAG.labels(source="assignments")._value.get() == behind
+    assert PROJECTION_POSITION.labels(source="assignments")._value.get() == assignments[-6].position
+    for event in factory.events[-5:]:
+        apply_event(projection, event)
+    assert probe_lag(projection, read_log, SOURCES) == {"activities": 0, "assignments": 0}
+
+
+def test_a_source_that_fails_the_lag_probe_is_skipped(projection: Database) -> None:
+    def read_log(source: str, after: int, limit: int) -> dict[str, Any]:
+        if source == "activities":
+            raise TimeoutError("no answer")
+        return {"events": [], "last_position": after}
+
+    assert probe_lag(projection, read_log, SOURCES) == {"assignments": 0}

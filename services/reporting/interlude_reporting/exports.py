@@ -1,0 +1,191 @@
+"""Reports as tables for CSV export, fetched page by page.
+
+The gateway streams a report by asking for page after page (``offset`` and
+``limit``) until ``next_offset`` is None, so a large report never sits whole in
+one RPC reply or in the gateway's memory. Table reports page in SQL; computed
+reports (one row per client or activity) are computed and sliced.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from interlude_contracts.errors import ValidationFailed
+from interlude_contracts.runtime.storage import Database
+
+from .reports import FUNNEL_STAGES, activity_usage, caseload, clinic_adherence
+
+MAX_PAGE = 5000
+
+# name: (columns, table, order, filters the caller may pass)
+TABLE_EXPORTS: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
+    "assignments": (
+        (
+            "assignment_id",
+            "client_id",
+            "therapist_id",
+            "activity_id",
+            "activity_version",
+            "activity_title",
+            "status",
+            "assigned_at",
+            "due_at",
+            "submitted_at",
+            "cancelled_at",
+        ),
+        "assignments",
+        "assignment_id",
+        ("client_id",),
+    ),
+    "timeline": (
+        ("assignment_id", "client_id", "status", "occurred_at", "event_id"),
+        "assignment_events",
+        "assignment_id, occurred_at, event_id",
+        ("client_id", "assignment_id"),
+    ),
+    "scores": (
+        (
+            "client_id",
+            "measure",
+            "score_key",
+            "value",
+            "band",
+            "above_cutoff",
+            "submitted_at",
+            "assignment_id",
+            "activity_id",
+            "activity_version",
+        ),
+        "scores",
+        "client_id, measure, submitted_at, assignment_id, score_key",
+        ("client_id", "measure"),
+    ),
+    "risk-flags": (
+        (
+            "flag_id",
+            "client_id",
+            "assignment_id",
+            "therapist_id",
+            "measure",
+            "rule_id",
+            "item_id",
+            "message",
+            "raised_at",
+            "acknowledged_by",
+            "acknowledged_at",
+            "note",
+        ),
+        "risk_flags",
+        "raised_at, flag_id",
+        ("client_id",),
+    ),
+}
+
+ADHERENCE_COLUMNS = (
+    "client_id",
+    "assigned",
+    "completed",
+    "overdue",
+    "cancelled",
+    "completion_rate",
+    "median_hours_to_complete",
+    "last_activity_at",
+)
+CASELOAD_COLUMNS = (
+    "client_id",
+    "open_risk_flags",
+    "worsening",
+    "overdue",
+    "completion_rate",
+    "last_activity_at",
+    "latest_scores",
+)
+USAGE_COLUMNS = (
+    "activity_id",
+    "title",
+    "versions",
+    "assignments",
+    "submitted",
+    "cancelled",
+    "clients",
+    *(f"funnel_{stage}" for stage in FUNNEL_STAGES),
+)
+
+REPORTS = (*TABLE_EXPORTS, "adherence", "caseload", "activity-usage")
+
+
+def export_page(
+    database: Database, clinic_id: str, report: str, filters: dict[str, str], offset: int, limit: int, now: datetime
+) -> dict[str, Any]:
+    """One page of a report: ``{"columns", "rows" (lists), "next_offset" (None at the end)}``."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    offset = max(0, int(offset))
+    if report in TABLE_EXPORTS:
+        columns, rows = _table_page(database, clinic_id, report, filters, offset, limit + 1)
+    elif report in COMPUTED:
+        columns, compute = COMPUTED[report]
+        rows = compute(database, clinic_id, filters, now)[offset : offset + limit + 1]
+    else:
+        raise ValidationFailed("No such report.", {"report": [f"One of: {', '.join(REPORTS)}."]})
+    more = len(rows) > limit
+    return {
+        "columns": list(columns),
+        "rows": [[row[column] for column in columns] for row in rows[:limit]],
+        "next_offset": offset + limit if more else None,
+    }
+
+
+def _table_page(
+    database: Database, clinic_id: str, report: str, filters: dict[str, str], offset: int, limit: int
+) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    columns, table, order, allowed = TABLE_EXPORTS[report]
+    wanted = {key: value for key, value in filters.items() if key in allowed and value}
+    where = " AND ".join(["clinic_id = :clinic_id", *(f"{key} = :{key}" for key in wanted)])
+    if table == "risk_flags":
+        where += " AND raised_at IS NOT NULL"
+    with database.transaction() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset",
+            {"clinic_id": clinic_id, "limit": limit, "offset": offset, **wanted},
+        )
+        return columns, cursor.fetchall()
+
+
+def _adherence(database: Database, clinic_id: str, filters: dict[str, str], now: datetime) -> list[dict[str, Any]]:
+    return clinic_adherence(database, clinic_id, now)
+
+
+def _caseload(database: Database, clinic_id: str, filters: dict[str, str], now: datetime) -> list[dict[str, Any]]:
+    therapist_id = filters.get("therapist_id")
+    if not therapist_id:
+        raise ValidationFailed("Which therapist's caseload?", {"therapist_id": ["Required for the caseload."]})
+    return [
+        {
+            "client_id": entry["client_id"],
+            "open_risk_flags": len(entry["open_risk_flags"]),
+            "worsening": entry["worsening"],
+            "overdue": entry["adherence"]["overdue"],
+            "completion_rate": entry["adherence"]["completion_rate"],
+            "last_activity_at": entry["last_activity_at"],
+            "latest_scores": "; ".join(
+                f"{score['measure']} {score['value']:g} ({score['band'] or '-'}, {score['classification'] or '-'})"
+                for score in entry["latest_scores"]
+            ),
+        }
+        for entry in caseload(database, clinic_id, therapist_id, now)
+    ]
+
+
+def _usage(database: Database, clinic_id: str, filters: dict[str, str], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {**activity, **{f"funnel_{step['stage']}": step["count"] for step in activity["funnel"]}}
+        for activity in activity_usage(database, clinic_id)
+    ]
+
+
+ComputedReport = Callable[[Database, str, dict[str, str], datetime], list[dict[str, Any]]]
+COMPUTED: dict[str, tuple[tuple[str, ...], ComputedReport]] = {
+    "adherence": (ADHERENCE_COLUMNS, _adherence),
+    "caseload": (CASELOAD_COLUMNS, _caseload),
+    "activity-usage": (USAGE_COLUMNS, _usage),
+}

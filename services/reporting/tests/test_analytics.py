@@ -1,0 +1,210 @@
+"""The analytics projections and reports on SQLite and PostgreSQL, on a scripted history.
+
+Timeline, adherence, score series and change, the caseload's order, clinic
+usage and funnels, risk flags, CSV export pages; replaying and reordering the
+events changes nothing. Events come from ``EventFactory``; the store is real.
+"""
+
+import random
+from datetime import UTC
+
+import pytest
+from analytics_history import NOW, OTHER_THERAPIST, build_scored_history
+
+from interlude_contracts.errors import ValidationFailed
+from interlude_contracts.events import Event
+from interlude_contracts.runtime.storage import Database
+from interlude_contracts.testing import CLINIC, OTHER_CLINIC, THERAPIST, EventFactory
+from interlude_reporting import reports
+from interlude_reporting.exports import REPORTS, export_page
+from interlude_reporting.projection import apply_event, create_tables, dump_tables
+
+
+def iso(event: Event) -> str:
+    """The event's time as the reports give it: UTC, ISO 8601."""
+    return event.occurred_at.astimezone(UTC).isoformat()
+
+
+@pytest.fixture
+def factory() -> EventFactory:
+    return EventFactory()
+
+
+@pytest.fixture
+def history(factory: EventFactory) -> dict[str, Event]:
+    return build_scored_history(factory)
+
+
+@pytest.fixture
+def applied(projection: Database, factory: EventFactory, history: dict[str, Event]) -> dict[str, Event]:
+    assert all(apply_event(projection, event) for event in factory.events)
+    return history
+
+
+def test_the_timeline_of_an_assignment_lists_each_status_with_its_time(
+    projection: Database, applied: dict[str, Event]
+) -> None:
+    assignment_id = str(applied["a1"].payload["assignment_id"])
+
+    timeline = reports.assignment_timeline(projection, CLINIC, assignment_id)
+
+    assert timeline == {
+        "assignment_id": assignment_id,
+        "client_id": "client-1",
+        "timeline": [
+            {"status": "assigned", "occurred_at": iso(applied["a1"])},
+            {"status": "submitted", "occurred_at": iso(applied["s1"])},
+            {"status": "risk_flag_raised", "occurred_at": iso(applied["f_old"])},
+            {"status": "risk_flag_acknowledged", "occurred_at": iso(applied["f_old_ack"])},
+        ],
+    }
+    assert reports.assignment_timeline(projection, OTHER_CLINIC, assignment_id)["timeline"] == []
+
+
+def test_adherence_counts_rates_overdue_and_the_median_time_to_complete(
+    projection: Database, applied: dict[str, Event]
+) -> None:
+    # Each response came 7 minutes after its assignment: 0.1167 h, rounded to 0.12.
+    assert reports.client_adherence(projection, CLINIC, "client-1", NOW) == {
+        "client_id": "client-1",
+        "assigned": 3,
+        "completed": 2,
+        "overdue": 0,
+        "cancelled": 0,
+        "completion_rate": 0.6667,
+        "median_hours_to_complete": 0.12,
+        "last_activity_at": iso(applied["a9"]),
+    }
+    client_3 = reports.client_adherence(projection, CLINIC, "client-3", NOW)
+    assert (client_3["assigned"], client_3["overdue"], client_3["cancelled"], client_3["completion_rate"]) == (
+        1,
+        1,
+        1,
+        0.0,
+    )
+    assert client_3["median_hours_to_complete"] is None
+    before_due = reports.client_adherence(projection, CLINIC, "client-3", applied["a5"].occurred_at)
+    assert before_due["overdue"] == 0
+
+
+def test_score_series_and_reliable_change_per_measure(projection: Database, applied: dict[str, Event]) -> None:
+    progress = reports.client_progress(projection, CLINIC, "client-1")
+
+    [phq] = progress["measures"]
+    assert phq["measure"] == "PHQ-9" and phq["norms"]["cutoff"] == 10
+    assert [(p["value"], p["band"], p["above_cutoff"], p["submitted_at"]) for p in phq["series"]] == [
+        (18.0, "moderately severe", True, iso(applied["s1"])),
+        (7.0, "mild", False, iso(applied["s2"])),
+    ]  # clinic-b's 27 for its own client-1 is not here
+    assert phq["change"]["classification"] == "recovered"
+    assert phq["change"]["rci"] == pytest.approx(-4.1, abs=1e-3)
+    assert reports.client_progress(projection, CLINIC, "client-2")["measures"][0]["change"]["classification"] == (
+        "deteriorated"
+    )
+    assert reports.client_progress(projection, CLINIC, "client-3")["measures"] == []
+
+
+def test_the_caseload_puts_open_risk_flags_first_then_worsening_or_overdue(
+    projection: Database, applied: dict[str, Event]
+) -> None:
+    caseload = reports.caseload(projection, CLINIC, THERAPIST, NOW)
+
+    # client-2: open flag; client-3: overdue; then the longest silent first (client-4 before client-1).
+    assert [entry["client_id"] for entry in caseload] == ["client-2", "client-3", "client-4", "client-1"]
+    client_2 = caseload[0]
+    assert [flag["flag_id"] for flag in client_2["open_risk_flags"]] == [str(applied["f_open"].payload["flag_id"])]
+    assert client_2["worsening"] is True
+    assert client_2["latest_scores"] == [
+        {
+            "measure": "PHQ-9",
+            "value": 16.0,
+            "band": "moderately severe",
+            "above_cutoff": True,
+            "submitted_at": iso(applied["s4"]),
+            "classification": "deteriorated",
+        }
+    ]
+    client_1 = caseload[-1]
+    assert client_1["open_risk_flags"] == [] and client_1["adherence"]["completed"] == 2
+    assert [entry["client_id"] for entry in reports.caseload(projection, CLINIC, OTHER_THERAPIST, NOW)] == ["client-9"]
+
+
+def test_acknowledged_flags_keep_who_when_and_the_note(projection: Database, applied: dict[str, Event]) -> None:
+    flags = {flag["flag_id"]: flag for flag in reports.risk_flags(projection, CLINIC)}
+    old = flags[str(applied["f_old"].payload["flag_id"])]
+    assert (old["acknowledged_by"], old["acknowledged_at"], old["note"]) == (
+        THERAPIST,
+        iso(applied["f_old_ack"]),
+        "Called; safety plan reviewed.",
+    )
+    assert flags[str(applied["f_open"].payload["flag_id"])]["acknowledged_at"] is None
+    assert len(flags) == 2  # clinic-b's flag is not listed
+
+
+def test_clinic_usage_and_the_completion_funnel(projection: Database, applied: dict[str, Event]) -> None:
+    usage = reports.clinic_usage(projection, CLINIC)
+
+    by_title = {activity["title"]: activity for activity in usage["activities"]}
+    assert set(by_title) == {"PHQ-9", "Thought diary"}
+    phq, diary = by_title["PHQ-9"], by_title["Thought diary"]
+    assert (phq["assignments"], phq["submitted"], phq["cancelled"], phq["clients"], phq["versions"]) == (6, 6, 0, 3, 1)
+    assert (diary["assignments"], diary["submitted"], diary["cancelled"], diary["clients"]) == (4, 0, 1, 3)
+    assert diary["funnel"] == [
+        {"stage": "assigned", "count": 4, "rate": 1.0},
+        {"stage": "submitted", "count": 0, "rate": 0.0},
+    ]
+    assert usage["funnel"] == [
+        {"stage": "assigned", "count": 10, "rate": 1.0},
+        {"stage": "submitted", "count": 6, "rate": 0.6},
+    ]
+
+
+def test_replayed_and_reordered_events_give_the_same_tables(
+    projection: Database, make_database, factory: EventFactory, history: dict[str, Event]
+) -> None:
+    for event in factory.events:
+        apply_event(projection, event)
+    in_order = dump_tables(projection)
+    shuffled = make_database("shuffled")
+    create_tables(shuffled)
+    events = factory.events + factory.events[::2]
+    random.Random(5).shuffle(events)
+    # The acknowledgement before its flag, whatever the shuffle did.
+    events.remove(history["f_old_ack"])
+    events.insert(0, history["f_old_ack"])
+    applied = [apply_event(shuffled, event) for event in events]
+
+    assert applied.count(True) == len(factory.events)
+    assert not any(apply_event(shuffled, event) for event in factory.events)
+    assert dump_tables(shuffled) == in_order
+    assert in_order["scores"] and in_order["risk_flags"] and in_order["assignment_events"]
+
+
+def test_export_pages_join_up_to_the_whole_report(projection: Database, applied: dict[str, Event]) -> None:
+    whole = export_page(projection, CLINIC, "scores", {}, 0, 1000, NOW)
+    assert whole["next_offset"] is None
+    assert whole["columns"][:4] == ["client_id", "measure", "score_key", "value"]
+    assert len(whole["rows"]) == 7  # six totals and one subscale; clinic-b's score is not here
+
+    rows, offset = [], 0
+    while offset is not None:
+        page = export_page(projection, CLINIC, "scores", {}, offset, 2, NOW)
+        assert len(page["rows"]) <= 2
+        rows += page["rows"]
+        offset = page["next_offset"]
+    assert rows == whole["rows"]
+
+    only_client_2 = export_page(projection, CLINIC, "scores", {"client_id": "client-2"}, 0, 1000, NOW)
+    assert {row[0] for row in only_client_2["rows"]} == {"client-2"}
+
+
+def test_every_report_exports_and_bad_requests_are_refused(projection: Database, applied: dict[str, Event]) -> None:
+    for report in REPORTS:
+        page = export_page(projection, CLINIC, report, {"therapist_id": THERAPIST}, 0, 1000, NOW)
+        assert page["rows"] and all(len(row) == len(page["columns"]) for row in page["rows"]), report
+    caseload = export_page(projection, CLINIC, "caseload", {"therapist_id": THERAPIST}, 0, 1000, NOW)
+    assert [row[0] for row in caseload["rows"]] == ["client-2", "client-3", "client-4", "client-1"]
+    with pytest.raises(ValidationFailed):
+        export_page(projection, CLINIC, "secrets", {}, 0, 10, NOW)
+    with pytest.raises(ValidationFailed):
+        export_page(projection, CLINIC, "caseload", {}, 0, 10, NOW)
