@@ -3,9 +3,10 @@
 from marshmallow import Schema, fields, validate
 
 from .activity import ItemSchema
+from .events import ReminderRuleV1
 from .fields import aware_datetime, identifier
 
-ASSIGNMENT_STATUSES = ("assigned", "submitted", "cancelled")
+ASSIGNMENT_STATUSES = ("assigned", "submitted", "cancelled", "expired")
 
 
 class LoginRequest(Schema):
@@ -28,6 +29,23 @@ class AssignRequest(Schema):
         metadata={"description": "Defaults to the latest published version."},
     )
     due_at = aware_datetime(load_default=None, allow_none=True)
+    # Schedules (docs/schedules.md): all optional, additive.
+    release_at = aware_datetime(
+        load_default=None, allow_none=True, metadata={"description": "Hidden from the client until then."}
+    )
+    grace_hours = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(0, 24 * 90),
+        metadata={"description": "Expires this long after due_at without a response (default 24)."},
+    )
+    reminders = fields.List(
+        fields.Nested(ReminderRuleV1),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=10),
+        metadata={"description": "Override the clinic's reminder defaults; [] for none."},
+    )
 
 
 class SubmitResponseRequest(Schema):
@@ -56,6 +74,11 @@ class AssignmentSchema(Schema):
     submitted_at = aware_datetime(required=True, allow_none=True)
     cancelled_at = aware_datetime(required=True, allow_none=True)
     answers = fields.Dict(keys=fields.String(), required=True, allow_none=True)
+    release_at = aware_datetime(load_default=None, allow_none=True)
+    expires_at = aware_datetime(load_default=None, allow_none=True)
+    opened_at = aware_datetime(load_default=None, allow_none=True)
+    expired_at = aware_datetime(load_default=None, allow_none=True)
+    reminders = fields.List(fields.Nested(ReminderRuleV1), load_default=None, allow_none=True)
 
 
 class ReportRowSchema(Schema):

@@ -20,7 +20,15 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "assignments.RiskFlagRaised",
         "assignments.RiskFlagAcknowledged",
     ),
-    "notifications.events": ("assignments.ActivityAssigned", "assignments.RiskFlagRaised"),
+    "notifications.events": (
+        "assignments.ActivityAssigned",
+        "assignments.RiskFlagRaised",
+        "assignments.ResponseSubmitted",
+        "assignments.AssignmentCancelled",
+        "assignments.AssignmentExpired",
+    ),
+    # The notifications scheduler's triggers, consumed by the assignments service.
+    "assignments.events": ("notifications.AssignmentExpiryDue",),
 }
 
 

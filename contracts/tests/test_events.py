@@ -10,6 +10,11 @@ from marshmallow import ValidationError
 
 from interlude_contracts.envelope import event_id_for, make_envelope
 from interlude_contracts.events import (
+    ASSIGNMENT_EXPIRED,
+    ASSIGNMENT_EXPIRY_DUE,
+    ASSIGNMENT_OPENED,
+    NOTIFICATION_FAILED,
+    NOTIFICATION_SENT,
     ACTIVITY_ASSIGNED,
     ACTIVITY_PUBLISHED,
     ASSIGNMENT_CANCELLED,
@@ -79,6 +84,38 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "acknowledged_by": "therapist-1",
         "note": "Called the client; safety plan reviewed.",
     },
+    ASSIGNMENT_OPENED: {"assignment_id": ASSIGNMENT_ID, "client_id": "client-ada", "opened_at": "2025-03-02T08:00:00Z"},
+    ASSIGNMENT_EXPIRED: {
+        "assignment_id": ASSIGNMENT_ID,
+        "client_id": "client-ada",
+        "due_at": "2025-03-08T09:30:00+00:00",
+        "expired_at": "2025-03-09T09:30:00+00:00",
+    },
+    ASSIGNMENT_EXPIRY_DUE: {
+        "assignment_id": ASSIGNMENT_ID,
+        "client_id": "client-ada",
+        "expires_at": "2025-03-09T09:30:00+00:00",
+    },
+    NOTIFICATION_SENT: {
+        "notification_id": "7c3e1a2b-0d4f-4e5a-9b6c-1d2e3f4a5b6c",
+        "client_id": "client-ada",
+        "assignment_id": ASSIGNMENT_ID,
+        "kind": "reminder",
+        "channel": "email",
+        "attempt": 1,
+        "attempted_at": "2025-03-03T09:30:00+00:00",
+    },
+    NOTIFICATION_FAILED: {
+        "notification_id": "7c3e1a2b-0d4f-4e5a-9b6c-1d2e3f4a5b6c",
+        "client_id": "client-ada",
+        "assignment_id": None,
+        "kind": "follow_up",
+        "channel": "webhook",
+        "attempt": 5,
+        "attempted_at": "2025-03-03T09:30:00+00:00",
+        "error": "HTTP 503",
+        "final": True,
+    },
 }
 
 SOURCES = {
@@ -88,6 +125,11 @@ SOURCES = {
     ASSIGNMENT_CANCELLED: "assignments",
     RISK_FLAG_RAISED: "assignments",
     RISK_FLAG_ACKNOWLEDGED: "assignments",
+    ASSIGNMENT_OPENED: "assignments",
+    ASSIGNMENT_EXPIRED: "assignments",
+    ASSIGNMENT_EXPIRY_DUE: "notifications",
+    NOTIFICATION_SENT: "notifications",
+    NOTIFICATION_FAILED: "notifications",
 }
 
 

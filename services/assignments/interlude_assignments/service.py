@@ -12,12 +12,13 @@ from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
 
 from .dependencies import assignments_application
+from .schedule_entrypoints import ScheduleEntrypoints, check_release, schedule_of
 from .translation import assignment_body, to_envelope
 
 MAX_LOG_PAGE = 1000
 
 
-class AssignmentsService(HealthRpc):
+class AssignmentsService(ScheduleEntrypoints, HealthRpc):
     name = "assignments"
 
     app = assignments_application()
@@ -30,10 +31,11 @@ class AssignmentsService(HealthRpc):
         body = validated(AssignRequest(), request)
         if body["due_at"] is not None and body["due_at"] <= datetime.now(UTC):
             raise ValidationFailed("due_at is in the past.", {"due_at": ["Must be in the future."]})
+        check_release(body)
         version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
         snapshot = {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}
         assignment = self.app.assign(
-            clinic_id, therapist_id, body["client_id"], snapshot, body["due_at"], correlation_id
+            clinic_id, therapist_id, body["client_id"], snapshot, body["due_at"], correlation_id, **schedule_of(body)
         )
         return assignment_body(assignment)
 

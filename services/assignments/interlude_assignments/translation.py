@@ -10,9 +10,13 @@ from interlude_contracts.envelope import envelope_of
 from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
+    ASSIGNMENT_EXPIRED,
+    ASSIGNMENT_OPENED,
     RESPONSE_SUBMITTED,
     ActivityAssignedV1,
     AssignmentCancelledV1,
+    AssignmentExpiredV1,
+    AssignmentOpenedV1,
     ResponseSubmittedV1,
 )
 
@@ -21,8 +25,11 @@ from .domain import Assignment
 SOURCE = "assignments"
 
 
+SCHEDULE_FIELDS = ("release_at", "expires_at", "reminders")
+
+
 def _assigned(event: Any) -> dict[str, Any]:
-    return ActivityAssignedV1().dump(
+    payload = ActivityAssignedV1().dump(
         {
             "assignment_id": event.originator_id,
             "activity_id": event.activity["activity_id"],
@@ -31,6 +38,29 @@ def _assigned(event: Any) -> dict[str, Any]:
             "client_id": event.client_id,
             "therapist_id": event.therapist_id,
             "due_at": event.due_at,
+            # Events stored before schedules existed lack these attributes.
+            "release_at": getattr(event, "release_at", None),
+            "expires_at": getattr(event, "expires_at", None),
+            "reminders": getattr(event, "reminders", None),
+        }
+    )
+    # Unscheduled assignments keep the original payload (consumers default the fields to null).
+    return {key: value for key, value in payload.items() if key not in SCHEDULE_FIELDS or value is not None}
+
+
+def _opened(event: Any) -> dict[str, Any]:
+    return AssignmentOpenedV1().dump(
+        {"assignment_id": event.originator_id, "client_id": event.client_id, "opened_at": event.opened_at}
+    )
+
+
+def _expired(event: Any) -> dict[str, Any]:
+    return AssignmentExpiredV1().dump(
+        {
+            "assignment_id": event.originator_id,
+            "client_id": event.client_id,
+            "due_at": event.due_at,
+            "expired_at": event.expired_at,
         }
     )
 
@@ -63,6 +93,8 @@ PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     Assignment.Assigned: (ACTIVITY_ASSIGNED, _assigned),
     Assignment.ResponseSubmitted: (RESPONSE_SUBMITTED, _submitted),
     Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
+    Assignment.Opened: (ASSIGNMENT_OPENED, _opened),
+    Assignment.Expired: (ASSIGNMENT_EXPIRED, _expired),
 }
 
 
@@ -96,5 +128,10 @@ def assignment_body(assignment: Assignment) -> dict[str, Any]:
             "submitted_at": assignment.submitted_at,
             "cancelled_at": assignment.cancelled_at,
             "answers": assignment.answers,
+            "release_at": assignment.release_at,
+            "expires_at": assignment.expires_at,
+            "opened_at": assignment.opened_at,
+            "expired_at": assignment.expired_at,
+            "reminders": assignment.reminders,
         }
     )
