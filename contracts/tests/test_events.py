@@ -10,14 +10,14 @@ from marshmallow import ValidationError
 
 from interlude_contracts.envelope import event_id_for, make_envelope
 from interlude_contracts.events import (
+    ACTIVITY_ASSIGNED,
+    ACTIVITY_PUBLISHED,
+    ASSIGNMENT_CANCELLED,
     ASSIGNMENT_EXPIRED,
     ASSIGNMENT_EXPIRY_DUE,
     ASSIGNMENT_OPENED,
     NOTIFICATION_FAILED,
     NOTIFICATION_SENT,
-    ACTIVITY_ASSIGNED,
-    ACTIVITY_PUBLISHED,
-    ASSIGNMENT_CANCELLED,
     PAYLOAD_SCHEMAS,
     RESPONSE_SUBMITTED,
     RISK_FLAG_ACKNOWLEDGED,

@@ -109,9 +109,7 @@ class AssignmentsApplication(ScheduleCommands, Application[UUID]):
     def todo(self, clinic_id: str, client_id: str) -> list[Assignment]:
         """Open, released assignments, soonest due first, then oldest first."""
         now = self.clock()
-        open_ones = [
-            a for a in self.for_client(clinic_id, client_id) if a.status == ASSIGNED and a.is_released(now)
-        ]
+        open_ones = [a for a in self.for_client(clinic_id, client_id) if a.status == ASSIGNED and a.is_released(now)]
         return sorted(open_ones, key=lambda a: (a.due_at is None, a.due_at or a.created_on, a.created_on))
 
     def _client_index(self, clinic_id: str, client_id: str) -> ClientAssignments:

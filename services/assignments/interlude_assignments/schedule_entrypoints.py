@@ -6,10 +6,11 @@ A mixin of ``AssignmentsService`` (which provides ``app``).
 from datetime import timedelta
 from typing import Any
 
+from nameko.rpc import rpc
+
 from interlude_contracts.errors import ValidationFailed, parse_uuid
 from interlude_contracts.events import ASSIGNMENT_EXPIRY_DUE, Event
 from interlude_contracts.runtime.consuming import event_consumer
-from nameko.rpc import rpc
 
 from .schedules import expiry_of
 from .translation import assignment_body

@@ -1,0 +1,79 @@
+"""HTTP and RPC bodies of schedules, reminders and notification delivery (docs/schedules.md)."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from .events import NOTIFICATION_CHANNELS, ReminderRuleV1
+from .fields import aware_datetime
+
+EXTERNAL_CHANNELS = ("email", "webhook")
+CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class QuietHoursSchema(Schema):
+    start = fields.String(required=True, validate=validate.Regexp(CLOCK_TIME, error="Use HH:MM (24 h)."))
+    end = fields.String(required=True, validate=validate.Regexp(CLOCK_TIME, error="Use HH:MM (24 h)."))
+
+
+def _check_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("Not an IANA time zone (e.g. Europe/London).") from None
+
+
+class PreferencesSchema(Schema):
+    """A client's delivery preferences; quiet hours are wall-clock times in ``time_zone``."""
+
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100))
+    email = fields.Email(load_default=None, allow_none=True)
+    push_address = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "The push/SMS provider's address for this client (sent on the webhook)."},
+    )
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(EXTERNAL_CHANNELS)), load_default=list(EXTERNAL_CHANNELS)
+    )
+    opted_out = fields.Boolean(load_default=False)
+    time_zone = fields.String(load_default="UTC")
+    quiet_hours = fields.Nested(QuietHoursSchema, load_default=None, allow_none=True)
+
+    @validates("time_zone")
+    def _zone(self, value: str, **_: object) -> None:
+        _check_zone(value)
+
+
+class ReminderDefaultsSchema(Schema):
+    reminders = fields.List(fields.Nested(ReminderRuleV1), required=True, validate=validate.Length(max=10))
+
+
+class FollowUpRequest(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class DeliverySchema(Schema):
+    """One attempt to deliver a notification on one channel."""
+
+    notification_id = fields.UUID(required=True)
+    assignment_id = fields.UUID(required=True, allow_none=True)
+    kind = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_CHANNELS))
+    attempt = fields.Integer(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(("sent", "failed")))
+    error = fields.String(required=True, allow_none=True)
+    due_at = aware_datetime(required=True)
+    attempted_at = aware_datetime(required=True)
+
+
+class ScheduledEntrySchema(Schema):
+    entry_id = fields.UUID(required=True)
+    assignment_id = fields.UUID(required=True, allow_none=True)
+    kind = fields.String(required=True)
+    due_at = aware_datetime(required=True)
+    next_at = aware_datetime(required=True, allow_none=True)
+    state = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    last_error = fields.String(required=True, allow_none=True)
