@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SERVICES = ("activities", "assignments", "notifications", "reporting")
-RELAYS = ("activities", "assignments")
+RELAYS = ("activities", "assignments", "notifications")
 
 
 def process_commands() -> dict[str, tuple[str, list[str]]]:

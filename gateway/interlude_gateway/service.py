@@ -14,9 +14,10 @@ from .routes.assignments import AssignmentRoutes
 from .routes.health import HealthRoutes
 from .routes.notifications import NotificationRoutes
 from .routes.reports import ReportRoutes
+from .routes.schedules import ScheduleRoutes
 
 
-class GatewayService(HealthRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes):
+class GatewayService(HealthRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes, ScheduleRoutes):
     name = "gateway"
 
     tokens = Tokens()
