@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from . import test_routes
 from .test_routes import (
     ASSIGNMENT_ID,
     CLIENT_CALLER,
@@ -13,7 +14,8 @@ from .test_routes import (
     assert_no_rpc,
     assert_problem,
 )
-from .test_routes import gateway as gateway_fixture  # noqa: F401 - provides the "gateway" fixture
+
+gateway = test_routes.gateway  # the fixture, shared
 
 THERAPIST_ONLY = [
     ("GET", "/clients/client-ada/notification-preferences"),
