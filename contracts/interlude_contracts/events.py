@@ -26,6 +26,8 @@ ASSIGNMENT_EXPIRED = "AssignmentExpired"
 ASSIGNMENT_EXPIRY_DUE = "AssignmentExpiryDue"
 NOTIFICATION_SENT = "NotificationSent"
 NOTIFICATION_FAILED = "NotificationFailed"
+RELEASE_SCHEDULED = "ReleaseScheduled"
+RELEASE_DUE = "ReleaseDue"
 
 
 class ActivityPublishedV1(Schema):
@@ -163,6 +165,22 @@ class AssignmentExpiryDueV1(Schema):
     expires_at = aware_datetime(required=True)
 
 
+SCHEDULE_KINDS = ("recurrence", "pathway")
+
+
+class ReleaseScheduledV1(Schema):
+    """The assignments service asks the scheduler to fire a release (a recurrence's next occurrence)."""
+
+    schedule_id = fields.UUID(required=True, metadata={"description": "The recurrence (or enrolment)."})
+    schedule_kind = fields.String(required=True, validate=validate.OneOf(SCHEDULE_KINDS))
+    client_id = identifier(required=True)
+    release_at = aware_datetime(required=True)
+
+
+class ReleaseDueV1(ReleaseScheduledV1):
+    """The scheduler's trigger: the release time has come."""
+
+
 NOTIFICATION_CHANNELS = ("in_app", "email", "webhook")
 
 
@@ -197,6 +215,8 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (ASSIGNMENT_EXPIRY_DUE, 1): AssignmentExpiryDueV1,
     (NOTIFICATION_SENT, 1): NotificationSentV1,
     (NOTIFICATION_FAILED, 1): NotificationFailedV1,
+    (RELEASE_SCHEDULED, 1): ReleaseScheduledV1,
+    (RELEASE_DUE, 1): ReleaseDueV1,
 }
 
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from .events import NOTIFICATION_CHANNELS, ReminderRuleV1
-from .fields import aware_datetime
+from .fields import aware_datetime, identifier
 
 EXTERNAL_CHANNELS = ("email", "webhook")
 CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -40,6 +40,30 @@ class PreferencesSchema(Schema):
     opted_out = fields.Boolean(load_default=False)
     time_zone = fields.String(load_default="UTC")
     quiet_hours = fields.Nested(QuietHoursSchema, load_default=None, allow_none=True)
+
+    @validates("time_zone")
+    def _zone(self, value: str, **_: object) -> None:
+        _check_zone(value)
+
+
+class RecurrenceRequest(Schema):
+    """Assign an activity on an RFC 5545 rule, evaluated in the client's time zone."""
+
+    client_id = identifier(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(validate=validate.Range(min=1), load_default=None)
+    rule = fields.String(
+        required=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "e.g. 'FREQ=DAILY', 'FREQ=WEEKLY;BYDAY=MO,TH;COUNT=8', 'FREQ=WEEKLY;INTERVAL=2'"},
+    )
+    starts_at = fields.NaiveDateTime(
+        required=True, metadata={"description": "The first occurrence's local date and time, e.g. 2026-03-27T07:00"}
+    )
+    time_zone = fields.String(required=True, metadata={"description": "The client's IANA zone, e.g. Europe/London"})
+    due_after_hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 24 * 90))
+    grace_hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 24 * 90))
+    reminders = fields.List(fields.Nested(ReminderRuleV1), load_default=None, allow_none=True)
 
     @validates("time_zone")
     def _zone(self, value: str, **_: object) -> None:

@@ -26,9 +26,10 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "assignments.ResponseSubmitted",
         "assignments.AssignmentCancelled",
         "assignments.AssignmentExpired",
+        "assignments.ReleaseScheduled",
     ),
     # The notifications scheduler's triggers, consumed by the assignments service.
-    "assignments.events": ("notifications.AssignmentExpiryDue",),
+    "assignments.events": ("notifications.AssignmentExpiryDue", "notifications.ReleaseDue"),
 }
 
 

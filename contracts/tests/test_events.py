@@ -19,6 +19,8 @@ from interlude_contracts.events import (
     NOTIFICATION_FAILED,
     NOTIFICATION_SENT,
     PAYLOAD_SCHEMAS,
+    RELEASE_DUE,
+    RELEASE_SCHEDULED,
     RESPONSE_SUBMITTED,
     RISK_FLAG_ACKNOWLEDGED,
     RISK_FLAG_RAISED,
@@ -116,6 +118,18 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "error": "HTTP 503",
         "final": True,
     },
+    RELEASE_SCHEDULED: {
+        "schedule_id": "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b",
+        "schedule_kind": "recurrence",
+        "client_id": "client-ada",
+        "release_at": "2026-03-29T06:00:00+00:00",
+    },
+    RELEASE_DUE: {
+        "schedule_id": "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b",
+        "schedule_kind": "recurrence",
+        "client_id": "client-ada",
+        "release_at": "2026-03-29T06:00:00+00:00",
+    },
 }
 
 SOURCES = {
@@ -130,6 +144,8 @@ SOURCES = {
     ASSIGNMENT_EXPIRY_DUE: "notifications",
     NOTIFICATION_SENT: "notifications",
     NOTIFICATION_FAILED: "notifications",
+    RELEASE_SCHEDULED: "assignments",
+    RELEASE_DUE: "notifications",
 }
 
 

@@ -13,12 +13,13 @@ from interlude_contracts.runtime.eventstore import save_with_retry
 from interlude_contracts.runtime.storage import database_url, eventstore_env
 
 from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers
+from .recurrence_commands import RecurrenceCommands
 from .schedules import ScheduleCommands
 
 SERVICE = "assignments"
 
 
-class AssignmentsApplication(ScheduleCommands, Application[UUID]):
+class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, Application[UUID]):
     name = "Assignments"
 
     def assign(

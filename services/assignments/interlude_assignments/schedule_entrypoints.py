@@ -8,12 +8,14 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from interlude_contracts.errors import ValidationFailed, parse_uuid
-from interlude_contracts.events import ASSIGNMENT_EXPIRY_DUE, Event
+from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
+from interlude_contracts.events import ASSIGNMENT_EXPIRY_DUE, RELEASE_DUE, Event
 from interlude_contracts.runtime.consuming import event_consumer
+from interlude_contracts.schedules import RecurrenceRequest
 
+from .recurrences import InvalidRule, parse_rule
 from .schedules import expiry_of
-from .translation import assignment_body
+from .translation import assignment_body, recurrence_body
 
 
 def check_release(body: dict[str, Any]) -> None:
@@ -47,3 +49,45 @@ class ScheduleEntrypoints:
         """The notifications scheduler says an expiry time has come; idempotent (expire checks state)."""
         if event.event_type == ASSIGNMENT_EXPIRY_DUE:
             self.app.expire(event.clinic_id, event.payload["assignment_id"], event.correlation_id)
+        elif event.event_type == RELEASE_DUE and event.payload["schedule_kind"] == "recurrence":
+            self.app.release_occurrence(event.payload["schedule_id"], event.payload["release_at"], event.correlation_id)
+
+    # -- recurrences -------------------------------------------------------------
+
+    @rpc
+    def create_recurrence(
+        self, clinic_id: str, therapist_id: str, request: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        """Assign an activity on an RFC 5545 rule in the client's zone; the first occurrence is scheduled."""
+        body = validated(RecurrenceRequest(), request)
+        try:
+            parse_rule(body["rule"], body["starts_at"])
+        except InvalidRule as error:
+            raise ValidationFailed(str(error), {"rule": [str(error)]}) from None
+        version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
+        snapshot = {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}
+        recurrence = self.app.create_recurrence(
+            clinic_id,
+            therapist_id,
+            body["client_id"],
+            snapshot,
+            body["rule"],
+            body["starts_at"],
+            body["time_zone"],
+            correlation_id,
+            due_after=timedelta(hours=body["due_after_hours"]) if body["due_after_hours"] else None,
+            grace=timedelta(hours=body["grace_hours"]) if body["grace_hours"] is not None else None,
+            reminders=body["reminders"],
+        )
+        return recurrence_body(recurrence)
+
+    @rpc
+    def get_recurrence(self, clinic_id: str, recurrence_id: str) -> dict[str, Any]:
+        return recurrence_body(self.app.get_recurrence(clinic_id, parse_uuid(recurrence_id, "recurrence_id")))
+
+    @rpc
+    def cancel_recurrence(
+        self, clinic_id: str, cancelled_by: str, recurrence_id: str, correlation_id: str
+    ) -> dict[str, Any]:
+        recurrence_uuid = parse_uuid(recurrence_id, "recurrence_id")
+        return recurrence_body(self.app.cancel_recurrence(clinic_id, recurrence_uuid, cancelled_by, correlation_id))

@@ -12,15 +12,18 @@ from interlude_contracts.events import (
     ASSIGNMENT_CANCELLED,
     ASSIGNMENT_EXPIRED,
     ASSIGNMENT_OPENED,
+    RELEASE_SCHEDULED,
     RESPONSE_SUBMITTED,
     ActivityAssignedV1,
     AssignmentCancelledV1,
     AssignmentExpiredV1,
     AssignmentOpenedV1,
+    ReleaseScheduledV1,
     ResponseSubmittedV1,
 )
 
 from .domain import Assignment
+from .recurrences import Recurrence
 
 SOURCE = "assignments"
 
@@ -65,6 +68,17 @@ def _expired(event: Any) -> dict[str, Any]:
     )
 
 
+def _release_scheduled(event: Any) -> dict[str, Any]:
+    return ReleaseScheduledV1().dump(
+        {
+            "schedule_id": event.originator_id,
+            "schedule_kind": "recurrence",
+            "client_id": event.client_id,
+            "release_at": event.release_at,
+        }
+    )
+
+
 def _submitted(event: Any) -> dict[str, Any]:
     return ResponseSubmittedV1().dump(
         {
@@ -95,6 +109,7 @@ PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
     Assignment.Opened: (ASSIGNMENT_OPENED, _opened),
     Assignment.Expired: (ASSIGNMENT_EXPIRED, _expired),
+    Recurrence.OccurrenceScheduled: (RELEASE_SCHEDULED, _release_scheduled),
 }
 
 
@@ -135,3 +150,26 @@ def assignment_body(assignment: Assignment) -> dict[str, Any]:
             "reminders": assignment.reminders,
         }
     )
+
+
+def recurrence_body(recurrence: Recurrence) -> dict[str, Any]:
+    return {
+        "recurrence_id": str(recurrence.id),
+        "clinic_id": recurrence.clinic_id,
+        "client_id": recurrence.client_id,
+        "therapist_id": recurrence.therapist_id,
+        "activity_id": recurrence.activity["activity_id"],
+        "activity_version": recurrence.activity["version"],
+        "title": recurrence.activity["title"],
+        "rule": recurrence.rule,
+        "starts_at": recurrence.starts_at.isoformat(),
+        "time_zone": recurrence.time_zone,
+        "due_after_minutes": recurrence.due_after_minutes,
+        "grace_minutes": recurrence.grace_minutes,
+        "status": recurrence.status,
+        "next_release_at": recurrence.next_release_at.isoformat() if recurrence.next_release_at else None,
+        "released": [
+            {"release_at": item["release_at"].isoformat(), "assignment_id": str(item["assignment_id"])}
+            for item in recurrence.released
+        ],
+    }

@@ -24,6 +24,8 @@ NEW_ACTIVITY = "new_activity"
 REMINDER = "reminder"
 FOLLOW_UP = "follow_up"
 EXPIRY_DUE = "expiry_due"
+RELEASE_DUE = "release_due"
+TRIGGERS = (EXPIRY_DUE, RELEASE_DUE)  # not messages: events the scheduler publishes for the assignments service
 
 # 24 hours after release, and 2 hours before the due time.
 DEFAULT_REMINDERS: list[dict[str, Any]] = [
@@ -172,3 +174,25 @@ def plan_follow_up(
     with database.transaction() as cursor:
         schedule_entry(cursor, entry)
     return entry
+
+
+def plan_release(database: Database, event: Event) -> bool:
+    """Schedule the trigger of a recurrence's next release (ReleaseScheduled); False when already planned."""
+    payload = event.payload
+    entry = Entry(
+        entry_id=entry_id_for(event.event_id, RELEASE_DUE),
+        clinic_id=event.clinic_id,
+        client_id=payload["client_id"],
+        assignment_id=None,
+        kind=RELEASE_DUE,
+        due_at=payload["release_at"],
+        attempts=0,
+        payload={
+            "schedule_id": str(payload["schedule_id"]),
+            "schedule_kind": payload["schedule_kind"],
+            "release_at": payload["release_at"].isoformat(),
+        },
+        correlation_id=event.correlation_id,
+    )
+    with database.transaction() as cursor:
+        return schedule_entry(cursor, entry)

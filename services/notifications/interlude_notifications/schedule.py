@@ -210,7 +210,8 @@ def entries_for_client(database: Database, clinic_id: str, client_id: str) -> li
     with database.transaction() as cursor:
         cursor.execute(
             """SELECT entry_id, assignment_id, kind, due_at, next_at, state, attempts, last_error
-            FROM schedule WHERE clinic_id = :clinic_id AND client_id = :client_id AND kind <> 'expiry_due'
+            FROM schedule WHERE clinic_id = :clinic_id AND client_id = :client_id
+                AND kind NOT IN ('expiry_due', 'release_due')
             ORDER BY due_at, entry_id""",
             {"clinic_id": clinic_id, "client_id": client_id},
         )

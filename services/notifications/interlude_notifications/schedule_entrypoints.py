@@ -17,10 +17,12 @@ from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
     ASSIGNMENT_EXPIRED,
+    RELEASE_SCHEDULED,
     RESPONSE_SUBMITTED,
     Event,
 )
-from interlude_contracts.runtime.storage import Database, database_url
+from interlude_contracts.runtime.providers import SqlDatabase
+from interlude_contracts.runtime.storage import Database
 from interlude_contracts.schedules import (
     DeliverySchema,
     FollowUpRequest,
@@ -30,26 +32,29 @@ from interlude_contracts.schedules import (
 )
 
 from .channels import channels_from_env
-from .planning import close_for, get_reminder_defaults, plan_assignment, plan_follow_up, set_reminder_defaults
+from .planning import (
+    close_for,
+    get_reminder_defaults,
+    plan_assignment,
+    plan_follow_up,
+    plan_release,
+    set_reminder_defaults,
+)
 from .preferences import Preferences, get_preferences, save_preferences
 from .schedule import entries_for_client
 from .scheduler import Scheduler, dead_letters, deliveries_for_client
-from .store import create_tables
 
 TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "1"))
 CLOSING_EVENTS = (RESPONSE_SUBMITTED, ASSIGNMENT_CANCELLED, ASSIGNMENT_EXPIRED)
 
 
 class SchedulerProvider(DependencyProvider):
-    """The scheduler on the service's database, with the channels the environment configures."""
+    """The scheduler on the service's own database (its SqlDatabase), with the channels the environment configures."""
 
-    def setup(self) -> None:
-        self.database = Database(database_url("notifications"))
-        create_tables(self.database)
-        self.scheduler = Scheduler(self.database, channels_from_env(os.environ))
-
-    def stop(self) -> None:
-        self.database.close()
+    def start(self) -> None:
+        # After every provider's setup: the SqlDatabase is open and its tables exist.
+        [provider] = [dep for dep in self.container.dependencies if isinstance(dep, SqlDatabase)]
+        self.scheduler = Scheduler(provider.database, channels_from_env(os.environ))
 
     def get_dependency(self, worker_ctx: Any) -> Scheduler:
         return self.scheduler
@@ -61,6 +66,8 @@ def schedule_for(database: Database, event: Event) -> None:
         plan_assignment(database, event)
     elif event.event_type in CLOSING_EVENTS:
         close_for(database, event)
+    elif event.event_type == RELEASE_SCHEDULED:
+        plan_release(database, event)
 
 
 class ScheduleEntrypoints:

@@ -21,15 +21,17 @@ from interlude_contracts.events import (
     ASSIGNMENT_EXPIRY_DUE,
     NOTIFICATION_FAILED,
     NOTIFICATION_SENT,
+    RELEASE_DUE,
     AssignmentExpiryDueV1,
     NotificationFailedV1,
     NotificationSentV1,
+    ReleaseDueV1,
 )
 from interlude_contracts.runtime.storage import Cursor, Database
 
 from .channels import Channel, DeliveryFailed, Message
 from .outbox import write_event
-from .planning import EXPIRY_DUE
+from .planning import EXPIRY_DUE, TRIGGERS
 from .preferences import Preferences, load_preferences
 from .schedule import CANCELLED, DEAD, DONE, Entry, claim_due, finish, from_millis, release_until, still_mine, to_millis
 from .templates import render
@@ -103,8 +105,8 @@ class Scheduler:
         return timedelta(seconds=min(self.backoff_seconds * 2 ** (attempt - 1), self.backoff_cap_seconds))
 
     def process(self, entry: Entry) -> None:
-        if entry.kind == EXPIRY_DUE:
-            self._trigger_expiry(entry)
+        if entry.kind in TRIGGERS:
+            self._trigger(entry)
             return
         with self.database.transaction() as cursor:
             if not still_mine(cursor, entry):
@@ -209,24 +211,27 @@ class Scheduler:
             payload=body,
         )
 
-    def _trigger_expiry(self, entry: Entry) -> None:
+    def _trigger(self, entry: Entry) -> None:
+        """Publish the trigger event (through the outbox) and mark the entry done, in one transaction."""
+        if entry.kind == EXPIRY_DUE:
+            event_type = ASSIGNMENT_EXPIRY_DUE
+            payload = AssignmentExpiryDueV1().dump(
+                {"assignment_id": entry.assignment_id, "client_id": entry.client_id, "expires_at": entry.due_at}
+            )
+        else:
+            event_type = RELEASE_DUE
+            payload = ReleaseDueV1().dump({**entry.payload, "client_id": entry.client_id, "release_at": entry.due_at})
         with self.database.transaction() as cursor:
             if not still_mine(cursor, entry):
                 return
             write_event(
                 cursor,
                 key=(entry.entry_id,),
-                event_type=ASSIGNMENT_EXPIRY_DUE,
+                event_type=event_type,
                 clinic_id=entry.clinic_id,
                 correlation_id=entry.correlation_id,
                 occurred_at=self.clock(),
-                payload=AssignmentExpiryDueV1().dump(
-                    {
-                        "assignment_id": entry.assignment_id,
-                        "client_id": entry.client_id,
-                        "expires_at": entry.due_at,
-                    }
-                ),
+                payload=payload,
             )
             finish(cursor, _with_attempts(entry, 1), DONE, self.clock())
 
