@@ -85,7 +85,7 @@ def plan_assignment(database: Database, event: Event) -> list[Entry]:
     """Schedule an assignment's messages and expiry trigger; the entries added (none if seen or closed)."""
     payload = event.payload
     assignment_id = str(payload["assignment_id"])
-    release = max(payload["release_at"] or event.occurred_at, event.occurred_at)
+    release = payload["release_at"] or event.occurred_at
     due, expires = payload["due_at"], payload["expires_at"]
     common = {
         "clinic_id": event.clinic_id,
