@@ -17,7 +17,11 @@ from .test_routes import (
 
 gateway = test_routes.gateway  # the fixture, shared
 
+RECURRENCE_ID = "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b"
 THERAPIST_ONLY = [
+    ("POST", "/recurrences"),
+    ("GET", f"/recurrences/{RECURRENCE_ID}"),
+    ("POST", f"/recurrences/{RECURRENCE_ID}/cancel"),
     ("GET", "/clients/client-ada/notification-preferences"),
     ("PUT", "/clients/client-ada/notification-preferences"),
     ("GET", "/clinic/reminder-defaults"),
@@ -130,3 +134,22 @@ def test_deliveries_and_schedule_are_scoped_to_the_callers_clinic(gateway: Gatew
     assert gateway.request("GET", "/clients/client-ada/schedule", THERAPIST_CALLER).json() == {"entries": []}
     gateway.notifications.deliveries_for_client.assert_called_once_with(CLINIC, "client-ada")
     gateway.notifications.schedule_for_client.assert_called_once_with(CLINIC, "client-ada")
+
+
+def test_a_therapist_creates_a_recurrence_in_the_clients_zone(gateway: Gateway) -> None:
+    body = {
+        "client_id": "client-ada",
+        "activity_id": "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11",
+        "rule": "FREQ=DAILY;COUNT=14",
+        "starts_at": "2026-03-27T07:00:00",
+        "time_zone": "Europe/London",
+    }
+    gateway.assignments.create_recurrence.return_value = {"recurrence_id": RECURRENCE_ID}
+
+    response = gateway.request("POST", "/recurrences", THERAPIST_CALLER, headers={"X-Correlation-Id": "c-3"}, json=body)
+
+    assert response.status_code == 201
+    gateway.assignments.create_recurrence.assert_called_once_with(CLINIC, "therapist-1", body, "c-3")
+    missing_zone = {key: value for key, value in body.items() if key != "time_zone"}
+    refused = gateway.request("POST", "/recurrences", THERAPIST_CALLER, json=missing_zone)
+    assert "time_zone" in assert_problem(refused, 422, "validation_failed")["errors"]

@@ -5,7 +5,12 @@ from typing import Any
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from interlude_contracts.schedules import FollowUpRequest, PreferencesSchema, ReminderDefaultsSchema
+from interlude_contracts.schedules import (
+    FollowUpRequest,
+    PreferencesSchema,
+    RecurrenceRequest,
+    ReminderDefaultsSchema,
+)
 
 from ..auth import CLIENT, THERAPIST, Caller
 from ..web import endpoint, json_body, json_response
@@ -20,6 +25,29 @@ class ScheduleRoutes:
         """The client opened the assignment (recorded once; the assignment is returned)."""
         return json_response(
             self.assignments.open_assignment(caller.clinic_id, caller.subject, assignment_id, correlation_id)
+        )
+
+    # -- recurring assignments -------------------------------------------------
+
+    @http("POST", "/recurrences")
+    @endpoint(THERAPIST)
+    def create_recurrence(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
+        body = json_body(request, RecurrenceRequest())
+        recurrence = self.assignments.create_recurrence(caller.clinic_id, caller.subject, body, correlation_id)
+        return json_response(recurrence, 201)
+
+    @http("GET", "/recurrences/<recurrence_id>")
+    @endpoint(THERAPIST)
+    def get_recurrence(self, request: Request, caller: Caller, recurrence_id: str, **_: Any) -> Response:
+        return json_response(self.assignments.get_recurrence(caller.clinic_id, recurrence_id))
+
+    @http("POST", "/recurrences/<recurrence_id>/cancel")
+    @endpoint(THERAPIST)
+    def cancel_recurrence(
+        self, request: Request, caller: Caller, correlation_id: str, recurrence_id: str, **_: Any
+    ) -> Response:
+        return json_response(
+            self.assignments.cancel_recurrence(caller.clinic_id, caller.subject, recurrence_id, correlation_id)
         )
 
     # -- delivery preferences ------------------------------------------------
