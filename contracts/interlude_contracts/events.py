@@ -175,6 +175,7 @@ class ReleaseScheduledV1(Schema):
     schedule_kind = fields.String(required=True, validate=validate.OneOf(SCHEDULE_KINDS))
     client_id = identifier(required=True)
     release_at = aware_datetime(required=True)
+    step = fields.Integer(load_default=None, allow_none=True, metadata={"description": "A pathway step (from 0)."})
 
 
 class ReleaseDueV1(ReleaseScheduledV1):

@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from .events import NOTIFICATION_CHANNELS, ReminderRuleV1
 from .fields import aware_datetime, identifier
@@ -68,6 +68,44 @@ class RecurrenceRequest(Schema):
     @validates("time_zone")
     def _zone(self, value: str, **_: object) -> None:
         _check_zone(value)
+
+
+RELEASE_RULES = (
+    "immediately",
+    "days_after_enrolment",
+    "after_previous_completed",
+    "hours_after_previous_completed",
+    "interval",
+)
+NEEDS = {"days_after_enrolment": "days", "interval": "days", "hours_after_previous_completed": "hours"}
+
+
+class ReleaseRuleSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(RELEASE_RULES))
+    days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 365))
+    hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 24 * 90))
+
+    @validates_schema
+    def _amount(self, data: dict, **_: object) -> None:
+        needed = NEEDS.get(data["type"])
+        if needed and data.get(needed) is None:
+            raise ValidationError(f"Required for {data['type']}.", needed)
+
+
+class PathwayStepRequest(Schema):
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(validate=validate.Range(min=1), load_default=None)
+    release = fields.Nested(ReleaseRuleSchema, required=True)
+    due_after_hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 24 * 90))
+
+
+class PathwayRequest(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    steps = fields.List(fields.Nested(PathwayStepRequest), required=True, validate=validate.Length(1, 50))
+
+
+class EnrolRequest(Schema):
+    client_id = identifier(required=True)
 
 
 class ReminderDefaultsSchema(Schema):

@@ -29,7 +29,12 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "assignments.ReleaseScheduled",
     ),
     # The notifications scheduler's triggers, consumed by the assignments service.
-    "assignments.events": ("notifications.AssignmentExpiryDue", "notifications.ReleaseDue"),
+    # (and its own ResponseSubmitted: a pathway step's completion releases the next step).
+    "assignments.events": (
+        "notifications.AssignmentExpiryDue",
+        "notifications.ReleaseDue",
+        "assignments.ResponseSubmitted",
+    ),
 }
 
 

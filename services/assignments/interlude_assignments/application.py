@@ -13,13 +13,14 @@ from interlude_contracts.runtime.eventstore import save_with_retry
 from interlude_contracts.runtime.storage import database_url, eventstore_env
 
 from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers
+from .pathway_commands import PathwayCommands
 from .recurrence_commands import RecurrenceCommands
 from .schedules import ScheduleCommands
 
 SERVICE = "assignments"
 
 
-class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, Application[UUID]):
+class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayCommands, Application[UUID]):
     name = "Assignments"
 
     def assign(

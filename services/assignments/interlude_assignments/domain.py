@@ -55,7 +55,9 @@ class Assignment(Aggregate):
         release_at: datetime | None = None,
         expires_at: datetime | None = None,
         reminders: list[dict[str, Any]] | None = None,
+        origin: dict[str, Any] | None = None,
     ) -> None:
+        self.origin = origin  # {"enrolment_id", "step"} for a pathway step; None otherwise
         self.release_at = release_at
         self.expires_at = expires_at
         self.reminders = reminders

@@ -1,4 +1,4 @@
-"""The assignments service's schedule entrypoints: opened, and the scheduler's expiry triggers.
+"""The assignments service's schedule entrypoints: opened, recurrences, pathways and the scheduler's triggers.
 
 A mixin of ``AssignmentsService`` (which provides ``app``).
 """
@@ -9,13 +9,13 @@ from typing import Any
 from nameko.rpc import rpc
 
 from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
-from interlude_contracts.events import ASSIGNMENT_EXPIRY_DUE, RELEASE_DUE, Event
+from interlude_contracts.events import ASSIGNMENT_EXPIRY_DUE, RELEASE_DUE, RESPONSE_SUBMITTED, Event
 from interlude_contracts.runtime.consuming import event_consumer
-from interlude_contracts.schedules import RecurrenceRequest
+from interlude_contracts.schedules import EnrolRequest, PathwayRequest, RecurrenceRequest
 
 from .recurrences import InvalidRule, parse_rule
 from .schedules import expiry_of
-from .translation import assignment_body, recurrence_body
+from .translation import assignment_body, enrolment_body, pathway_body, recurrence_body
 
 
 def check_release(body: dict[str, Any]) -> None:
@@ -51,6 +51,12 @@ class ScheduleEntrypoints:
             self.app.expire(event.clinic_id, event.payload["assignment_id"], event.correlation_id)
         elif event.event_type == RELEASE_DUE and event.payload["schedule_kind"] == "recurrence":
             self.app.release_occurrence(event.payload["schedule_id"], event.payload["release_at"], event.correlation_id)
+        elif event.event_type == RELEASE_DUE and event.payload["schedule_kind"] == "pathway":
+            self.app.release_pathway_steps(
+                event.payload["schedule_id"], event.payload["release_at"], event.correlation_id
+            )
+        elif event.event_type == RESPONSE_SUBMITTED:
+            self.app.pathway_step_completed(event.payload["assignment_id"], event.occurred_at, event.correlation_id)
 
     # -- recurrences -------------------------------------------------------------
 
@@ -91,3 +97,55 @@ class ScheduleEntrypoints:
     ) -> dict[str, Any]:
         recurrence_uuid = parse_uuid(recurrence_id, "recurrence_id")
         return recurrence_body(self.app.cancel_recurrence(clinic_id, recurrence_uuid, cancelled_by, correlation_id))
+
+    # -- pathways ----------------------------------------------------------------
+
+    @rpc
+    def create_pathway(
+        self, clinic_id: str, therapist_id: str, request: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        """A named sequence of steps; each step's activity version is fixed now (the latest unless named)."""
+        body = validated(PathwayRequest(), request)
+        steps = []
+        for step in body["steps"]:
+            version = self.activities.get_version(clinic_id, str(step["activity_id"]), step["activity_version"])
+            snapshot = {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}
+            steps.append({"activity": snapshot, "release": step["release"], "due_after_hours": step["due_after_hours"]})
+        return pathway_body(self.app.create_pathway(clinic_id, therapist_id, body["name"], steps))
+
+    @rpc
+    def get_pathway(self, clinic_id: str, pathway_id: str) -> dict[str, Any]:
+        return pathway_body(self.app.get_pathway(clinic_id, parse_uuid(pathway_id, "pathway_id")))
+
+    @rpc
+    def enrol(
+        self, clinic_id: str, therapist_id: str, pathway_id: str, request: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        body = validated(EnrolRequest(), request)
+        enrolment = self.app.enrol(
+            clinic_id, therapist_id, parse_uuid(pathway_id, "pathway_id"), body["client_id"], correlation_id
+        )
+        return enrolment_body(enrolment)
+
+    @rpc
+    def list_enrolments(self, clinic_id: str, pathway_id: str) -> list[dict[str, Any]]:
+        return [enrolment_body(e) for e in self.app.enrolments(clinic_id, parse_uuid(pathway_id, "pathway_id"))]
+
+    @rpc
+    def get_enrolment(self, clinic_id: str, enrolment_id: str) -> dict[str, Any]:
+        return enrolment_body(self.app.get_enrolment(clinic_id, parse_uuid(enrolment_id, "enrolment_id")))
+
+    @rpc
+    def change_enrolment(
+        self, clinic_id: str, changed_by: str, enrolment_id: str, action: str, correlation_id: str
+    ) -> dict[str, Any]:
+        """``pause``, ``resume`` or ``cancel``."""
+        identifier = parse_uuid(enrolment_id, "enrolment_id")
+        commands = {
+            "pause": lambda: self.app.pause_enrolment(clinic_id, identifier, correlation_id),
+            "resume": lambda: self.app.resume_enrolment(clinic_id, identifier, correlation_id),
+            "cancel": lambda: self.app.cancel_enrolment(clinic_id, identifier, changed_by, correlation_id),
+        }
+        if action not in commands:
+            raise ValidationFailed("Unknown action.", {"action": ["Use pause, resume or cancel."]})
+        return enrolment_body(commands[action]())

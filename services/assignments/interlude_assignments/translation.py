@@ -23,6 +23,7 @@ from interlude_contracts.events import (
 )
 
 from .domain import Assignment
+from .pathways import Enrolment, Pathway
 from .recurrences import Recurrence
 
 SOURCE = "assignments"
@@ -79,6 +80,18 @@ def _release_scheduled(event: Any) -> dict[str, Any]:
     )
 
 
+def _step_scheduled(event: Any) -> dict[str, Any]:
+    return ReleaseScheduledV1().dump(
+        {
+            "schedule_id": event.originator_id,
+            "schedule_kind": "pathway",
+            "client_id": event.client_id,
+            "release_at": event.release_at,
+            "step": event.step,
+        }
+    )
+
+
 def _submitted(event: Any) -> dict[str, Any]:
     return ResponseSubmittedV1().dump(
         {
@@ -110,6 +123,7 @@ PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     Assignment.Opened: (ASSIGNMENT_OPENED, _opened),
     Assignment.Expired: (ASSIGNMENT_EXPIRED, _expired),
     Recurrence.OccurrenceScheduled: (RELEASE_SCHEDULED, _release_scheduled),
+    Enrolment.StepScheduled: (RELEASE_SCHEDULED, _step_scheduled),
 }
 
 
@@ -171,5 +185,53 @@ def recurrence_body(recurrence: Recurrence) -> dict[str, Any]:
         "released": [
             {"release_at": item["release_at"].isoformat(), "assignment_id": str(item["assignment_id"])}
             for item in recurrence.released
+        ],
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def pathway_body(pathway: Pathway) -> dict[str, Any]:
+    return {
+        "pathway_id": str(pathway.id),
+        "clinic_id": pathway.clinic_id,
+        "name": pathway.name,
+        "created_by": pathway.created_by,
+        "steps": [
+            {
+                "activity_id": step["activity"]["activity_id"],
+                "activity_version": step["activity"]["version"],
+                "title": step["activity"]["title"],
+                "release": step["release"],
+                "due_after_hours": step.get("due_after_hours"),
+            }
+            for step in pathway.steps
+        ],
+    }
+
+
+def enrolment_body(enrolment: Enrolment) -> dict[str, Any]:
+    """Where the client stands on the pathway, step by step."""
+    return {
+        "enrolment_id": str(enrolment.id),
+        "pathway_id": str(enrolment.pathway_id),
+        "pathway_name": enrolment.pathway_name,
+        "clinic_id": enrolment.clinic_id,
+        "client_id": enrolment.client_id,
+        "status": enrolment.status,
+        "enrolled_at": _iso(enrolment.enrolled_at),
+        "steps": [
+            {
+                "step": index,
+                "title": enrolment.definition[index]["activity"]["title"],
+                "status": state["status"],
+                "release_at": _iso(state["release_at"]),
+                "released_at": _iso(state["released_at"]),
+                "completed_at": _iso(state["completed_at"]),
+                "assignment_id": str(state["assignment_id"]) if state["assignment_id"] else None,
+            }
+            for index, state in enumerate(enrolment.steps)
         ],
     }

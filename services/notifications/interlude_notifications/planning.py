@@ -180,7 +180,7 @@ def plan_release(database: Database, event: Event) -> bool:
     """Schedule the trigger of a recurrence's next release (ReleaseScheduled); False when already planned."""
     payload = event.payload
     entry = Entry(
-        entry_id=entry_id_for(event.event_id, RELEASE_DUE),
+        entry_id=entry_id_for(event.event_id, RELEASE_DUE),  # one trigger per ReleaseScheduled event
         clinic_id=event.clinic_id,
         client_id=payload["client_id"],
         assignment_id=None,
@@ -191,6 +191,7 @@ def plan_release(database: Database, event: Event) -> bool:
             "schedule_id": str(payload["schedule_id"]),
             "schedule_kind": payload["schedule_kind"],
             "release_at": payload["release_at"].isoformat(),
+            "step": payload["step"],
         },
         correlation_id=event.correlation_id,
     )
