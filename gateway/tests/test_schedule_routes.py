@@ -18,7 +18,16 @@ from .test_routes import (
 gateway = test_routes.gateway  # the fixture, shared
 
 RECURRENCE_ID = "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b"
+PATHWAY_ID = "2f3e4d5c-6b7a-4899-8a0b-1c2d3e4f5a6b"
 THERAPIST_ONLY = [
+    ("POST", "/pathways"),
+    ("GET", f"/pathways/{PATHWAY_ID}"),
+    ("POST", f"/pathways/{PATHWAY_ID}/enrolments"),
+    ("GET", f"/pathways/{PATHWAY_ID}/enrolments"),
+    ("GET", f"/enrolments/{PATHWAY_ID}"),
+    ("POST", f"/enrolments/{PATHWAY_ID}/pause"),
+    ("POST", f"/enrolments/{PATHWAY_ID}/resume"),
+    ("POST", f"/enrolments/{PATHWAY_ID}/cancel"),
     ("POST", "/recurrences"),
     ("GET", f"/recurrences/{RECURRENCE_ID}"),
     ("POST", f"/recurrences/{RECURRENCE_ID}/cancel"),
@@ -153,3 +162,25 @@ def test_a_therapist_creates_a_recurrence_in_the_clients_zone(gateway: Gateway) 
     missing_zone = {key: value for key, value in body.items() if key != "time_zone"}
     refused = gateway.request("POST", "/recurrences", THERAPIST_CALLER, json=missing_zone)
     assert "time_zone" in assert_problem(refused, 422, "validation_failed")["errors"]
+
+
+def test_a_pathway_step_needs_the_amount_its_rule_names(gateway: Gateway) -> None:
+    step = {"activity_id": "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11", "release": {"type": "days_after_enrolment"}}
+
+    response = gateway.request("POST", "/pathways", THERAPIST_CALLER, json={"name": "P", "steps": [step]})
+
+    errors = assert_problem(response, 422, "validation_failed")["errors"]
+    assert errors == {"steps": {"0": {"release": {"days": ["Required for days_after_enrolment."]}}}}
+    assert_no_rpc(gateway)
+
+
+def test_enrolment_actions_reach_the_assignments_service(gateway: Gateway) -> None:
+    gateway.assignments.change_enrolment.return_value = {"status": "paused"}
+
+    response = gateway.request(
+        "POST", f"/enrolments/{PATHWAY_ID}/pause", THERAPIST_CALLER, headers={"X-Correlation-Id": "c-4"}
+    )
+
+    assert response.json() == {"status": "paused"}
+    gateway.assignments.change_enrolment.assert_called_once_with(CLINIC, "therapist-1", PATHWAY_ID, "pause", "c-4")
+    assert gateway.request("POST", f"/enrolments/{PATHWAY_ID}/explode", THERAPIST_CALLER).status_code == 404

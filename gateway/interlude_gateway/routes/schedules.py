@@ -6,7 +6,9 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.schedules import (
+    EnrolRequest,
     FollowUpRequest,
+    PathwayRequest,
     PreferencesSchema,
     RecurrenceRequest,
     ReminderDefaultsSchema,
@@ -48,6 +50,48 @@ class ScheduleRoutes:
     ) -> Response:
         return json_response(
             self.assignments.cancel_recurrence(caller.clinic_id, caller.subject, recurrence_id, correlation_id)
+        )
+
+    # -- pathways ----------------------------------------------------------------
+
+    @http("POST", "/pathways")
+    @endpoint(THERAPIST)
+    def create_pathway(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
+        body = json_body(request, PathwayRequest())
+        return json_response(
+            self.assignments.create_pathway(caller.clinic_id, caller.subject, body, correlation_id), 201
+        )
+
+    @http("GET", "/pathways/<pathway_id>")
+    @endpoint(THERAPIST)
+    def get_pathway(self, request: Request, caller: Caller, pathway_id: str, **_: Any) -> Response:
+        return json_response(self.assignments.get_pathway(caller.clinic_id, pathway_id))
+
+    @http("POST", "/pathways/<pathway_id>/enrolments")
+    @endpoint(THERAPIST)
+    def enrol(self, request: Request, caller: Caller, correlation_id: str, pathway_id: str, **_: Any) -> Response:
+        body = json_body(request, EnrolRequest())
+        enrolment = self.assignments.enrol(caller.clinic_id, caller.subject, pathway_id, body, correlation_id)
+        return json_response(enrolment, 201)
+
+    @http("GET", "/pathways/<pathway_id>/enrolments")
+    @endpoint(THERAPIST)
+    def enrolments(self, request: Request, caller: Caller, pathway_id: str, **_: Any) -> Response:
+        """Where each enrolled client stands, step by step."""
+        return json_response({"enrolments": self.assignments.list_enrolments(caller.clinic_id, pathway_id)})
+
+    @http("GET", "/enrolments/<enrolment_id>")
+    @endpoint(THERAPIST)
+    def get_enrolment(self, request: Request, caller: Caller, enrolment_id: str, **_: Any) -> Response:
+        return json_response(self.assignments.get_enrolment(caller.clinic_id, enrolment_id))
+
+    @http("POST", "/enrolments/<enrolment_id>/<any(pause, resume, cancel):action>")
+    @endpoint(THERAPIST)
+    def change_enrolment(
+        self, request: Request, caller: Caller, correlation_id: str, enrolment_id: str, action: str, **_: Any
+    ) -> Response:
+        return json_response(
+            self.assignments.change_enrolment(caller.clinic_id, caller.subject, enrolment_id, action, correlation_id)
         )
 
     # -- delivery preferences ------------------------------------------------
