@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from .api import AssignRequest
 from .events import NOTIFICATION_CHANNELS, ReminderRuleV1
 from .fields import aware_datetime, identifier
 
@@ -106,6 +107,34 @@ class PathwayRequest(Schema):
 
 class EnrolRequest(Schema):
     client_id = identifier(required=True)
+
+
+class GroupRequest(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    members = fields.List(identifier(), load_default=list, validate=validate.Length(max=500))
+
+
+class MemberRequest(Schema):
+    client_id = identifier(required=True)
+    joining = fields.String(
+        load_default="from_start",
+        validate=validate.OneOf(("from_start", "from_today")),
+        metadata={"description": "from_start: everything the group received; from_today: what continues."},
+    )
+
+
+class GroupAssignRequest(AssignRequest):
+    class Meta:
+        exclude = ("client_id",)
+
+
+class GroupRecurrenceRequest(RecurrenceRequest):
+    class Meta:
+        exclude = ("client_id",)
+
+
+class GroupPathwayRequest(Schema):
+    pathway_id = fields.UUID(required=True)
 
 
 class ReminderDefaultsSchema(Schema):

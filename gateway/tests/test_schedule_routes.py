@@ -20,6 +20,13 @@ gateway = test_routes.gateway  # the fixture, shared
 RECURRENCE_ID = "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b"
 PATHWAY_ID = "2f3e4d5c-6b7a-4899-8a0b-1c2d3e4f5a6b"
 THERAPIST_ONLY = [
+    ("POST", "/groups"),
+    ("GET", f"/groups/{PATHWAY_ID}"),
+    ("POST", f"/groups/{PATHWAY_ID}/members"),
+    ("DELETE", f"/groups/{PATHWAY_ID}/members/client-ada"),
+    ("POST", f"/groups/{PATHWAY_ID}/assignments"),
+    ("POST", f"/groups/{PATHWAY_ID}/recurrences"),
+    ("POST", f"/groups/{PATHWAY_ID}/pathways"),
     ("POST", "/pathways"),
     ("GET", f"/pathways/{PATHWAY_ID}"),
     ("POST", f"/pathways/{PATHWAY_ID}/enrolments"),
@@ -184,3 +191,25 @@ def test_enrolment_actions_reach_the_assignments_service(gateway: Gateway) -> No
     assert response.json() == {"status": "paused"}
     gateway.assignments.change_enrolment.assert_called_once_with(CLINIC, "therapist-1", PATHWAY_ID, "pause", "c-4")
     assert gateway.request("POST", f"/enrolments/{PATHWAY_ID}/explode", THERAPIST_CALLER).status_code == 404
+
+
+def test_a_group_assignment_names_no_client(gateway: Gateway) -> None:
+    body = {"activity_id": "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11"}
+    gateway.assignments.assign_to_group.return_value = {"group_id": PATHWAY_ID}
+
+    response = gateway.request(
+        "POST", f"/groups/{PATHWAY_ID}/assignments", THERAPIST_CALLER, headers={"X-Correlation-Id": "c-5"}, json=body
+    )
+
+    assert response.status_code == 201
+    gateway.assignments.assign_to_group.assert_called_once_with(
+        CLINIC, "therapist-1", PATHWAY_ID, "activity", body, "c-5"
+    )
+    refused = gateway.request(
+        "POST", f"/groups/{PATHWAY_ID}/assignments", THERAPIST_CALLER, json={**body, "client_id": "client-ada"}
+    )
+    assert "client_id" in assert_problem(refused, 422, "validation_failed")["errors"]
+    joining = gateway.request(
+        "POST", f"/groups/{PATHWAY_ID}/members", THERAPIST_CALLER, json={"client_id": "c", "joining": "yesterday"}
+    )
+    assert "joining" in assert_problem(joining, 422, "validation_failed")["errors"]

@@ -8,6 +8,11 @@ from werkzeug.wrappers import Request, Response
 from interlude_contracts.schedules import (
     EnrolRequest,
     FollowUpRequest,
+    GroupAssignRequest,
+    GroupPathwayRequest,
+    GroupRecurrenceRequest,
+    GroupRequest,
+    MemberRequest,
     PathwayRequest,
     PreferencesSchema,
     RecurrenceRequest,
@@ -93,6 +98,50 @@ class ScheduleRoutes:
         return json_response(
             self.assignments.change_enrolment(caller.clinic_id, caller.subject, enrolment_id, action, correlation_id)
         )
+
+    # -- groups ------------------------------------------------------------------
+
+    @http("POST", "/groups")
+    @endpoint(THERAPIST)
+    def create_group(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
+        body = json_body(request, GroupRequest())
+        return json_response(self.assignments.create_group(caller.clinic_id, caller.subject, body, correlation_id), 201)
+
+    @http("GET", "/groups/<group_id>")
+    @endpoint(THERAPIST)
+    def get_group(self, request: Request, caller: Caller, group_id: str, **_: Any) -> Response:
+        return json_response(self.assignments.get_group(caller.clinic_id, group_id))
+
+    @http("POST", "/groups/<group_id>/members")
+    @endpoint(THERAPIST)
+    def add_group_member(
+        self, request: Request, caller: Caller, correlation_id: str, group_id: str, **_: Any
+    ) -> Response:
+        body = json_body(request, MemberRequest())
+        return json_response(self.assignments.add_group_member(caller.clinic_id, group_id, body, correlation_id))
+
+    @http("DELETE", "/groups/<group_id>/members/<client_id>")
+    @endpoint(THERAPIST)
+    def remove_group_member(
+        self, request: Request, caller: Caller, group_id: str, client_id: str, **_: Any
+    ) -> Response:
+        return json_response(self.assignments.remove_group_member(caller.clinic_id, group_id, client_id))
+
+    @http("POST", "/groups/<group_id>/<any(assignments, recurrences, pathways):kind>")
+    @endpoint(THERAPIST)
+    def assign_to_group(
+        self, request: Request, caller: Caller, correlation_id: str, group_id: str, kind: str, **_: Any
+    ) -> Response:
+        """Send an activity, a recurrence or a pathway to every member of the group."""
+        schemas = {
+            "assignments": GroupAssignRequest(),
+            "recurrences": GroupRecurrenceRequest(),
+            "pathways": GroupPathwayRequest(),
+        }
+        body = json_body(request, schemas[kind])
+        what = {"assignments": "activity", "recurrences": "recurrence", "pathways": "pathway"}[kind]
+        group = self.assignments.assign_to_group(caller.clinic_id, caller.subject, group_id, what, body, correlation_id)
+        return json_response(group, 201)
 
     # -- delivery preferences ------------------------------------------------
 

@@ -13,6 +13,7 @@ from interlude_contracts.runtime.eventstore import save_with_retry
 from interlude_contracts.runtime.storage import database_url, eventstore_env
 
 from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers
+from .group_commands import GroupCommands
 from .pathway_commands import PathwayCommands
 from .recurrence_commands import RecurrenceCommands
 from .schedules import ScheduleCommands
@@ -20,7 +21,7 @@ from .schedules import ScheduleCommands
 SERVICE = "assignments"
 
 
-class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayCommands, Application[UUID]):
+class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayCommands, GroupCommands, Application[UUID]):
     name = "Assignments"
 
     def assign(

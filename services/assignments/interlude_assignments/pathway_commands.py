@@ -32,8 +32,15 @@ class PathwayCommands:
         return pathway
 
     def enrol(
-        self, clinic_id: str, therapist_id: str, pathway_id: UUID, client_id: str, correlation_id: str
+        self,
+        clinic_id: str,
+        therapist_id: str,
+        pathway_id: UUID,
+        client_id: str,
+        correlation_id: str,
+        enrolled_at: datetime | None = None,
     ) -> Enrolment:
+        """Enrol now, or as of ``enrolled_at`` (a group's start: steps already due are released at once)."""
         pathway = self.get_pathway(clinic_id, pathway_id)
 
         def build() -> list[Any]:
@@ -44,7 +51,7 @@ class PathwayCommands:
                 pathway_id=pathway.id,
                 pathway_name=pathway.name,
                 steps=pathway.steps,
-                enrolled_at=self.clock(),  # type: ignore[attr-defined]
+                enrolled_at=enrolled_at or self.clock(),  # type: ignore[attr-defined]
                 correlation_id=correlation_id,
             )
             index = self._enrolment_index(pathway.id)

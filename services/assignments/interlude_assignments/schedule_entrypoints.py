@@ -3,7 +3,7 @@
 A mixin of ``AssignmentsService`` (which provides ``app``).
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nameko.rpc import rpc
@@ -11,11 +11,20 @@ from nameko.rpc import rpc
 from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
 from interlude_contracts.events import ASSIGNMENT_EXPIRY_DUE, RELEASE_DUE, RESPONSE_SUBMITTED, Event
 from interlude_contracts.runtime.consuming import event_consumer
-from interlude_contracts.schedules import EnrolRequest, PathwayRequest, RecurrenceRequest
+from interlude_contracts.schedules import (
+    EnrolRequest,
+    GroupAssignRequest,
+    GroupPathwayRequest,
+    GroupRecurrenceRequest,
+    GroupRequest,
+    MemberRequest,
+    PathwayRequest,
+    RecurrenceRequest,
+)
 
 from .recurrences import InvalidRule, parse_rule
 from .schedules import expiry_of
-from .translation import assignment_body, enrolment_body, pathway_body, recurrence_body
+from .translation import assignment_body, enrolment_body, group_body, pathway_body, recurrence_body
 
 
 def check_release(body: dict[str, Any]) -> None:
@@ -70,8 +79,7 @@ class ScheduleEntrypoints:
             parse_rule(body["rule"], body["starts_at"])
         except InvalidRule as error:
             raise ValidationFailed(str(error), {"rule": [str(error)]}) from None
-        version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
-        snapshot = {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}
+        snapshot = self._snapshot(clinic_id, body)
         recurrence = self.app.create_recurrence(
             clinic_id,
             therapist_id,
@@ -108,9 +116,13 @@ class ScheduleEntrypoints:
         body = validated(PathwayRequest(), request)
         steps = []
         for step in body["steps"]:
-            version = self.activities.get_version(clinic_id, str(step["activity_id"]), step["activity_version"])
-            snapshot = {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}
-            steps.append({"activity": snapshot, "release": step["release"], "due_after_hours": step["due_after_hours"]})
+            steps.append(
+                {
+                    "activity": self._snapshot(clinic_id, step),
+                    "release": step["release"],
+                    "due_after_hours": step["due_after_hours"],
+                }
+            )
         return pathway_body(self.app.create_pathway(clinic_id, therapist_id, body["name"], steps))
 
     @rpc
@@ -149,3 +161,73 @@ class ScheduleEntrypoints:
         if action not in commands:
             raise ValidationFailed("Unknown action.", {"action": ["Use pause, resume or cancel."]})
         return enrolment_body(commands[action]())
+
+    # -- groups ------------------------------------------------------------------
+
+    @rpc
+    def create_group(
+        self, clinic_id: str, therapist_id: str, request: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        body = validated(GroupRequest(), request)
+        return group_body(self.app.create_group(clinic_id, therapist_id, body["name"], body["members"]))
+
+    @rpc
+    def get_group(self, clinic_id: str, group_id: str) -> dict[str, Any]:
+        return group_body(self.app.get_group(clinic_id, parse_uuid(group_id, "group_id")))
+
+    @rpc
+    def add_group_member(
+        self, clinic_id: str, group_id: str, request: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        body = validated(MemberRequest(), request)
+        group = self.app.add_group_member(
+            clinic_id, parse_uuid(group_id, "group_id"), body["client_id"], body["joining"], correlation_id
+        )
+        return group_body(group)
+
+    @rpc
+    def remove_group_member(self, clinic_id: str, group_id: str, client_id: str) -> dict[str, Any]:
+        return group_body(self.app.remove_group_member(clinic_id, parse_uuid(group_id, "group_id"), client_id))
+
+    @rpc
+    def assign_to_group(
+        self, clinic_id: str, therapist_id: str, group_id: str, kind: str, request: dict[str, Any], correlation_id: str
+    ) -> dict[str, Any]:
+        """Send an ``activity``, a ``recurrence`` or a ``pathway`` to every member of the group."""
+        group_uuid = parse_uuid(group_id, "group_id")
+        spec = self._group_spec(clinic_id, kind, request)
+        return group_body(self.app.assign_to_group(clinic_id, therapist_id, group_uuid, kind, spec, correlation_id))
+
+    def _group_spec(self, clinic_id: str, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+        if kind == "activity":
+            body = validated(GroupAssignRequest(), request)
+            if body["due_at"] is not None and body["due_at"] <= datetime.now(UTC):
+                raise ValidationFailed("due_at is in the past.", {"due_at": ["Must be in the future."]})
+            check_release(body)
+            schedule = schedule_of(body)
+            return {"activity": self._snapshot(clinic_id, body), "due_at": body["due_at"], **schedule}
+        if kind == "recurrence":
+            body = validated(GroupRecurrenceRequest(), request)
+            try:
+                parse_rule(body["rule"], body["starts_at"])
+            except InvalidRule as error:
+                raise ValidationFailed(str(error), {"rule": [str(error)]}) from None
+            return {
+                "activity": self._snapshot(clinic_id, body),
+                "rule": body["rule"],
+                "starts_at": body["starts_at"],
+                "time_zone": body["time_zone"],
+                "due_after_minutes": body["due_after_hours"] * 60 if body["due_after_hours"] else None,
+                "grace_minutes": body["grace_hours"] * 60 if body["grace_hours"] is not None else None,
+                "reminders": body["reminders"],
+            }
+        if kind == "pathway":
+            body = validated(GroupPathwayRequest(), request)
+            self.app.get_pathway(clinic_id, body["pathway_id"])  # NotFound before anything is sent
+            return {"pathway_id": str(body["pathway_id"])}
+        raise ValidationFailed("Unknown kind.", {"kind": ["Use activity, recurrence or pathway."]})
+
+    def _snapshot(self, clinic_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The exact published version an assignment keeps (the latest unless one is named)."""
+        version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
+        return {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}

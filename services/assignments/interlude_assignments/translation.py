@@ -23,6 +23,7 @@ from interlude_contracts.events import (
 )
 
 from .domain import Assignment
+from .groups import Group
 from .pathways import Enrolment, Pathway
 from .recurrences import Recurrence
 
@@ -233,5 +234,29 @@ def enrolment_body(enrolment: Enrolment) -> dict[str, Any]:
                 "assignment_id": str(state["assignment_id"]) if state["assignment_id"] else None,
             }
             for index, state in enumerate(enrolment.steps)
+        ],
+    }
+
+
+def group_body(group: Group) -> dict[str, Any]:
+    return {
+        "group_id": str(group.id),
+        "clinic_id": group.clinic_id,
+        "name": group.name,
+        "created_by": group.created_by,
+        "members": list(group.members),
+        "programmes": [
+            {
+                "programme_id": str(programme["programme_id"]),
+                "kind": programme["kind"],
+                "started_at": _iso(programme["started_at"]),
+                "title": programme["spec"]["activity"]["title"] if "activity" in programme["spec"] else None,
+                "pathway_id": programme["spec"].get("pathway_id"),
+                "deliveries": [
+                    {"client_id": item["client_id"], "target_id": str(item["target_id"])}
+                    for item in programme.get("deliveries", [])
+                ],
+            }
+            for programme in group.programmes
         ],
     }
