@@ -43,7 +43,7 @@ class GroupCommands:
         self.save(group)  # type: ignore[attr-defined]
         for client_id in list(group.members):
             self._deliver(group, programme, client_id, FROM_START, correlation_id)
-        return group
+        return self.get_group(clinic_id, group_id)
 
     def add_group_member(
         self, clinic_id: str, group_id: UUID, client_id: str, joining: str, correlation_id: str
@@ -56,7 +56,7 @@ class GroupCommands:
         self.save(group)  # type: ignore[attr-defined]
         for programme in programmes_for_joiner(group, joining):
             self._deliver(group, programme, client_id, joining, correlation_id)
-        return group
+        return self.get_group(clinic_id, group_id)
 
     def remove_group_member(self, clinic_id: str, group_id: UUID, client_id: str) -> Group:
         """The member leaves the group; what they already received stays theirs."""
