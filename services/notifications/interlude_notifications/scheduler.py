@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter, Histogram
+
 from interlude_contracts.events import (
     ASSIGNMENT_EXPIRY_DUE,
     NOTIFICATION_FAILED,
@@ -37,6 +39,17 @@ from .schedule import CANCELLED, DEAD, DONE, Entry, claim_due, finish, from_mill
 from .templates import render
 
 log = logging.getLogger(__name__)
+
+DELIVERY_ATTEMPTS = Counter(
+    "interlude_notification_attempts_total", "Delivery attempts per channel and outcome.", ["channel", "outcome"]
+)
+DUE_TO_SENT = Histogram(
+    "interlude_notification_due_to_sent_seconds",
+    "From an entry's due time to its delivery on a channel.",
+    ["channel"],
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
+)
+DEAD_LETTERS = Counter("interlude_notification_dead_letters_total", "Entries whose retries ran out.", ["kind"])
 
 IN_APP = "in_app"
 SENT = "sent"
@@ -157,6 +170,7 @@ class Scheduler:
             summary = "; ".join(f"{channel}: {error}" for channel, error in failures.items())
             if final:
                 finish(cursor, _with_attempts(entry, attempt), DEAD, now, summary)
+                DEAD_LETTERS.labels(kind=entry.kind).inc()
                 log.error("schedule entry %s dead after %s attempts: %s", entry.entry_id, attempt, summary)
             else:
                 release_until(cursor, entry, now + self.backoff(attempt), attempt, summary)
@@ -166,6 +180,9 @@ class Scheduler:
         attempt = entry.attempts + 1
         now = self.clock()
         outcome = SENT if error is None else FAILED
+        DELIVERY_ATTEMPTS.labels(channel=channel, outcome=outcome).inc()
+        if error is None:
+            DUE_TO_SENT.labels(channel=channel).observe(max((now - entry.due_at).total_seconds(), 0))
         cursor.execute(
             """INSERT INTO deliveries (delivery_id, entry_id, clinic_id, client_id, assignment_id, kind, channel,
                 attempt, outcome, error, due_at, attempted_at)
