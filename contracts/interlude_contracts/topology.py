@@ -19,6 +19,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "assignments.AssignmentCancelled",
         "assignments.RiskFlagRaised",
         "assignments.RiskFlagAcknowledged",
+        "assignments.AssignmentExpired",
     ),
     "notifications.events": (
         "assignments.ActivityAssigned",
