@@ -1,7 +1,7 @@
 """Start, watch and stop every Interlude process on this machine.
 
 ``python scripts/stack.py run`` is what ``make run`` calls: it starts the four
-services, the two outbox relays and the gateway, waits until the gateway
+services, the three outbox relays and the gateway, waits until the gateway
 reports every service ready, prints the URL and the demo logins, and stops
 everything on Ctrl-C. The end-to-end tests and the benchmarks drive the same
 ``Stack`` class.
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SERVICES = ("activities", "assignments", "notifications", "reporting")
-RELAYS = ("activities", "assignments")
+RELAYS = ("activities", "assignments", "notifications")
 
 
 def process_commands() -> dict[str, tuple[str, list[str]]]:

@@ -3,9 +3,10 @@
 from marshmallow import Schema, fields, validate
 
 from .activity import ItemSchema, PageSchema
+from .events import ReminderRuleV1
 from .fields import aware_datetime, identifier
 
-ASSIGNMENT_STATUSES = ("assigned", "submitted", "cancelled")
+ASSIGNMENT_STATUSES = ("assigned", "submitted", "cancelled", "expired")
 
 
 class LoginRequest(Schema):
@@ -46,6 +47,23 @@ class AssignRequest(Schema):
         validate=validate.Length(1, 200),
         metadata={"description": "Fills {{clinic.name}}; the gateway sends the clinic's configured name if omitted."},
     )
+    # Schedules (docs/schedules.md): all optional, additive.
+    release_at = aware_datetime(
+        load_default=None, allow_none=True, metadata={"description": "Hidden from the client until then."}
+    )
+    grace_hours = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(0, 24 * 90),
+        metadata={"description": "Expires this long after due_at without a response (default 24)."},
+    )
+    reminders = fields.List(
+        fields.Nested(ReminderRuleV1),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=10),
+        metadata={"description": "Override the clinic's reminder defaults; [] for none."},
+    )
 
 
 class SubmitResponseRequest(Schema):
@@ -78,6 +96,11 @@ class AssignmentSchema(Schema):
     answers = fields.Dict(keys=fields.String(), required=True, allow_none=True)
     scores = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "As in ResponseSubmitted."})
     risk_flags = fields.List(fields.Dict(), load_default=list)
+    release_at = aware_datetime(load_default=None, allow_none=True)
+    expires_at = aware_datetime(load_default=None, allow_none=True)
+    opened_at = aware_datetime(load_default=None, allow_none=True)
+    expired_at = aware_datetime(load_default=None, allow_none=True)
+    reminders = fields.List(fields.Nested(ReminderRuleV1), load_default=None, allow_none=True)
 
 
 class ReportRowSchema(Schema):

@@ -21,6 +21,13 @@ RESPONSE_SUBMITTED = "ResponseSubmitted"
 ASSIGNMENT_CANCELLED = "AssignmentCancelled"
 RISK_FLAG_RAISED = "RiskFlagRaised"
 RISK_FLAG_ACKNOWLEDGED = "RiskFlagAcknowledged"
+ASSIGNMENT_OPENED = "AssignmentOpened"
+ASSIGNMENT_EXPIRED = "AssignmentExpired"
+ASSIGNMENT_EXPIRY_DUE = "AssignmentExpiryDue"
+NOTIFICATION_SENT = "NotificationSent"
+NOTIFICATION_FAILED = "NotificationFailed"
+RELEASE_SCHEDULED = "ReleaseScheduled"
+RELEASE_DUE = "ReleaseDue"
 
 
 class ActivityPublishedV1(Schema):
@@ -33,6 +40,17 @@ class ActivityPublishedV1(Schema):
     published_by = identifier(required=True)
 
 
+class ReminderRuleV1(Schema):
+    """A reminder relative to the release or the due time, e.g. 24 h after release, 2 h before due."""
+
+    anchor = fields.String(required=True, validate=validate.OneOf(("release", "due")))
+    offset_minutes = fields.Integer(
+        required=True,
+        validate=validate.Range(-60 * 24 * 60, 60 * 24 * 60),
+        metadata={"description": "Minutes after the anchor (negative: before it)."},
+    )
+
+
 class ActivityAssignedV1(Schema):
     assignment_id = fields.UUID(required=True)
     activity_id = fields.UUID(required=True)
@@ -41,6 +59,18 @@ class ActivityAssignedV1(Schema):
     client_id = identifier(required=True)
     therapist_id = identifier(required=True)
     due_at = aware_datetime(required=True, allow_none=True)
+    release_at = aware_datetime(
+        load_default=None, allow_none=True, metadata={"description": "Hidden from the client until then; null: now."}
+    )
+    expires_at = aware_datetime(
+        load_default=None, allow_none=True, metadata={"description": "due_at plus the grace period; null: never."}
+    )
+    reminders = fields.List(
+        fields.Nested(ReminderRuleV1),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "This assignment's reminders; null: the clinic's defaults."},
+    )
 
 
 class ScoreV1(Schema):
@@ -111,6 +141,70 @@ class RiskFlagAcknowledgedV1(Schema):
     note = fields.String(required=True, allow_none=True, validate=validate.Length(0, 2000))
 
 
+class AssignmentOpenedV1(Schema):
+    """The client opened the assignment for the first time."""
+
+    assignment_id = fields.UUID(required=True)
+    client_id = identifier(required=True)
+    opened_at = aware_datetime(required=True)
+
+
+class AssignmentExpiredV1(Schema):
+    """The grace period after the due time passed without a response."""
+
+    assignment_id = fields.UUID(required=True)
+    client_id = identifier(required=True)
+    due_at = aware_datetime(required=True)
+    expired_at = aware_datetime(required=True)
+
+
+class AssignmentExpiryDueV1(Schema):
+    """The notifications scheduler's trigger: the assignment's expiry time has come."""
+
+    assignment_id = fields.UUID(required=True)
+    client_id = identifier(required=True)
+    expires_at = aware_datetime(required=True)
+
+
+SCHEDULE_KINDS = ("recurrence", "pathway")
+
+
+class ReleaseScheduledV1(Schema):
+    """The assignments service asks the scheduler to fire a release (a recurrence's next occurrence)."""
+
+    schedule_id = fields.UUID(required=True, metadata={"description": "The recurrence (or enrolment)."})
+    schedule_kind = fields.String(required=True, validate=validate.OneOf(SCHEDULE_KINDS))
+    client_id = identifier(required=True)
+    release_at = aware_datetime(required=True)
+    step = fields.Integer(load_default=None, allow_none=True, metadata={"description": "A pathway step (from 0)."})
+
+
+class ReleaseDueV1(ReleaseScheduledV1):
+    """The scheduler's trigger: the release time has come."""
+
+
+NOTIFICATION_CHANNELS = ("in_app", "email", "webhook")
+
+
+class NotificationAttemptV1(Schema):
+    notification_id = fields.UUID(required=True)
+    client_id = identifier(required=True)
+    assignment_id = fields.UUID(required=True, allow_none=True)
+    kind = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_CHANNELS))
+    attempt = fields.Integer(required=True, validate=validate.Range(min=1))
+    attempted_at = aware_datetime(required=True)
+
+
+class NotificationSentV1(NotificationAttemptV1):
+    pass
+
+
+class NotificationFailedV1(NotificationAttemptV1):
+    error = fields.String(required=True)
+    final = fields.Boolean(required=True, metadata={"description": "No more retries: dead-lettered."})
+
+
 PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (ACTIVITY_PUBLISHED, 1): ActivityPublishedV1,
     (ACTIVITY_ASSIGNED, 1): ActivityAssignedV1,
@@ -118,6 +212,13 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (ASSIGNMENT_CANCELLED, 1): AssignmentCancelledV1,
     (RISK_FLAG_RAISED, 1): RiskFlagRaisedV1,
     (RISK_FLAG_ACKNOWLEDGED, 1): RiskFlagAcknowledgedV1,
+    (ASSIGNMENT_OPENED, 1): AssignmentOpenedV1,
+    (ASSIGNMENT_EXPIRED, 1): AssignmentExpiredV1,
+    (ASSIGNMENT_EXPIRY_DUE, 1): AssignmentExpiryDueV1,
+    (NOTIFICATION_SENT, 1): NotificationSentV1,
+    (NOTIFICATION_FAILED, 1): NotificationFailedV1,
+    (RELEASE_SCHEDULED, 1): ReleaseScheduledV1,
+    (RELEASE_DUE, 1): ReleaseDueV1,
 }
 
 

@@ -19,8 +19,23 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "assignments.AssignmentCancelled",
         "assignments.RiskFlagRaised",
         "assignments.RiskFlagAcknowledged",
+        "assignments.AssignmentExpired",
     ),
-    "notifications.events": ("assignments.ActivityAssigned", "assignments.RiskFlagRaised"),
+    "notifications.events": (
+        "assignments.ActivityAssigned",
+        "assignments.RiskFlagRaised",
+        "assignments.ResponseSubmitted",
+        "assignments.AssignmentCancelled",
+        "assignments.AssignmentExpired",
+        "assignments.ReleaseScheduled",
+    ),
+    # The notifications scheduler's triggers, consumed by the assignments service.
+    # (and its own ResponseSubmitted: a pathway step's completion releases the next step).
+    "assignments.events": (
+        "notifications.AssignmentExpiryDue",
+        "notifications.ReleaseDue",
+        "assignments.ResponseSubmitted",
+    ),
 }
 
 

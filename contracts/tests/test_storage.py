@@ -263,3 +263,37 @@ def test_eventstore_env_of_either_store_selects_the_matching_module(database_url
 
 def test_eventstore_env_of_memory_persists_nothing() -> None:
     assert eventstore_env("memory://") == {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+def test_a_creation_race_is_retried_and_other_errors_are_not() -> None:
+    from interlude_contracts.runtime.storage import retry_creation_race
+
+    attempts: list[int] = []
+
+    def create() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError('duplicate key value violates unique constraint "pg_type_typname_nsp_index"')
+        return "created"
+
+    assert retry_creation_race(create) == "created" and len(attempts) == 2
+
+    def broken() -> None:
+        raise ValueError("syntax error")
+
+    with pytest.raises(ValueError):
+        retry_creation_race(broken)
+
+
+def test_processes_creating_the_same_event_store_at_once_all_succeed(postgres_database) -> None:
+    """A service and its relay start together on a fresh database: both must come up."""
+    import eventlet
+
+    from interlude_assignments.application import create_application
+
+    url = postgres_database("race")
+    pool = eventlet.GreenPool()
+    apps = list(pool.imap(lambda _: create_application({"DATABASE_URL": url}), range(4)))
+    assert len(apps) == 4
+    for app in apps:
+        app.close()

@@ -18,6 +18,7 @@ from .routes.health import HealthRoutes
 from .routes.library import LibraryRoutes
 from .routes.notifications import NotificationRoutes
 from .routes.reports import ReportRoutes
+from .routes.schedules import ScheduleRoutes
 
 
 class GatewayService(
@@ -28,6 +29,7 @@ class GatewayService(
     NotificationRoutes,
     LibraryRoutes,
     AnalyticsRoutes,
+    ScheduleRoutes,
 ):
     name = "gateway"
 

@@ -9,7 +9,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 
 from interlude_contracts.errors import Conflict, NotFound
 from interlude_contracts.runtime.eventstore import save_with_retry
-from interlude_contracts.runtime.storage import database_url, eventstore_env
+from interlude_contracts.runtime.storage import database_url, eventstore_env, retry_creation_race
 
 from .domain import Activity, ClinicActivities, NothingToPublish
 
@@ -99,4 +99,5 @@ class ActivitiesApplication(Application[UUID]):
 
 def create_application(environ: Mapping[str, str] = os.environ) -> ActivitiesApplication:
     """The application on the store the environment names (SQLite by default)."""
-    return ActivitiesApplication(env=eventstore_env(database_url(SERVICE, environ)))
+    env = eventstore_env(database_url(SERVICE, environ))
+    return retry_creation_race(lambda: ActivitiesApplication(env=env))

@@ -10,14 +10,18 @@ from eventsourcing.application import AggregateNotFoundError, Application
 
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.runtime.eventstore import save_with_retry
-from interlude_contracts.runtime.storage import database_url, eventstore_env
+from interlude_contracts.runtime.storage import database_url, eventstore_env, retry_creation_race
 
 from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers, UnknownRiskFlag
+from .group_commands import GroupCommands
+from .pathway_commands import PathwayCommands
+from .recurrence_commands import RecurrenceCommands
+from .schedules import ScheduleCommands
 
 SERVICE = "assignments"
 
 
-class AssignmentsApplication(Application[UUID]):
+class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayCommands, GroupCommands, Application[UUID]):
     name = "Assignments"
 
     def assign(
@@ -28,6 +32,9 @@ class AssignmentsApplication(Application[UUID]):
         activity: dict[str, Any],
         due_at: datetime | None,
         correlation_id: str,
+        release_at: datetime | None = None,
+        expires_at: datetime | None = None,
+        reminders: list[dict[str, Any]] | None = None,
     ) -> Assignment:
         """Assign an exact published activity version (``activity`` is its snapshot)."""
 
@@ -39,6 +46,9 @@ class AssignmentsApplication(Application[UUID]):
                 activity=activity,
                 due_at=due_at,
                 correlation_id=correlation_id,
+                release_at=release_at,
+                expires_at=expires_at,
+                reminders=reminders,
             )
             index = self._client_index(clinic_id, client_id)
             index.add(assignment.id)
@@ -106,6 +116,7 @@ class AssignmentsApplication(Application[UUID]):
             isinstance(assignment, Assignment)
             and assignment.clinic_id == clinic_id
             and client_id in (None, assignment.client_id)
+            and (client_id is None or assignment.is_released(self.clock()))
         )
         if not visible:
             raise NotFound(
@@ -118,8 +129,9 @@ class AssignmentsApplication(Application[UUID]):
         return [self.repository.get(assignment_id) for assignment_id in index.assignment_ids]
 
     def todo(self, clinic_id: str, client_id: str) -> list[Assignment]:
-        """Open assignments, soonest due first, then oldest first."""
-        open_ones = [a for a in self.for_client(clinic_id, client_id) if a.status == ASSIGNED]
+        """Open, released assignments, soonest due first, then oldest first."""
+        now = self.clock()
+        open_ones = [a for a in self.for_client(clinic_id, client_id) if a.status == ASSIGNED and a.is_released(now)]
         return sorted(open_ones, key=lambda a: (a.due_at is None, a.due_at or a.created_on, a.created_on))
 
     def _client_index(self, clinic_id: str, client_id: str) -> ClientAssignments:
@@ -131,4 +143,5 @@ class AssignmentsApplication(Application[UUID]):
 
 def create_application(environ: Mapping[str, str] = os.environ) -> AssignmentsApplication:
     """The application on the store the environment names (SQLite by default)."""
-    return AssignmentsApplication(env=eventstore_env(database_url(SERVICE, environ)))
+    env = eventstore_env(database_url(SERVICE, environ))
+    return retry_creation_race(lambda: AssignmentsApplication(env=env))

@@ -12,6 +12,7 @@ from interlude_contracts.scoring import score_response
 ASSIGNED = "assigned"
 SUBMITTED = "submitted"
 CANCELLED = "cancelled"
+EXPIRED = "expired"
 
 
 class AssignmentError(Exception):
@@ -34,6 +35,14 @@ class UnknownRiskFlag(AssignmentError):
     pass
 
 
+class AssignmentExpired(AssignmentError):
+    pass
+
+
+class NotReleased(AssignmentError):
+    pass
+
+
 class InvalidAnswers(AssignmentError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("The answers do not fit the activity version.")
@@ -52,7 +61,17 @@ class Assignment(Aggregate):
         activity: dict[str, Any],
         due_at: datetime | None,
         correlation_id: str,
+        release_at: datetime | None = None,
+        expires_at: datetime | None = None,
+        reminders: list[dict[str, Any]] | None = None,
+        origin: dict[str, Any] | None = None,
     ) -> None:
+        self.origin = origin  # {"enrolment_id", "step"} for a pathway step; None otherwise
+        self.release_at = release_at
+        self.expires_at = expires_at
+        self.reminders = reminders
+        self.opened_at: datetime | None = None
+        self.expired_at: datetime | None = None
         self.clinic_id = clinic_id
         self.client_id = client_id
         self.therapist_id = therapist_id
@@ -202,6 +221,46 @@ class Assignment(Aggregate):
             raise AlreadySubmitted("A response has already been submitted for this assignment.")
         if self.status == CANCELLED:
             raise AssignmentCancelled("This assignment has been cancelled.")
+        if self.status == EXPIRED:
+            raise AssignmentExpired("This assignment has expired.")
+
+    # -- schedules: release, opened, expiry ------------------------------------
+
+    def is_released(self, now: datetime) -> bool:
+        return self.release_at is None or self.release_at <= now
+
+    def open(self, now: datetime, correlation_id: str) -> bool:
+        """Record the client's first opening; False when already opened (nothing recorded)."""
+        if not self.is_released(now):
+            raise NotReleased("This assignment is not released yet.")
+        if self.opened_at is not None:
+            return False
+        self._opened(clinic_id=self.clinic_id, client_id=self.client_id, opened_at=now, correlation_id=correlation_id)
+        return True
+
+    @event("Opened")
+    def _opened(self, clinic_id: str, client_id: str, opened_at: datetime, correlation_id: str) -> None:
+        self.opened_at = opened_at
+
+    def expire(self, now: datetime, correlation_id: str) -> bool:
+        """Expire if still open and past ``expires_at``; False otherwise (a late or repeated trigger)."""
+        if self.status != ASSIGNED or self.expires_at is None or now < self.expires_at:
+            return False
+        self._expired(
+            clinic_id=self.clinic_id,
+            client_id=self.client_id,
+            due_at=self.due_at,
+            expired_at=now,
+            correlation_id=correlation_id,
+        )
+        return True
+
+    @event("Expired")
+    def _expired(
+        self, clinic_id: str, client_id: str, due_at: datetime, expired_at: datetime, correlation_id: str
+    ) -> None:
+        self.expired_at = expired_at
+        self.status = EXPIRED
 
 
 def risk_flag_id(assignment_id: UUID, rule_id: str) -> UUID:

@@ -14,6 +14,7 @@ from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
 
 from .dependencies import assignments_application
+from .schedule_entrypoints import ScheduleEntrypoints, check_release, schedule_of
 from .translation import acknowledgement_body, assignment_body, client_view, to_envelope
 
 MAX_LOG_PAGE = 1000
@@ -21,7 +22,7 @@ MAX_LOG_PAGE = 1000
 SNAPSHOT_KEYS = ("activity_id", "version", "title", "instructions", "measure", "items", "pages", "scoring")
 
 
-class AssignmentsService(HealthRpc):
+class AssignmentsService(ScheduleEntrypoints, HealthRpc):
     name = "assignments"
 
     app = assignments_application()
@@ -34,6 +35,7 @@ class AssignmentsService(HealthRpc):
         body = validated(AssignRequest(), request)
         if body["due_at"] is not None and body["due_at"] <= datetime.now(UTC):
             raise ValidationFailed("due_at is in the past.", {"due_at": ["Must be in the future."]})
+        check_release(body)
         version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
         if version.get("archived"):
             detail = "The activity is archived: restore it to assign it."
@@ -47,7 +49,7 @@ class AssignmentsService(HealthRpc):
             },
         )
         assignment = self.app.assign(
-            clinic_id, therapist_id, body["client_id"], snapshot, body["due_at"], correlation_id
+            clinic_id, therapist_id, body["client_id"], snapshot, body["due_at"], correlation_id, **schedule_of(body)
         )
         return assignment_body(assignment)
 

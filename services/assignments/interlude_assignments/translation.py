@@ -11,23 +11,35 @@ from interlude_contracts.envelope import envelope_of
 from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
+    ASSIGNMENT_EXPIRED,
+    ASSIGNMENT_OPENED,
+    RELEASE_SCHEDULED,
     RESPONSE_SUBMITTED,
     RISK_FLAG_ACKNOWLEDGED,
     RISK_FLAG_RAISED,
     ActivityAssignedV1,
     AssignmentCancelledV1,
+    AssignmentExpiredV1,
+    AssignmentOpenedV1,
+    ReleaseScheduledV1,
     ResponseSubmittedV1,
     RiskFlagAcknowledgedV1,
     RiskFlagRaisedV1,
 )
 
 from .domain import Assignment
+from .groups import Group
+from .pathways import Enrolment, Pathway
+from .recurrences import Recurrence
 
 SOURCE = "assignments"
 
 
+SCHEDULE_FIELDS = ("release_at", "expires_at", "reminders")
+
+
 def _assigned(event: Any) -> dict[str, Any]:
-    return ActivityAssignedV1().dump(
+    payload = ActivityAssignedV1().dump(
         {
             "assignment_id": event.originator_id,
             "activity_id": event.activity["activity_id"],
@@ -36,6 +48,52 @@ def _assigned(event: Any) -> dict[str, Any]:
             "client_id": event.client_id,
             "therapist_id": event.therapist_id,
             "due_at": event.due_at,
+            # Events stored before schedules existed lack these attributes.
+            "release_at": getattr(event, "release_at", None),
+            "expires_at": getattr(event, "expires_at", None),
+            "reminders": getattr(event, "reminders", None),
+        }
+    )
+    # Unscheduled assignments keep the original payload (consumers default the fields to null).
+    return {key: value for key, value in payload.items() if key not in SCHEDULE_FIELDS or value is not None}
+
+
+def _opened(event: Any) -> dict[str, Any]:
+    return AssignmentOpenedV1().dump(
+        {"assignment_id": event.originator_id, "client_id": event.client_id, "opened_at": event.opened_at}
+    )
+
+
+def _expired(event: Any) -> dict[str, Any]:
+    return AssignmentExpiredV1().dump(
+        {
+            "assignment_id": event.originator_id,
+            "client_id": event.client_id,
+            "due_at": event.due_at,
+            "expired_at": event.expired_at,
+        }
+    )
+
+
+def _release_scheduled(event: Any) -> dict[str, Any]:
+    return ReleaseScheduledV1().dump(
+        {
+            "schedule_id": event.originator_id,
+            "schedule_kind": "recurrence",
+            "client_id": event.client_id,
+            "release_at": event.release_at,
+        }
+    )
+
+
+def _step_scheduled(event: Any) -> dict[str, Any]:
+    return ReleaseScheduledV1().dump(
+        {
+            "schedule_id": event.originator_id,
+            "schedule_kind": "pathway",
+            "client_id": event.client_id,
+            "release_at": event.release_at,
+            "step": event.step,
         }
     )
 
@@ -102,6 +160,10 @@ PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
     Assignment.RiskFlagRaised: (RISK_FLAG_RAISED, _risk_flag),
     Assignment.RiskFlagAcknowledged: (RISK_FLAG_ACKNOWLEDGED, _flag_acknowledged),
+    Assignment.Opened: (ASSIGNMENT_OPENED, _opened),
+    Assignment.Expired: (ASSIGNMENT_EXPIRED, _expired),
+    Recurrence.OccurrenceScheduled: (RELEASE_SCHEDULED, _release_scheduled),
+    Enrolment.StepScheduled: (RELEASE_SCHEDULED, _step_scheduled),
 }
 
 
@@ -139,6 +201,11 @@ def assignment_body(assignment: Assignment) -> dict[str, Any]:
             "answers": assignment.answers,
             "scores": getattr(assignment, "scores", {}),
             "risk_flags": getattr(assignment, "risk_flags", []),
+            "release_at": assignment.release_at,
+            "expires_at": assignment.expires_at,
+            "opened_at": assignment.opened_at,
+            "expired_at": assignment.expired_at,
+            "reminders": assignment.reminders,
         }
     )
 
@@ -157,4 +224,99 @@ def acknowledgement_body(assignment: Assignment, flag_id: str) -> dict[str, Any]
         "acknowledged_by": acknowledged["acknowledged_by"],
         "acknowledged_at": acknowledged["acknowledged_at"].isoformat(),
         "note": acknowledged["note"],
+    }
+
+
+def recurrence_body(recurrence: Recurrence) -> dict[str, Any]:
+    return {
+        "recurrence_id": str(recurrence.id),
+        "clinic_id": recurrence.clinic_id,
+        "client_id": recurrence.client_id,
+        "therapist_id": recurrence.therapist_id,
+        "activity_id": recurrence.activity["activity_id"],
+        "activity_version": recurrence.activity["version"],
+        "title": recurrence.activity["title"],
+        "rule": recurrence.rule,
+        "starts_at": recurrence.starts_at.isoformat(),
+        "time_zone": recurrence.time_zone,
+        "due_after_minutes": recurrence.due_after_minutes,
+        "grace_minutes": recurrence.grace_minutes,
+        "status": recurrence.status,
+        "next_release_at": recurrence.next_release_at.isoformat() if recurrence.next_release_at else None,
+        "released": [
+            {"release_at": item["release_at"].isoformat(), "assignment_id": str(item["assignment_id"])}
+            for item in recurrence.released
+        ],
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def pathway_body(pathway: Pathway) -> dict[str, Any]:
+    return {
+        "pathway_id": str(pathway.id),
+        "clinic_id": pathway.clinic_id,
+        "name": pathway.name,
+        "created_by": pathway.created_by,
+        "steps": [
+            {
+                "activity_id": step["activity"]["activity_id"],
+                "activity_version": step["activity"]["version"],
+                "title": step["activity"]["title"],
+                "release": step["release"],
+                "due_after_hours": step.get("due_after_hours"),
+            }
+            for step in pathway.steps
+        ],
+    }
+
+
+def enrolment_body(enrolment: Enrolment) -> dict[str, Any]:
+    """Where the client stands on the pathway, step by step."""
+    return {
+        "enrolment_id": str(enrolment.id),
+        "pathway_id": str(enrolment.pathway_id),
+        "pathway_name": enrolment.pathway_name,
+        "clinic_id": enrolment.clinic_id,
+        "client_id": enrolment.client_id,
+        "status": enrolment.status,
+        "enrolled_at": _iso(enrolment.enrolled_at),
+        "steps": [
+            {
+                "step": index,
+                "title": enrolment.definition[index]["activity"]["title"],
+                "status": state["status"],
+                "release_at": _iso(state["release_at"]),
+                "released_at": _iso(state["released_at"]),
+                "completed_at": _iso(state["completed_at"]),
+                "assignment_id": str(state["assignment_id"]) if state["assignment_id"] else None,
+            }
+            for index, state in enumerate(enrolment.steps)
+        ],
+    }
+
+
+def group_body(group: Group) -> dict[str, Any]:
+    return {
+        "group_id": str(group.id),
+        "clinic_id": group.clinic_id,
+        "name": group.name,
+        "created_by": group.created_by,
+        "members": list(group.members),
+        "programmes": [
+            {
+                "programme_id": str(programme["programme_id"]),
+                "kind": programme["kind"],
+                "started_at": _iso(programme["started_at"]),
+                "title": programme["spec"]["activity"]["title"] if "activity" in programme["spec"] else None,
+                "pathway_id": programme["spec"].get("pathway_id"),
+                "deliveries": [
+                    {"client_id": item["client_id"], "target_id": str(item["target_id"])}
+                    for item in programme.get("deliveries", [])
+                ],
+            }
+            for programme in group.programmes
+        ],
     }

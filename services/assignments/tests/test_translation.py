@@ -79,6 +79,9 @@ def test_assigned_envelope(snapshot: dict[str, Any], valid_answers: dict[str, An
         "client_id": "client-1",
         "therapist_id": "therapist-1",
         "due_at": DUE,
+        "release_at": None,
+        "expires_at": None,
+        "reminders": None,
     }
 
 

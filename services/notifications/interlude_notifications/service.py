@@ -12,21 +12,24 @@ from interlude_contracts.runtime.metrics import Metrics
 
 from .alerts import for_therapist, record_risk_alert
 from .dependencies import notifications_database
+from .schedule_entrypoints import ScheduleEntrypoints, SchedulerProvider, schedule_for
 from .store import for_client, record_new_activity
 
 
-class NotificationsService(HealthRpc):
+class NotificationsService(ScheduleEntrypoints, HealthRpc):
     name = "notifications"
 
     database = notifications_database()
     metrics = Metrics()
+    scheduler = SchedulerProvider()
 
     @event_consumer("notifications.events")
     def on_event(self, event: Event) -> None:
-        if event.event_type == ACTIVITY_ASSIGNED:
-            record_new_activity(self.database, event)
+        if event.event_type == ACTIVITY_ASSIGNED and event.payload["release_at"] is None:
+            record_new_activity(self.database, event)  # released now: in the inbox at once
         elif event.event_type == RISK_FLAG_RAISED:
             record_risk_alert(self.database, event)
+        schedule_for(self.database, event)
 
     @rpc
     def list_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:

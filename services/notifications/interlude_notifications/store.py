@@ -30,7 +30,21 @@ SCHEMA = [
 
 
 def create_tables(database: Database) -> None:
-    database.execute_script(SCHEMA)
+    """The inbox and, for the scheduler (docs/schedules.md), its schedule, deliveries, outbox and settings."""
+    from .outbox import outbox_schema
+    from .planning import REMINDER_DEFAULTS_SCHEMA
+    from .preferences import PREFERENCES_SCHEMA
+    from .schedule import SCHEDULE_SCHEMA
+    from .scheduler import DELIVERIES_SCHEMA
+
+    database.execute_script(
+        SCHEMA
+        + SCHEDULE_SCHEMA
+        + DELIVERIES_SCHEMA
+        + outbox_schema(database)
+        + PREFERENCES_SCHEMA
+        + REMINDER_DEFAULTS_SCHEMA
+    )
 
 
 def notification_id_for(event_id: UUID, kind: str) -> UUID:

@@ -15,6 +15,7 @@ from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ACTIVITY_PUBLISHED,
     ASSIGNMENT_CANCELLED,
+    ASSIGNMENT_EXPIRED,
     RESPONSE_SUBMITTED,
     Event,
 )
@@ -161,11 +162,26 @@ def _closing(status: str, column: str) -> Callable[[Cursor, Event], None]:
     return update
 
 
+def _expired(cursor: Cursor, event: Event) -> None:
+    """The grace period passed without a response (docs/schedules.md); it may arrive before the assignment."""
+    cursor.execute(
+        """INSERT INTO assignments (assignment_id, clinic_id, client_id, status)
+        VALUES (:assignment_id, :clinic_id, :client_id, 'expired')
+        ON CONFLICT (assignment_id) DO UPDATE SET status = 'expired'""",
+        {
+            "assignment_id": str(event.payload["assignment_id"]),
+            "clinic_id": event.clinic_id,
+            "client_id": event.payload["client_id"],
+        },
+    )
+
+
 UPDATES: dict[str, Callable[[Cursor, Event], None]] = {
     ACTIVITY_PUBLISHED: _activity_published,
     ACTIVITY_ASSIGNED: _activity_assigned,
     RESPONSE_SUBMITTED: _closing("submitted", "submitted_at"),
     ASSIGNMENT_CANCELLED: _closing("cancelled", "cancelled_at"),
+    ASSIGNMENT_EXPIRED: _expired,
 }
 
 

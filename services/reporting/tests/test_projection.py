@@ -7,7 +7,7 @@ Events come from ``reporting_events`` (valid envelopes loaded with
 import json
 import random
 from collections.abc import Callable, Iterable
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -251,3 +251,36 @@ def test_report_dumps_with_the_contract_schema(
     assert first["due_at"] == "2025-03-10T18:30:00+00:00"
     assert first["submitted_at"] == history["a1_submitted"].occurred_at.astimezone(UTC).isoformat()
     assert empty["completion_rate"] is None
+
+
+def test_an_expired_assignment_shows_as_expired_and_counts_as_not_completed(projection: Database) -> None:
+    from interlude_contracts.envelope import make_envelope
+
+    factory = EventFactory()
+    assigned = factory.activity_assigned(factory.activity_published("Mood check-in"), "client-9")
+    expired = load_event(
+        make_envelope(
+            event_id="7b1f6a3e-2c4d-4e5f-8a9b-0c1d2e3f4a5b",
+            event_type="AssignmentExpired",
+            schema_version=1,
+            occurred_at=assigned.occurred_at + timedelta(days=3),
+            clinic_id=assigned.clinic_id,
+            correlation_id="corr-expired",
+            source="assignments",
+            position=99,
+            payload={
+                "assignment_id": str(assigned.payload["assignment_id"]),
+                "client_id": "client-9",
+                "due_at": (assigned.occurred_at + timedelta(days=2)).isoformat(),
+                "expired_at": (assigned.occurred_at + timedelta(days=3)).isoformat(),
+            },
+        )
+    )
+    for event in (expired, assigned):  # the expiry may arrive first
+        apply_event(projection, event)
+
+    report = client_report(projection, assigned.clinic_id, "client-9")
+
+    assert [row["status"] for row in report["assignments"]] == ["expired"]
+    assert report["assignments"][0]["activity_title"] == "Mood check-in"
+    assert (report["assigned"], report["completed"], report["completion_rate"]) == (1, 0, 0.0)
