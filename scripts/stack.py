@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SERVICES = ("activities", "assignments", "notifications", "reporting")
+SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
 RELAYS = ("activities", "assignments")
 
 
@@ -141,8 +141,10 @@ class Stack:
 DEMO = """
 Interlude is running at {url}
 
-  Therapist login: therapist@demo.clinic / therapist-demo-pass
-  Client login:    ada@demo.client / client-demo-pass   (client id: client-ada)
+  Therapist login:    therapist@demo.clinic / therapist-demo-pass
+  Client login:       ada@demo.client / client-demo-pass   (client id: client-ada)
+  Clinic admin login: admin@demo.clinic / admin-demo-pass
+  Operator login:     operator@interlude.local / operator-demo-pass
 
   Logs: {logs}    Data: {data} (SQLite)
   Try the curl walk-through in README.md. Press Ctrl-C to stop.

@@ -8,21 +8,22 @@ from nameko.rpc import RpcProxy
 
 from interlude_contracts.runtime.metrics import Metrics
 
-from .dependencies import Tokens, Users
+from .dependencies import Tokens
 from .routes.activities import ActivityRoutes
 from .routes.assignments import AssignmentRoutes
 from .routes.health import HealthRoutes
+from .routes.identity import IdentityRoutes
 from .routes.notifications import NotificationRoutes
 from .routes.reports import ReportRoutes
 
 
-class GatewayService(HealthRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes):
+class GatewayService(HealthRoutes, IdentityRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes):
     name = "gateway"
 
     tokens = Tokens()
-    users = Users()
     metrics = Metrics()
     activities = RpcProxy("activities")
     assignments = RpcProxy("assignments")
     notifications = RpcProxy("notifications")
     reporting = RpcProxy("reporting")
+    identity = RpcProxy("identity")

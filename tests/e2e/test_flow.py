@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
 
 SECRET = "e2e-secret-" + "x" * 24
 CLINIC = "clinic-demo"
-SERVICES = ("activities", "assignments", "notifications", "reporting")
+SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
 
 
 class Api:

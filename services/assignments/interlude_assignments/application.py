@@ -54,11 +54,18 @@ class AssignmentsApplication(Application[UUID]):
         answers: dict[str, Any],
         correlation_id: str,
         client_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Assignment:
-        """Record a response; ``client_id`` restricts it to that client's own assignment."""
+        """Record a response; ``client_id`` restricts it to that client's own assignment.
+
+        A retry with the idempotency key of the recorded submission returns the
+        assignment unchanged: the key is kept in the assignment's own log, so
+        this holds whichever gateway replica the retry reaches.
+        """
         assignment = self.get(clinic_id, assignment_id, client_id)
         try:
-            assignment.submit(answers, correlation_id)
+            if not assignment.submit(answers, correlation_id, idempotency_key):
+                return assignment
         except InvalidAnswers as error:
             raise ValidationFailed(str(error), {"answers": error.errors}) from None
         except AssignmentError as error:
@@ -67,9 +74,15 @@ class AssignmentsApplication(Application[UUID]):
         return assignment
 
     def cancel(
-        self, clinic_id: str, assignment_id: UUID, cancelled_by: str, reason: str | None, correlation_id: str
+        self,
+        clinic_id: str,
+        assignment_id: UUID,
+        cancelled_by: str,
+        reason: str | None,
+        correlation_id: str,
+        therapist_id: str | None = None,
     ) -> Assignment:
-        assignment = self.get(clinic_id, assignment_id)
+        assignment = self.get(clinic_id, assignment_id, therapist_id=therapist_id)
         try:
             assignment.cancel(cancelled_by, reason, correlation_id)
         except AssignmentError as error:
@@ -77,8 +90,10 @@ class AssignmentsApplication(Application[UUID]):
         self.save(assignment)
         return assignment
 
-    def get(self, clinic_id: str, assignment_id: UUID, client_id: str | None = None) -> Assignment:
-        """The assignment if it is in the clinic (and the client's, when given); else NotFound."""
+    def get(
+        self, clinic_id: str, assignment_id: UUID, client_id: str | None = None, therapist_id: str | None = None
+    ) -> Assignment:
+        """The assignment if it is in the clinic (and the client's, the therapist's, when given); else NotFound."""
         try:
             assignment = self.repository.get(assignment_id)
         except AggregateNotFoundError:
@@ -87,6 +102,7 @@ class AssignmentsApplication(Application[UUID]):
             isinstance(assignment, Assignment)
             and assignment.clinic_id == clinic_id
             and client_id in (None, assignment.client_id)
+            and therapist_id in (None, assignment.therapist_id)
         )
         if not visible:
             raise NotFound(
@@ -94,9 +110,11 @@ class AssignmentsApplication(Application[UUID]):
             )
         return assignment
 
-    def for_client(self, clinic_id: str, client_id: str) -> list[Assignment]:
+    def for_client(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> list[Assignment]:
+        """The client's assignments in the clinic; only those the therapist made, when one is named."""
         index = self._client_index(clinic_id, client_id)
-        return [self.repository.get(assignment_id) for assignment_id in index.assignment_ids]
+        assignments = [self.repository.get(assignment_id) for assignment_id in index.assignment_ids]
+        return [a for a in assignments if therapist_id in (None, a.therapist_id)]
 
     def todo(self, clinic_id: str, client_id: str) -> list[Assignment]:
         """Open assignments, soonest due first, then oldest first."""

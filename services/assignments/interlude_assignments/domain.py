@@ -53,8 +53,15 @@ class Assignment(Aggregate):
         self.answers: dict[str, Any] | None = None
         self.submitted_at: datetime | None = None
         self.cancelled_at: datetime | None = None
+        self.submission_key: str | None = None
 
-    def submit(self, answers: dict[str, Any], correlation_id: str) -> None:
+    def submit(self, answers: dict[str, Any], correlation_id: str, idempotency_key: str | None = None) -> bool:
+        """Record the answers; False (and nothing recorded) when this is a retry of the submission already made.
+
+        A retry is a submission with the same idempotency key as the recorded one.
+        """
+        if idempotency_key is not None and self.status == SUBMITTED and self.submission_key == idempotency_key:
+            return False
         self._require_open()
         errors = answer_errors(self.activity["items"], answers)
         if errors:
@@ -67,7 +74,9 @@ class Assignment(Aggregate):
             answers=answers,
             submitted_at=datetime.now(UTC),
             correlation_id=correlation_id,
+            idempotency_key=idempotency_key,
         )
+        return True
 
     @event("ResponseSubmitted")
     def _response_submitted(
@@ -79,8 +88,10 @@ class Assignment(Aggregate):
         answers: dict[str, Any],
         submitted_at: datetime,
         correlation_id: str,
+        idempotency_key: str | None = None,
     ) -> None:
         self.answers = answers
+        self.submission_key = idempotency_key
         self.submitted_at = submitted_at
         self.status = SUBMITTED
 

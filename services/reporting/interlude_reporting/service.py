@@ -25,5 +25,6 @@ class ReportingService(HealthRpc):
         apply_event(self.database, event)
 
     @rpc
-    def client_report(self, clinic_id: str, client_id: str) -> dict[str, Any]:
-        return ClientReportSchema().dump(client_report(self.database, clinic_id, client_id))
+    def client_report(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> dict[str, Any]:
+        """One client's report in the clinic; only the assignments a therapist made, when one is named."""
+        return ClientReportSchema().dump(client_report(self.database, clinic_id, client_id, therapist_id))
