@@ -105,6 +105,8 @@ def endpoint(*roles: str) -> Callable[[Handler], Handler]:
             except InterludeError as error:
                 problem = HttpProblem(error.http_status, error.code, error.detail, error.fields)
                 response = problem_response(problem, correlation_id)
+                if error.http_status == 401:
+                    response.headers["WWW-Authenticate"] = "Bearer"
             except UpstreamTimeout:
                 log.error("%s %s timed out upstream (correlation id %s)", request.method, request.path, correlation_id)
                 problem = HttpProblem(504, "upstream_timeout", "A service did not answer in time; try again.")
