@@ -14,10 +14,19 @@ from .routes.assignments import AssignmentRoutes
 from .routes.health import HealthRoutes
 from .routes.identity import IdentityRoutes
 from .routes.notifications import NotificationRoutes
+from .routes.privacy import PrivacyRoutes
 from .routes.reports import ReportRoutes
 
 
-class GatewayService(HealthRoutes, IdentityRoutes, ActivityRoutes, AssignmentRoutes, ReportRoutes, NotificationRoutes):
+class GatewayService(
+    HealthRoutes,
+    IdentityRoutes,
+    ActivityRoutes,
+    AssignmentRoutes,
+    ReportRoutes,
+    NotificationRoutes,
+    PrivacyRoutes,
+):
     name = "gateway"
 
     tokens = Tokens()

@@ -7,9 +7,19 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Mapper
 
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.runtime.eventstore import save_with_retry
+from interlude_contracts.runtime.shredding import (
+    MASTER_KEY_VARIABLE,
+    ClientDataErased,
+    ClientKeyMapper,
+    ClientKeys,
+    client_key_id,
+    client_keys_for,
+    master_key_from,
+)
 from interlude_contracts.runtime.storage import database_url, eventstore_env
 
 from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers
@@ -18,7 +28,21 @@ SERVICE = "assignments"
 
 
 class AssignmentsApplication(Application[UUID]):
+    """The assignment log. Stored events are encrypted per client (see ``runtime/shredding.py``)."""
+
     name = "Assignments"
+
+    def __init__(self, env: Mapping[str, str] | None = None, client_keys: ClientKeys | None = None) -> None:
+        self.master_key = master_key_from(env or {})
+        self.client_keys = client_keys or ClientKeys(self.master_key, None)
+        super().__init__(env=env)
+
+    def construct_mapper(self) -> Mapper:
+        return ClientKeyMapper(self.construct_transcoder(), self.client_keys, self.master_key)
+
+    def erase_client(self, clinic_id: str, client_id: str) -> None:
+        """Destroy the client's data key: every stored event of theirs becomes unreadable for good."""
+        self.client_keys.destroy(client_key_id(clinic_id, client_id))
 
     def assign(
         self,
@@ -96,7 +120,7 @@ class AssignmentsApplication(Application[UUID]):
         """The assignment if it is in the clinic (and the client's, the therapist's, when given); else NotFound."""
         try:
             assignment = self.repository.get(assignment_id)
-        except AggregateNotFoundError:
+        except (AggregateNotFoundError, ClientDataErased):
             assignment = None
         visible = (
             isinstance(assignment, Assignment)
@@ -126,8 +150,12 @@ class AssignmentsApplication(Application[UUID]):
             return self.repository.get(ClientAssignments.create_id(clinic_id, client_id))
         except AggregateNotFoundError:
             return ClientAssignments(clinic_id=clinic_id, client_id=client_id)
+        except ClientDataErased:
+            raise NotFound("No such client.", {"client_id": ["This client's data was erased."]}) from None
 
 
 def create_application(environ: Mapping[str, str] = os.environ) -> AssignmentsApplication:
     """The application on the store the environment names (SQLite by default)."""
-    return AssignmentsApplication(env=eventstore_env(database_url(SERVICE, environ)))
+    url = database_url(SERVICE, environ)
+    env = {**eventstore_env(url), **{k: v for k, v in environ.items() if k == MASTER_KEY_VARIABLE}}
+    return AssignmentsApplication(env=env, client_keys=client_keys_for(url, master_key_from(env)))

@@ -102,6 +102,11 @@ class AssignmentsService(HealthRpc):
         return [assignment_body(a) for a in self.app.for_client(clinic_id, client_id, therapist_id)]
 
     @rpc
+    def erase_client(self, clinic_id: str, client_id: str) -> None:
+        """Crypto-shred the client's assignments and answers: their key is destroyed (idempotent)."""
+        self.app.erase_client(clinic_id, client_id)
+
+    @rpc
     def read_log(self, after: int, limit: int = 500) -> dict[str, Any]:
         """Published events after a position, for rebuilding projections from the log."""
         envelopes, last = log_page(self.app, to_envelope, int(after), min(int(limit), MAX_LOG_PAGE))

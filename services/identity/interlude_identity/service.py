@@ -126,6 +126,25 @@ class IdentityService(HealthRpc):
         if not store.client_visible(self.database, who, str(client_id)):
             raise NotFound("No such client.", {"client_id": [f"No client {client_id} of yours in this clinic."]})
 
+    @rpc
+    def get_client(self, caller: dict[str, Any], client_id: str) -> dict[str, Any]:
+        """The client's account, if the caller may see it (a client may see their own)."""
+        who = validated(CallerSchema(), caller)
+        own = who["role"] == CLIENT and who["subject"] == client_id
+        if not own:
+            self.require_client(who, client_id)
+        found = store.account(self.database, str(client_id))
+        if found is None or found["clinic_id"] != who["clinic_id"]:
+            raise NotFound("No such client.", {"client_id": [f"No client {client_id} in this clinic."]})
+        return AccountSchema().dump(found)
+
+    @rpc
+    def erase_client(self, caller: dict[str, Any], client_id: str) -> None:
+        """The clinic admin erases a client's account (name, login, sessions) for good."""
+        who = _caller(caller, CLINIC_ADMIN)
+        if not store.erase_client(self.database, who["clinic_id"], str(client_id)):
+            raise NotFound("No such client.", {"client_id": [f"No client {client_id} in this clinic."]})
+
     # -- audit ---------------------------------------------------------------------------
 
     @rpc

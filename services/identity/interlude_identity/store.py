@@ -16,6 +16,7 @@ from typing import Any
 
 from interlude_contracts.errors import Conflict
 from interlude_contracts.identity import ANALYST, CLIENT, CLINIC_ADMIN, THERAPIST
+from interlude_contracts.runtime.shredding import erase_rows
 from interlude_contracts.runtime.storage import Cursor, Database
 
 ACCOUNT_COLUMNS = "account_id, clinic_id, username, role, display_name, therapist_id, status, created_at"
@@ -240,6 +241,24 @@ def client_visible(database: Database, caller: Mapping[str, Any], client_id: str
             {**params, "client_id": client_id},
         )
         return cursor.fetchone() is not None
+
+
+def erase_client(database: Database, clinic_id: str, client_id: str) -> bool:
+    """Delete the client's account, invitations and sessions for good; False if there was none."""
+    params = {"clinic_id": clinic_id, "client_id": client_id, "role": CLIENT}
+    found = account(database, client_id)
+    if found is None or found["clinic_id"] != clinic_id or found["role"] != CLIENT:
+        return False
+    erase_rows(
+        database,
+        {
+            "invitations": "account_id = :client_id",
+            "refresh_tokens": "account_id = :client_id",
+            "accounts": "account_id = :client_id AND clinic_id = :clinic_id AND role = :role",
+        },
+        params,
+    )
+    return True
 
 
 # -- refresh tokens ------------------------------------------------------------

@@ -11,7 +11,7 @@ from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 
 from .dependencies import notifications_database
-from .store import for_client, record_new_activity
+from .store import for_client, purge_client, record_new_activity
 
 
 class NotificationsService(HealthRpc):
@@ -24,6 +24,11 @@ class NotificationsService(HealthRpc):
     def on_event(self, event: Event) -> None:
         if event.event_type == ACTIVITY_ASSIGNED:
             record_new_activity(self.database, event)
+
+    @rpc
+    def purge_client(self, clinic_id: str, client_id: str) -> None:
+        """Erasure: the client's notifications go, with no copy left in the database files."""
+        purge_client(self.database, clinic_id, client_id)
 
     @rpc
     def list_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:

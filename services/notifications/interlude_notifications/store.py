@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from interlude_contracts.events import Event
+from interlude_contracts.runtime.shredding import erase_rows
 from interlude_contracts.runtime.storage import Database
 
 NEW_ACTIVITY = "new_activity"
@@ -65,6 +66,14 @@ def record_new_activity(database: Database, event: Event) -> bool:
             },
         )
         return cursor.fetchone() is not None
+
+
+def purge_client(database: Database, clinic_id: str, client_id: str) -> None:
+    erase_rows(
+        database,
+        {"notifications": "clinic_id = :clinic_id AND client_id = :client_id"},
+        {"clinic_id": clinic_id, "client_id": client_id},
+    )
 
 
 def for_client(database: Database, clinic_id: str, client_id: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from interlude_contracts.events import (
     RESPONSE_SUBMITTED,
     Event,
 )
+from interlude_contracts.runtime.shredding import erase_rows
 from interlude_contracts.runtime.storage import Cursor, Database
 
 PROJECTION_TABLES = ("activity_versions", "assignments")
@@ -197,6 +198,14 @@ def _with_datetimes(row: dict[str, Any]) -> dict[str, Any]:
     return {
         key: datetime.fromisoformat(value) if key.endswith("_at") and value else value for key, value in row.items()
     }
+
+
+def purge_client(database: Database, clinic_id: str, client_id: str) -> None:
+    erase_rows(
+        database,
+        {"assignments": "clinic_id = :clinic_id AND client_id = :client_id"},
+        {"clinic_id": clinic_id, "client_id": client_id},
+    )
 
 
 def dump_tables(database: Database) -> dict[str, list[dict[str, Any]]]:

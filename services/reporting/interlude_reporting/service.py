@@ -11,7 +11,7 @@ from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 
 from .dependencies import projection_database
-from .projection import apply_event, client_report
+from .projection import apply_event, client_report, purge_client
 
 
 class ReportingService(HealthRpc):
@@ -23,6 +23,11 @@ class ReportingService(HealthRpc):
     @event_consumer("reporting.events")
     def on_event(self, event: Event) -> None:
         apply_event(self.database, event)
+
+    @rpc
+    def purge_client(self, clinic_id: str, client_id: str) -> None:
+        """Erasure: the client's rows go, with no copy left in the database files."""
+        purge_client(self.database, clinic_id, client_id)
 
     @rpc
     def client_report(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> dict[str, Any]:
