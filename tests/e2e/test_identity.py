@@ -8,8 +8,10 @@ through the API. The isolation matrix then walks every route the gateway
 declares, so a route added later is walked too.
 """
 
+import base64
 import inspect
 import json
+import os
 import re
 import subprocess
 import sys
@@ -23,6 +25,7 @@ import pytest
 import requests
 from nameko.web.handlers import HttpRequestHandler
 
+from interlude_contracts.runtime.shredding import MASTER_KEY_VARIABLE
 from interlude_gateway.auth import Caller, TokenSigner
 from interlude_gateway.service import GatewayService
 
@@ -32,6 +35,7 @@ from test_flow import MOOD_CHECK_IN, SECRET, Api, Stack, free_port, login, wait_
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
 
 PASSWORD = "a-long-enough-password"
+MASTER_KEY = base64.b64encode(os.urandom(32)).decode()
 OPERATOR = ("operator@interlude.local", "operator-demo-pass")
 ADMIN = ("admin@demo.clinic", "admin-demo-pass")
 THERAPIST = ("therapist@demo.clinic", "therapist-demo-pass")
@@ -48,7 +52,7 @@ def stack(tmp_path_factory, rabbit_vhost) -> Iterator[Stack]:
         gateway_address=f"127.0.0.1:{free_port()}",
         data_dir=root / "data",
         log_dir=root / "log",
-        extra_env={"GATEWAY_TOKEN_SECRET": SECRET},
+        extra_env={"GATEWAY_TOKEN_SECRET": SECRET, MASTER_KEY_VARIABLE: MASTER_KEY},
     )
     running.start()
     try:
@@ -315,3 +319,50 @@ def test_no_route_answers_a_server_error_to_an_anonymous_caller(stack: Stack) ->
         path = re.sub(r"<(?:\w+:)?(\w+)>", "x", rule)
         response = requests.request(method, stack.url + path, json={}, timeout=30)
         assert response.status_code < 500 or rule == "/health/ready", (method, path, response.status_code)
+
+
+# -- client data at rest: export and erasure --------------------------------------------------------------
+
+
+def raw_store_bytes(stack: Stack) -> bytes:
+    """Every byte of every database file the services keep (SQLite files, their WAL and shared memory)."""
+    return b"".join(path.read_bytes() for path in sorted(stack.data_dir.glob("*.sqlite*")) if path.is_file())
+
+
+def test_a_client_is_exported_and_then_erased_without_a_readable_trace(stack: Stack, world: World) -> None:
+    run = uuid.uuid4().hex[:10]
+    name, username, note = f"Zelda {run}", f"zelda-{run}@example.org", f"my-private-answer-{run}"
+    admin = login(stack.url, *ADMIN)
+    invitation = world.owner.call(
+        "POST", "/invitations", {"username": username, "role": "client", "display_name": name}, expect=201
+    )
+    client_id = invitation["account"]["account_id"]
+    Api(stack.url).call("POST", "/invitations/redeem", {"code": invitation["code"], "password": PASSWORD}, expect=200)
+    client = login(stack.url, username, PASSWORD)
+    assignment = world.owner.call(
+        "POST", "/assignments", {"client_id": client_id, "activity_id": world.activity_id}, expect=201
+    )
+    answers = {"answers": {"mood": 2, "sleep": "poor", "note": note}}
+    client.call("POST", f"/assignments/{assignment['assignment_id']}/responses", answers, expect=201)
+    wait_until(
+        lambda: world.owner.call("GET", f"/clients/{client_id}/report", expect=200)["completed"] == 1,
+        what="the answer in the report",
+    )
+
+    export = admin.call("GET", f"/clients/{client_id}/export", expect=200)
+    assert export["account"]["display_name"] == name
+    assert [a["answers"]["note"] for a in export["assignments"]] == [note]
+    assert client.call("GET", "/me/export", expect=200)["account"]["username"] == username
+    assert note.encode() not in raw_store_bytes(stack)  # answers are never stored in plaintext
+
+    world.owner.call("DELETE", f"/clients/{client_id}", expect=403)  # erasure is the clinic admin's
+    admin.call("DELETE", f"/clients/{client_id}", expect=204)
+
+    raw = raw_store_bytes(stack)
+    for trace in (note, name, username):
+        assert trace.encode() not in raw, trace
+    world.owner.call("GET", f"/clients/{client_id}/report", expect=404)
+    admin.call("GET", f"/clients/{client_id}/export", expect=404)
+    Api(stack.url).call("POST", "/auth/token", {"username": username, "password": PASSWORD}, expect=401)
+    trail = admin.call("GET", "/audit?limit=200", expect=200)["entries"]
+    assert ("erase", client_id, "admin-demo") in {(e["action"], e["client_id"], e["actor_id"]) for e in trail}
