@@ -9,8 +9,11 @@ from nameko.rpc import RpcProxy
 from interlude_contracts.runtime.metrics import Metrics
 
 from .dependencies import Tokens
+from .policy import RequestPolicy
 from .routes.activities import ActivityRoutes
 from .routes.assignments import AssignmentRoutes
+from .routes.cors import CorsRoutes
+from .routes.docs import DocsRoutes
 from .routes.health import HealthRoutes
 from .routes.identity import IdentityRoutes
 from .routes.notifications import NotificationRoutes
@@ -26,10 +29,13 @@ class GatewayService(
     ReportRoutes,
     NotificationRoutes,
     PrivacyRoutes,
+    DocsRoutes,
+    CorsRoutes,
 ):
     name = "gateway"
 
     tokens = Tokens()
+    policy = RequestPolicy()
     metrics = Metrics()
     activities = RpcProxy("activities")
     assignments = RpcProxy("assignments")

@@ -128,7 +128,17 @@ def world(stack: Stack) -> World:
 
 # -- the isolation matrix ---------------------------------------------------------------
 
-PUBLIC = {"/health", "/health/ready", "/auth/token", "/auth/refresh", "/auth/logout", "/invitations/redeem"}
+PUBLIC = {
+    "/health",
+    "/health/ready",
+    "/auth/token",
+    "/auth/refresh",
+    "/auth/logout",
+    "/invitations/redeem",
+    "/openapi.json",
+    "/docs",
+    "/<path:path>",  # CORS preflight: no data
+}
 # Path parameters naming a clinic's shared content (its activity library): colleagues may reach it.
 CLINIC_CONTENT = {"activity_id", "version"}
 

@@ -59,6 +59,7 @@ class AssignmentRoutes:
     ) -> Response:
         """Answer once. With an ``Idempotency-Key`` header, a retry with the same key gets the same 201."""
         body = json_body(request, SubmitResponseRequest())
+        self.policy.submission.hit(caller.subject)
         key = request.headers.get(IDEMPOTENCY_HEADER) or None
         if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
             raise HttpProblem(

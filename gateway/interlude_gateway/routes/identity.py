@@ -20,6 +20,7 @@ class IdentityRoutes:
     @endpoint()
     def login(self, request: Request, **_: Any) -> Response:
         body = json_body(request, LoginRequest())
+        self.policy.login.hit(f"{request.remote_addr}|{body['username'].strip().lower()}")
         return json_response(self._token_pair(self.identity.authenticate(body["username"], body["password"])))
 
     @http("POST", "/auth/refresh")
