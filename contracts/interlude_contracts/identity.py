@@ -23,6 +23,8 @@ INVITABLE_BY: dict[str, tuple[str, ...]] = {
 MIN_PASSWORD_LENGTH = 10
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Offsets beyond any real list; larger numbers would overflow the databases' 64-bit integers.
+MAX_PAGE_OFFSET = 1_000_000_000
 
 
 @deserialize_to_instance

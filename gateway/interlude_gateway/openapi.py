@@ -29,6 +29,7 @@ from interlude_contracts.api import (
     SubmitResponseRequest,
 )
 from interlude_contracts.identity import (
+    MAX_PAGE_OFFSET,
     MAX_PAGE_SIZE,
     AccountSchema,
     AuditEntrySchema,
@@ -203,7 +204,7 @@ def _parameters(rule: str, contract: Contract) -> list[dict[str, Any]]:
     if contract.listed:
         parameters += [
             {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
-            {"in": "query", "name": "offset", "schema": {"type": "integer", "minimum": 0}},
+            {"in": "query", "name": "offset", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_OFFSET}},
         ]
     parameters += [{"in": "query", "name": name, "schema": {"type": "string"}} for name in contract.query]
     parameters += [

@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from interlude_contracts.identity import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from interlude_contracts.identity import DEFAULT_PAGE_SIZE, MAX_PAGE_OFFSET, MAX_PAGE_SIZE
 
 from .auth import CLIENT, Caller
 from .web import HttpProblem
@@ -45,15 +45,15 @@ def page_of(request: Request) -> tuple[int, int]:
     """``?limit=&offset=`` of a list request (limit 1..MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE)."""
     errors = {}
     values = {}
-    for name, default, low, high in (("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE), ("offset", 0, 0, None)):
+    for name, default, low, high in (("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE), ("offset", 0, 0, MAX_PAGE_OFFSET)):
         raw = request.args.get(name, str(default))
         try:
             values[name] = int(raw)
         except ValueError:
             errors[name] = ["Not an integer."]
             continue
-        if values[name] < low or (high is not None and values[name] > high):
-            errors[name] = [f"Must be between {low} and {high}." if high else f"Must be at least {low}."]
+        if not low <= values[name] <= high:
+            errors[name] = [f"Must be between {low} and {high}."]
     if errors:
         raise HttpProblem(422, "validation_failed", "The page parameters are not valid.", errors)
     return values["limit"], values["offset"]

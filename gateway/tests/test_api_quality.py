@@ -115,7 +115,7 @@ def test_a_list_is_paginated_with_its_total(gateway: Gateway) -> None:
     assert body["page"] == {"limit": 2, "offset": 2, "total": 5}
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", "offset=-1", "limit=ten"])
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "offset=-1", "limit=ten", "offset=14181762947731790233600"])
 def test_a_page_out_of_range_is_422_naming_it(gateway: Gateway, query: str) -> None:
     response = gateway.request("GET", f"/me/todo?{query}", CLIENT_CALLER)
 

@@ -14,6 +14,7 @@ from interlude_contracts.identity import (
     CLIENT,
     CLINIC_ADMIN,
     INVITABLE_BY,
+    MAX_PAGE_OFFSET,
     MAX_PAGE_SIZE,
     OPERATOR,
     THERAPIST,
@@ -196,6 +197,8 @@ def _page(limit: Any, offset: Any) -> tuple[int, int]:
         limit, offset = int(limit), int(offset)
     except (TypeError, ValueError):
         raise ValidationFailed("limit and offset must be integers.", {"limit": ["Not an integer."]}) from None
-    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
-        raise ValidationFailed("Page out of range.", {"limit": [f"1 to {MAX_PAGE_SIZE}."], "offset": [">= 0."]})
+    if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_PAGE_OFFSET:
+        raise ValidationFailed(
+            "Page out of range.", {"limit": [f"1 to {MAX_PAGE_SIZE}."], "offset": [f"0 to {MAX_PAGE_OFFSET}."]}
+        )
     return limit, offset
