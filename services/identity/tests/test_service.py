@@ -6,6 +6,7 @@ database) and real settings; only ``metrics`` stays nameko's MagicMock.
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -271,3 +272,49 @@ def test_the_seed_creates_missing_accounts_once_and_never_changes_them(
         "role": "therapist",
         "clinic_id": "clinic-demo",
     }
+
+
+# -- export and erasure of a client's account ------------------------------------------------
+
+
+def test_a_client_account_is_read_in_scope_and_erased_by_the_clinic_admin_only(
+    service: IdentityService, database: Database, database_url: str
+) -> None:
+    admin = open_clinic(service, "erase")
+    sam = onboard(service, admin, "sam@erase.example", "therapist")
+    invitation = service.invite(
+        sam, {"username": "kim-7f3a@erase.example", "role": "client", "display_name": "Kim 7f3a"}
+    )
+    kim = caller_of(service.redeem_invitation({"code": invitation["code"], "password": PASSWORD}))
+    session = service.authenticate("kim-7f3a@erase.example", PASSWORD)
+
+    assert service.get_client(sam, kim["subject"])["display_name"] == "Kim 7f3a"
+    assert service.get_client(kim, kim["subject"])["username"] == "kim-7f3a@erase.example"
+    with pytest.raises(Forbidden):
+        service.erase_client(sam, kim["subject"])
+
+    service.erase_client(admin, kim["subject"])
+
+    with pytest.raises(NotFound):
+        service.get_client(admin, kim["subject"])
+    with pytest.raises(NotAuthenticated):
+        service.authenticate("kim-7f3a@erase.example", PASSWORD)
+    with pytest.raises(NotAuthenticated):
+        service.refresh(session["refresh_token"])
+    with pytest.raises(NotFound):
+        service.erase_client(admin, kim["subject"])
+    if not database.is_postgres:
+        raw = b"".join(p.read_bytes() for p in Path(database_url[len("sqlite:///") :]).parent.glob("*.sqlite*"))
+        assert b"Kim 7f3a" not in raw and b"kim-7f3a@erase.example" not in raw
+
+
+def test_a_clinic_admin_cannot_erase_staff_or_another_clinics_client(service: IdentityService) -> None:
+    admin = open_clinic(service, "staff")
+    sam = onboard(service, admin, "sam@staff.example", "therapist")
+    kim = onboard(service, sam, "kim@staff.example", "client")
+    other_admin = open_clinic(service, "faraway")
+
+    for who, target in [(admin, sam), (other_admin, kim)]:
+        with pytest.raises(NotFound):
+            service.erase_client(who, target["subject"])
+    assert service.get_client(admin, kim["subject"])["status"] == "active"
