@@ -1,6 +1,6 @@
 """Start, watch and stop every Interlude process on this machine.
 
-``python scripts/stack.py run`` is what ``make run`` calls: it starts the four
+``python scripts/stack.py run`` is what ``make run`` calls: it starts the five
 services, the two outbox relays and the gateway, waits until the gateway
 reports every service ready, prints the URL and the demo logins, and stops
 everything on Ctrl-C. The end-to-end tests and the benchmarks drive the same

@@ -86,6 +86,10 @@ class ClientKeys:
             wrapped = self._load(key_id.hex())
         return self._unwrap(key_id, wrapped) if wrapped is not None else None
 
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+
     def destroy(self, key_id: bytes) -> None:
         if self._database is None:
             self._memory.pop(key_id.hex(), None)

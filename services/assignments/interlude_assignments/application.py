@@ -40,6 +40,10 @@ class AssignmentsApplication(Application[UUID]):
     def construct_mapper(self) -> Mapper:
         return ClientKeyMapper(self.construct_transcoder(), self.client_keys, self.master_key)
 
+    def close(self) -> None:
+        super().close()
+        self.client_keys.close()
+
     def erase_client(self, clinic_id: str, client_id: str) -> None:
         """Destroy the client's data key: every stored event of theirs becomes unreadable for good."""
         self.client_keys.destroy(client_key_id(clinic_id, client_id))
