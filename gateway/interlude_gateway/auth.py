@@ -34,10 +34,13 @@ class Caller:
 
 
 class TokenSigner:
-    def __init__(self, secret: str, ttl_seconds: int) -> None:
-        if len(secret) < 16:
+    """Signs with ``secret``; also accepts tokens signed with ``previous_secrets`` (key rotation)."""
+
+    def __init__(self, secret: str, ttl_seconds: int, previous_secrets: tuple[str, ...] = ()) -> None:
+        if any(len(key) < 16 for key in (secret, *previous_secrets)):
             raise ValueError("The token secret must be at least 16 characters.")
         self._key = secret.encode()
+        self._accepted = [self._key, *(key.encode() for key in previous_secrets)]
         self.ttl_seconds = ttl_seconds
 
     def issue(self, caller: Caller, now: float | None = None) -> str:
@@ -55,7 +58,11 @@ class TokenSigner:
     def verify(self, token: str, now: float | None = None) -> Caller:
         body, _, signature = token.partition(".")
         # compare_digest raises TypeError on non-ASCII text: such a token is just invalid.
-        if not body or not signature.isascii() or not hmac.compare_digest(signature, self._sign(body)):
+        if (
+            not body
+            or not signature.isascii()
+            or not any(hmac.compare_digest(signature, self._sign(body, key)) for key in self._accepted)
+        ):
             raise Unauthenticated("Invalid token.")
         claims = json.loads(_unb64(body))
         if claims["exp"] < (now if now is not None else time.time()):
@@ -64,8 +71,8 @@ class TokenSigner:
             raise Unauthenticated("Invalid token.")
         return Caller(subject=claims["sub"], role=claims["role"], clinic_id=claims["clinic"])
 
-    def _sign(self, body: str) -> str:
-        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+    def _sign(self, body: str, key: bytes | None = None) -> str:
+        return _b64(hmac.new(key or self._key, body.encode(), hashlib.sha256).digest())
 
 
 def _b64(raw: bytes) -> str:

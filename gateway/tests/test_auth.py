@@ -108,3 +108,13 @@ def test_a_token_carries_when_it_was_issued_and_when_it_expires() -> None:
     claims = claims_of(signer(ttl_seconds=900).issue(ADA, now=NOW))
 
     assert (claims["iat"], claims["exp"]) == (int(NOW), int(NOW) + 900)
+
+
+def test_after_a_key_rotation_tokens_of_the_previous_secret_still_verify_until_dropped() -> None:
+    old_token = signer(secret="o" * 32).issue(ADA, now=NOW)
+    rotated = TokenSigner("n" * 32, 3600, previous_secrets=("o" * 32,))
+
+    assert rotated.verify(old_token, now=NOW) == ADA
+    assert signer(secret="n" * 32).verify(rotated.issue(ADA, now=NOW), now=NOW) == ADA  # new tokens use the new key
+    with pytest.raises(Unauthenticated):
+        signer(secret="n" * 32).verify(old_token, now=NOW)

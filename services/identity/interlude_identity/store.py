@@ -63,11 +63,27 @@ AUDIT_COLUMNS = """clinic_id TEXT NOT NULL,
         correlation_id TEXT NOT NULL"""
 
 
+APPEND_ONLY = "The audit trail is append-only."
+# The database itself refuses to change or remove an audit entry, whatever code asks.
+SQLITE_APPEND_ONLY = [
+    f"""CREATE TRIGGER IF NOT EXISTS audit_entries_no_{verb.lower()} BEFORE {verb} ON audit_entries
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"""
+    for verb in ("UPDATE", "DELETE")
+]
+POSTGRES_APPEND_ONLY = [
+    f"""CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$ LANGUAGE plpgsql""",
+    """CREATE OR REPLACE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only()""",
+]
+
+
 def create_tables(database: Database) -> None:
     key = "entry_id BIGSERIAL PRIMARY KEY" if database.is_postgres else "entry_id INTEGER PRIMARY KEY AUTOINCREMENT"
     audit = [
         f"CREATE TABLE IF NOT EXISTS audit_entries ({key}, {AUDIT_COLUMNS})",
         "CREATE INDEX IF NOT EXISTS audit_by_clinic ON audit_entries (clinic_id, client_id, entry_id)",
+        *(POSTGRES_APPEND_ONLY if database.is_postgres else SQLITE_APPEND_ONLY),
     ]
     database.execute_script([*COMMON_SCHEMA, *audit])
 

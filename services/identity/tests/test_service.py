@@ -238,6 +238,19 @@ def test_the_audit_trail_is_the_clinics_newest_first_and_for_its_admin_only(serv
         service.audit_trail(sam, None, 50, 0)
 
 
+@pytest.mark.parametrize("statement", ["UPDATE audit_entries SET action = 'nothing'", "DELETE FROM audit_entries"])
+def test_the_database_refuses_to_change_or_remove_audit_entries(
+    service: IdentityService, database: Database, statement: str
+) -> None:
+    admin = open_clinic(service, "append")
+    service.record_audit(admin, {"action": "read", "client_id": "c-1", "resource": "GET /x", "correlation_id": "c"})
+
+    with pytest.raises(Exception, match="append-only"), database.transaction() as cursor:
+        cursor.execute(statement)
+
+    assert [e["action"] for e in service.audit_trail(admin, None, 50, 0)["entries"]] == ["read"]
+
+
 @pytest.mark.parametrize(("limit", "offset"), [(0, 0), (201, 0), (10, -1), ("x", 0), (10, 10**22)])
 def test_a_page_out_of_range_is_refused(service: IdentityService, limit: Any, offset: Any) -> None:
     admin = open_clinic(service, "pages")
