@@ -393,7 +393,9 @@ KNOWN_TOOL_ERROR = "AST constructor recursion depth mismatch"
     ],
     ids=["therapist", "client", "clinic-admin"],
 )
-def test_schemathesis_finds_no_server_error(stack: Stack, account: tuple[str, str], scope: list[str]) -> None:
+def test_schemathesis_finds_no_server_error(
+    stack: Stack, account: tuple[str, str], scope: list[str], tmp_path: Path
+) -> None:
     """A bounded property-based run against the served OpenAPI document: no input gets a 5xx."""
     token = Api(stack.url).call("POST", "/auth/token", {"username": account[0], "password": account[1]}, 200)
     command = [
@@ -413,7 +415,8 @@ def test_schemathesis_finds_no_server_error(stack: Stack, account: tuple[str, st
         "2",
         *scope,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=110)
+    # Run in a temporary folder: schemathesis keeps a cache folder in its working directory.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=110, cwd=tmp_path)
     report = result.stdout
     assert "= FAILURES =" not in report, report[-6000:]
     assert re.search(r"\d+ generated, \d+ passed", report), report[-3000:]
