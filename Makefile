@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := contracts services/activities services/assignments services/notifications services/reporting gateway
+PACKAGES := contracts services/identity services/activities services/assignments services/notifications services/reporting gateway
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
 .PHONY: install run up down test lint broker databases clean bench-scheduler

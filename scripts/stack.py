@@ -1,6 +1,6 @@
 """Start, watch and stop every Interlude process on this machine.
 
-``python scripts/stack.py run`` is what ``make run`` calls: it starts the four
+``python scripts/stack.py run`` is what ``make run`` calls: it starts the five
 services, the three outbox relays and the gateway, waits until the gateway
 reports every service ready, prints the URL and the demo logins, and stops
 everything on Ctrl-C. The end-to-end tests and the benchmarks drive the same
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SERVICES = ("activities", "assignments", "notifications", "reporting")
+SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
 RELAYS = ("activities", "assignments", "notifications")
 
 
@@ -141,8 +141,10 @@ class Stack:
 DEMO = """
 Interlude is running at {url}
 
-  Therapist login: therapist@demo.clinic / therapist-demo-pass
-  Client login:    ada@demo.client / client-demo-pass   (client id: client-ada)
+  Therapist login:    therapist@demo.clinic / therapist-demo-pass
+  Client login:       ada@demo.client / client-demo-pass   (client id: client-ada)
+  Clinic admin login: admin@demo.clinic / admin-demo-pass
+  Operator login:     operator@interlude.local / operator-demo-pass
 
   Logs: {logs}    Data: {data} (SQLite)
   Try the curl walk-through in README.md. Press Ctrl-C to stop.

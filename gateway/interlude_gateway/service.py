@@ -8,21 +8,27 @@ from nameko.rpc import RpcProxy
 
 from interlude_contracts.runtime.metrics import Metrics
 
-from .dependencies import Tokens, Users
+from .dependencies import Tokens
 from .media import Media
 from .names import Names
+from .policy import RequestPolicy
 from .routes.activities import ActivityRoutes
 from .routes.analytics import AnalyticsRoutes
 from .routes.assignments import AssignmentRoutes
+from .routes.cors import CorsRoutes
+from .routes.docs import DocsRoutes
 from .routes.health import HealthRoutes
+from .routes.identity import IdentityRoutes
 from .routes.library import LibraryRoutes
 from .routes.notifications import NotificationRoutes
+from .routes.privacy import PrivacyRoutes
 from .routes.reports import ReportRoutes
 from .routes.schedules import ScheduleRoutes
 
 
 class GatewayService(
     HealthRoutes,
+    IdentityRoutes,
     ActivityRoutes,
     AssignmentRoutes,
     ReportRoutes,
@@ -30,11 +36,14 @@ class GatewayService(
     LibraryRoutes,
     AnalyticsRoutes,
     ScheduleRoutes,
+    PrivacyRoutes,
+    DocsRoutes,
+    CorsRoutes,
 ):
     name = "gateway"
 
     tokens = Tokens()
-    users = Users()
+    policy = RequestPolicy()
     metrics = Metrics()
     names = Names()
     media = Media()
@@ -42,3 +51,4 @@ class GatewayService(
     assignments = RpcProxy("assignments")
     notifications = RpcProxy("notifications")
     reporting = RpcProxy("reporting")
+    identity = RpcProxy("identity")

@@ -9,6 +9,7 @@ from typing import Any
 
 import eventlet
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.errors import InterludeError
@@ -28,12 +29,20 @@ class UpstreamTimeout(Exception):
 
 
 class HttpProblem(Exception):
-    def __init__(self, status: int, code: str, detail: str, errors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        errors: dict[str, Any] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
         self.errors = errors or {}
+        self.retry_after = retry_after
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -50,7 +59,10 @@ def problem_response(problem: HttpProblem, correlation_id: str) -> Response:
     }
     if problem.errors:
         body["errors"] = problem.errors
-    return Response(json.dumps(body), status=problem.status, content_type=PROBLEM_JSON)
+    response = Response(json.dumps(body), status=problem.status, content_type=PROBLEM_JSON)
+    if problem.retry_after is not None:
+        response.headers["Retry-After"] = str(problem.retry_after)
+    return response
 
 
 def json_body(request: Request, schema: Schema) -> dict[str, Any]:
@@ -65,10 +77,16 @@ def json_body(request: Request, schema: Schema) -> dict[str, Any]:
 
 def parse_json(request: Request) -> dict[str, Any]:
     """The request's JSON object, not yet checked against any contract."""
+    too_large = HttpProblem(413, "body_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes.")
     if request.content_length and request.content_length > MAX_BODY_BYTES:
-        raise HttpProblem(413, "body_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes.")
+        raise too_large
+    request.max_content_length = MAX_BODY_BYTES  # werkzeug then never reads past the limit
     try:
-        body = json.loads(request.get_data(as_text=True) or "{}")
+        raw = request.get_data(as_text=True)
+    except RequestEntityTooLarge:
+        raise too_large from None
+    try:
+        body = json.loads(raw or "{}")
     except json.JSONDecodeError as error:
         raise HttpProblem(
             400, "malformed_json", f"The body is not valid JSON: {error}.", {"_body": [str(error)]}
@@ -111,6 +129,8 @@ def endpoint(*roles: str) -> Callable[[Handler], Handler]:
             except InterludeError as error:
                 problem = HttpProblem(error.http_status, error.code, error.detail, error.fields)
                 response = problem_response(problem, correlation_id)
+                if error.http_status == 401:
+                    response.headers["WWW-Authenticate"] = "Bearer"
             except UpstreamTimeout:
                 log.error("%s %s timed out upstream (correlation id %s)", request.method, request.path, correlation_id)
                 problem = HttpProblem(504, "upstream_timeout", "A service did not answer in time; try again.")
@@ -120,11 +140,27 @@ def endpoint(*roles: str) -> Callable[[Handler], Handler]:
                 problem = HttpProblem(500, "internal_error", "Something went wrong on our side.")
                 response = problem_response(problem, correlation_id)
             response.headers["X-Correlation-Id"] = correlation_id
+            allow_origin(self, request, response)
             return response
 
+        wrapper.interlude_roles = roles  # type: ignore[attr-defined]  # read by the OpenAPI document
         return wrapper
 
     return decorate
+
+
+CORS_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Correlation-Id"
+CORS_EXPOSED_HEADERS = "X-Correlation-Id, Retry-After, WWW-Authenticate"
+
+
+def allow_origin(service: Any, request: Request, response: Response) -> None:
+    """CORS: a configured front-end origin may read the response (credentials are bearer tokens, not cookies)."""
+    origin = request.headers.get("Origin")
+    policy = getattr(service, "policy", None)
+    if origin and policy is not None and origin in policy.cors_origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+        response.headers.add("Vary", "Origin")
 
 
 def _authorise(service: Any, request: Request, roles: tuple[str, ...]) -> Caller | None:

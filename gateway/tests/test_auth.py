@@ -1,29 +1,15 @@
-"""Password hashes, signed bearer tokens and the configured user directory."""
+"""Signed bearer tokens (passwords and refresh tokens are the identity service's: see its tests)."""
 
 import base64
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 
-from interlude_gateway.auth import (
-    CLIENT,
-    THERAPIST,
-    Caller,
-    TokenSigner,
-    Unauthenticated,
-    UserDirectory,
-    hash_password,
-    verify_password,
-)
+from interlude_gateway.auth import CLIENT, THERAPIST, Caller, TokenSigner, Unauthenticated
 
 SECRET = "s" * 32
 NOW = 1_700_000_000.0
 ADA = Caller(subject="client-ada", role=CLIENT, clinic_id="clinic-demo")
-
-# Cheaper scrypt parameters keep the tests fast; verify_password reads them from the hash.
-FAST = {"n": 2**10}
 
 
 def signer(ttl_seconds: int = 3600, secret: str = SECRET) -> TokenSigner:
@@ -39,45 +25,6 @@ def claims_of(token: str) -> dict[str, object]:
     return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
 
 
-# -- passwords ----------------------------------------------------------------
-
-
-def test_a_password_verifies_against_its_hash() -> None:
-    encoded = hash_password("correct horse")
-
-    assert encoded.startswith("scrypt$16384$8$1$")
-    assert verify_password("correct horse", encoded)
-
-
-def test_a_wrong_password_does_not_verify() -> None:
-    encoded = hash_password("correct horse", **FAST)
-
-    assert not verify_password("correct horsE", encoded)
-    assert not verify_password("", encoded)
-
-
-def test_hashes_of_the_same_password_are_salted() -> None:
-    first, second = hash_password("same", **FAST), hash_password("same", **FAST)
-
-    assert first != second
-    assert verify_password("same", first)
-    assert verify_password("same", second)
-
-
-@pytest.mark.parametrize("encoded", ["", "plaintext", "bcrypt$1$2$3$c2FsdA$ZGlnZXN0", "scrypt$1$2"])
-def test_a_malformed_or_foreign_hash_never_verifies(encoded: str) -> None:
-    assert not verify_password("plaintext", encoded)
-
-
-def test_the_configured_demo_hashes_verify() -> None:
-    """The hashes in gateway/config.yaml match the passwords noted beside them."""
-    text = (Path(__file__).resolve().parent.parent / "config.yaml").read_text()
-    users = yaml.safe_load(text)["USERS"]
-
-    assert verify_password("therapist-demo-pass", users["therapist@demo.clinic"]["password_hash"])
-    assert verify_password("client-demo-pass", users["ada@demo.client"]["password_hash"])
-
-
 # -- tokens -------------------------------------------------------------------
 
 
@@ -87,7 +34,13 @@ def test_an_issued_token_verifies_to_its_caller() -> None:
     token = tokens.issue(ADA, now=NOW)
 
     assert tokens.verify(token, now=NOW) == ADA
-    assert claims_of(token) == {"sub": "client-ada", "role": "client", "clinic": "clinic-demo", "exp": NOW + 3600}
+    assert claims_of(token) == {
+        "sub": "client-ada",
+        "role": "client",
+        "clinic": "clinic-demo",
+        "iat": NOW,
+        "exp": NOW + 3600,
+    }
 
 
 def test_a_token_issued_without_now_verifies_now() -> None:
@@ -144,37 +97,24 @@ def test_a_secret_shorter_than_16_characters_is_refused() -> None:
     assert TokenSigner("x" * 16, 3600).ttl_seconds == 3600
 
 
-# -- the user directory ---------------------------------------------------------
+def test_a_signed_token_naming_an_unknown_role_is_refused() -> None:
+    token = signer().issue(Caller(subject="someone", role="superuser", clinic_id="clinic-demo"), now=NOW)
 
-
-@pytest.fixture(scope="module")
-def directory() -> UserDirectory:
-    return UserDirectory(
-        {
-            "ada@demo.client": {
-                "password_hash": hash_password("ada-pass", **FAST),
-                "role": CLIENT,
-                "subject": "client-ada",
-                "clinic_id": "clinic-demo",
-            }
-        }
-    )
-
-
-def test_the_directory_authenticates_a_known_user(directory: UserDirectory) -> None:
-    assert directory.authenticate("ada@demo.client", "ada-pass") == ADA
-
-
-def test_the_directory_refuses_a_wrong_password(directory: UserDirectory) -> None:
-    with pytest.raises(Unauthenticated, match="Wrong username or password"):
-        directory.authenticate("ada@demo.client", "not-ada-pass")
-
-
-def test_the_directory_refuses_an_unknown_user_with_the_same_message(directory: UserDirectory) -> None:
-    with pytest.raises(Unauthenticated, match="Wrong username or password"):
-        directory.authenticate("nobody@demo.client", "ada-pass")
-
-
-def test_an_empty_directory_refuses_everyone() -> None:
     with pytest.raises(Unauthenticated):
-        UserDirectory({}).authenticate("ada@demo.client", "ada-pass")
+        signer().verify(token, now=NOW)
+
+
+def test_a_token_carries_when_it_was_issued_and_when_it_expires() -> None:
+    claims = claims_of(signer(ttl_seconds=900).issue(ADA, now=NOW))
+
+    assert (claims["iat"], claims["exp"]) == (int(NOW), int(NOW) + 900)
+
+
+def test_after_a_key_rotation_tokens_of_the_previous_secret_still_verify_until_dropped() -> None:
+    old_token = signer(secret="o" * 32).issue(ADA, now=NOW)
+    rotated = TokenSigner("n" * 32, 3600, previous_secrets=("o" * 32,))
+
+    assert rotated.verify(old_token, now=NOW) == ADA
+    assert signer(secret="n" * 32).verify(rotated.issue(ADA, now=NOW), now=NOW) == ADA  # new tokens use the new key
+    with pytest.raises(Unauthenticated):
+        signer(secret="n" * 32).verify(old_token, now=NOW)

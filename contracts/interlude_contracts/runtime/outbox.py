@@ -23,6 +23,7 @@ from kombu import Connection, Producer
 from ..events import validate_event
 from ..topology import EVENTS_EXCHANGE, declare_topology, routing_key
 from .metrics import EVENTS_PUBLISHED, RELAY_LAG, RELAY_POSITION
+from .shredding import ClientDataErased
 from .storage import Database
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,11 @@ def log_page(app: Application, translate: Translator, after: int, limit: int) ->
     last = after
     for notification in notifications:
         last = notification.id
-        envelope = translate(app.mapper.to_domain_event(notification), notification.id)
+        try:
+            domain_event = app.mapper.to_domain_event(notification)
+        except ClientDataErased:
+            continue  # the client's data was erased before it was published: it never will be
+        envelope = translate(domain_event, notification.id)
         if envelope is not None:
             envelopes.append(validate_event(envelope))
     return envelopes, last

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Request, Response
 from interlude_contracts.activity import ActivityDraftSchema
 
 from ..auth import THERAPIST, Caller
+from ..scoping import paginated
 from ..web import endpoint, json_body, json_response
 
 
@@ -15,7 +16,7 @@ class ActivityRoutes:
     @http("GET", "/activities")
     @endpoint(THERAPIST)
     def list_activities(self, request: Request, caller: Caller, **_: Any) -> Response:
-        return json_response({"activities": self.activities.list_activities(caller.clinic_id)})
+        return json_response(paginated(request, "activities", self.activities.list_activities(caller.clinic_id)))
 
     @http("POST", "/activities")
     @endpoint(THERAPIST)

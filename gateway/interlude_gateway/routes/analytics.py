@@ -18,6 +18,7 @@ from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
 
 from ..auth import ANALYST, THERAPIST, Caller
 from ..charts import render_score_chart
+from ..scoping import require_assignment, require_client
 from ..web import endpoint, json_body, json_response
 
 log = logging.getLogger(__name__)
@@ -34,26 +35,31 @@ class AnalyticsRoutes:
     @http("GET", "/assignments/<assignment_id>/timeline")
     @endpoint(*READERS)
     def assignment_timeline(self, request: Request, caller: Caller, assignment_id: str, **_: Any) -> Response:
+        require_assignment(self, caller, assignment_id)
         return json_response(self.reporting.assignment_timeline(caller.clinic_id, assignment_id))
 
     @http("GET", "/clients/<client_id>/adherence")
     @endpoint(*READERS)
     def client_adherence(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
+        require_client(self, caller, client_id)
         return json_response(self.reporting.client_adherence(caller.clinic_id, client_id))
 
     @http("GET", "/clients/<client_id>/progress")
     @endpoint(*READERS)
     def client_progress(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
+        require_client(self, caller, client_id)
         return json_response(self.reporting.client_progress(caller.clinic_id, client_id))
 
     @http("GET", "/clients/<client_id>/risk-flags")
     @endpoint(*READERS)
     def client_risk_flags(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
+        require_client(self, caller, client_id)
         return json_response({"risk_flags": self.reporting.client_risk_flags(caller.clinic_id, client_id)})
 
     @http("GET", "/clients/<client_id>/measures/<measure>/chart.svg")
     @endpoint(*READERS)
     def score_chart(self, request: Request, caller: Caller, client_id: str, measure: str, **_: Any) -> Response:
+        require_client(self, caller, client_id)
         progress = self.reporting.measure_progress(caller.clinic_id, client_id, measure)
         svg = render_score_chart(client_id, measure, progress["norms"], progress["series"])
         return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
@@ -91,6 +97,7 @@ class AnalyticsRoutes:
         self, request: Request, caller: Caller, correlation_id: str, assignment_id: str, flag_id: str, **_: Any
     ) -> Response:
         body = json_body(request, AcknowledgeRiskFlagRequest())
+        require_assignment(self, caller, assignment_id)
         acknowledgement = self.assignments.acknowledge_risk_flag(
             caller.clinic_id, caller.subject, assignment_id, flag_id, body, correlation_id
         )

@@ -1,4 +1,4 @@
-"""Liveness, readiness and login."""
+"""Liveness and readiness."""
 
 from typing import Any
 
@@ -6,11 +6,9 @@ import eventlet
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from interlude_contracts.api import LoginRequest
+from ..web import endpoint, json_response
 
-from ..web import endpoint, json_body, json_response
-
-SERVICES = ("activities", "assignments", "notifications", "reporting")
+SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
 READINESS_TIMEOUT_SECONDS = 3
 
 
@@ -28,14 +26,6 @@ class HealthRoutes:
         checks = {name: _answered(reply) for name, reply in calls.items()}
         ready = all(checks.values())
         return json_response({"status": "ok" if ready else "degraded", "services": checks}, 200 if ready else 503)
-
-    @http("POST", "/auth/token")
-    @endpoint()
-    def login(self, request: Request, **_: Any) -> Response:
-        body = json_body(request, LoginRequest())
-        caller = self.users.authenticate(body["username"], body["password"])
-        token = self.tokens.issue(caller)
-        return json_response({"access_token": token, "token_type": "Bearer", "expires_in": self.tokens.ttl_seconds})
 
 
 def _answered(reply: Any) -> bool:

@@ -10,6 +10,7 @@ from interlude_contracts.fhir import to_questionnaire, to_questionnaire_response
 
 from ..auth import CLIENT, THERAPIST, Caller
 from ..media import CONTENT_TYPES, MAX_MEDIA_BYTES
+from ..scoping import require_assignment
 from ..web import HttpProblem, endpoint, json_response, parse_json
 
 QUESTIONNAIRE_URL = "urn:interlude:activity:{activity_id}"
@@ -87,8 +88,7 @@ class LibraryRoutes:
     @http("GET", "/assignments/<assignment_id>/fhir")
     @endpoint(THERAPIST, CLIENT)
     def export_response(self, request: Request, caller: Caller, assignment_id: str, **_: Any) -> Response:
-        own_only = caller.subject if caller.role == CLIENT else None
-        assignment = self.assignments.get_assignment(caller.clinic_id, assignment_id, own_only)
+        assignment = require_assignment(self, caller, assignment_id)
         if assignment["status"] != "submitted":
             raise HttpProblem(
                 409, "conflict", "No response has been submitted yet.", {"assignment_id": ["Not answered."]}
@@ -102,8 +102,7 @@ class LibraryRoutes:
     @endpoint(THERAPIST, CLIENT)
     def render_assignment(self, request: Request, caller: Caller, assignment_id: str, **_: Any) -> Response:
         """The personalised activity as a front end shows it: pages of items with choices, rules and media URLs."""
-        own_only = caller.subject if caller.role == CLIENT else None
-        assignment = self.assignments.get_assignment(caller.clinic_id, assignment_id, own_only)
+        assignment = require_assignment(self, caller, assignment_id)
         return json_response(render(assignment, request.host_url.rstrip("/")))
 
     # -- media ----------------------------------------------------------------

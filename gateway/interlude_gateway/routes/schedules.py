@@ -20,7 +20,8 @@ from interlude_contracts.schedules import (
 )
 
 from ..auth import CLIENT, THERAPIST, Caller
-from ..web import endpoint, json_body, json_response
+from ..scoping import require_client
+from ..web import HttpProblem, endpoint, json_body, json_response
 
 
 class ScheduleRoutes:
@@ -40,6 +41,7 @@ class ScheduleRoutes:
     @endpoint(THERAPIST)
     def create_recurrence(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
         body = json_body(request, RecurrenceRequest())
+        require_client(self, caller, body["client_id"])
         recurrence = self.assignments.create_recurrence(caller.clinic_id, caller.subject, body, correlation_id)
         return json_response(recurrence, 201)
 
@@ -76,6 +78,7 @@ class ScheduleRoutes:
     @endpoint(THERAPIST)
     def enrol(self, request: Request, caller: Caller, correlation_id: str, pathway_id: str, **_: Any) -> Response:
         body = json_body(request, EnrolRequest())
+        require_client(self, caller, body["client_id"])
         enrolment = self.assignments.enrol(caller.clinic_id, caller.subject, pathway_id, body, correlation_id)
         return json_response(enrolment, 201)
 
@@ -105,19 +108,23 @@ class ScheduleRoutes:
     @endpoint(THERAPIST)
     def create_group(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
         body = json_body(request, GroupRequest())
+        for member in body.get("members", []):
+            require_client(self, caller, member)
         return json_response(self.assignments.create_group(caller.clinic_id, caller.subject, body, correlation_id), 201)
 
     @http("GET", "/groups/<group_id>")
     @endpoint(THERAPIST)
     def get_group(self, request: Request, caller: Caller, group_id: str, **_: Any) -> Response:
-        return json_response(self.assignments.get_group(caller.clinic_id, group_id))
+        return json_response(require_own_group(self, caller, group_id))
 
     @http("POST", "/groups/<group_id>/members")
     @endpoint(THERAPIST)
     def add_group_member(
         self, request: Request, caller: Caller, correlation_id: str, group_id: str, **_: Any
     ) -> Response:
+        require_own_group(self, caller, group_id)
         body = json_body(request, MemberRequest())
+        require_client(self, caller, body["client_id"])
         return json_response(self.assignments.add_group_member(caller.clinic_id, group_id, body, correlation_id))
 
     @http("DELETE", "/groups/<group_id>/members/<client_id>")
@@ -125,6 +132,7 @@ class ScheduleRoutes:
     def remove_group_member(
         self, request: Request, caller: Caller, group_id: str, client_id: str, **_: Any
     ) -> Response:
+        require_own_group(self, caller, group_id)
         return json_response(self.assignments.remove_group_member(caller.clinic_id, group_id, client_id))
 
     @http("POST", "/groups/<group_id>/<any(assignments, recurrences, pathways):kind>")
@@ -133,6 +141,7 @@ class ScheduleRoutes:
         self, request: Request, caller: Caller, correlation_id: str, group_id: str, kind: str, **_: Any
     ) -> Response:
         """Send an activity, a recurrence or a pathway to every member of the group."""
+        require_own_group(self, caller, group_id)
         schemas = {
             "assignments": GroupAssignRequest(),
             "recurrences": GroupRecurrenceRequest(),
@@ -159,11 +168,13 @@ class ScheduleRoutes:
     @http("GET", "/clients/<client_id>/notification-preferences")
     @endpoint(THERAPIST)
     def client_preferences(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
+        require_client(self, caller, client_id)
         return json_response(self.notifications.get_preferences(caller.clinic_id, client_id))
 
     @http("PUT", "/clients/<client_id>/notification-preferences")
     @endpoint(THERAPIST)
     def set_client_preferences(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
+        require_client(self, caller, client_id)
         body = json_body(request, PreferencesSchema())
         return json_response(self.notifications.set_preferences(caller.clinic_id, client_id, body))
 
@@ -183,6 +194,7 @@ class ScheduleRoutes:
     @http("POST", "/clients/<client_id>/follow-ups")
     @endpoint(THERAPIST)
     def follow_up(self, request: Request, caller: Caller, correlation_id: str, client_id: str, **_: Any) -> Response:
+        require_client(self, caller, client_id)
         body = json_body(request, FollowUpRequest())
         sent = self.notifications.send_follow_up(caller.clinic_id, caller.subject, client_id, body, correlation_id)
         return json_response(sent, 202)
@@ -191,14 +203,24 @@ class ScheduleRoutes:
     @endpoint(THERAPIST)
     def client_deliveries(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
         """Every NotificationSent / NotificationFailed attempt to the client, newest first."""
+        require_client(self, caller, client_id)
         return json_response({"deliveries": self.notifications.deliveries_for_client(caller.clinic_id, client_id)})
 
     @http("GET", "/clients/<client_id>/schedule")
     @endpoint(THERAPIST)
     def client_schedule(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
+        require_client(self, caller, client_id)
         return json_response({"entries": self.notifications.schedule_for_client(caller.clinic_id, client_id)})
 
     @http("GET", "/notifications/dead-letters")
     @endpoint(THERAPIST)
     def dead_letters(self, request: Request, caller: Caller, **_: Any) -> Response:
         return json_response({"dead_letters": self.notifications.dead_letters(caller.clinic_id)})
+
+
+def require_own_group(service: Any, caller: Caller, group_id: str) -> dict[str, Any]:
+    """A group is its therapist's: its members are their clients. Anyone else's looks absent (404)."""
+    group = service.assignments.get_group(caller.clinic_id, group_id)
+    if group["created_by"] != caller.subject:
+        raise HttpProblem(404, "not_found", "No such group.", {"group_id": ["No such group of yours."]})
+    return group

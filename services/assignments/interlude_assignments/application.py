@@ -7,9 +7,19 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Mapper
 
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.runtime.eventstore import save_with_retry
+from interlude_contracts.runtime.shredding import (
+    MASTER_KEY_VARIABLE,
+    ClientDataErased,
+    ClientKeyMapper,
+    ClientKeys,
+    client_key_id,
+    client_keys_for,
+    master_key_from,
+)
 from interlude_contracts.runtime.storage import database_url, eventstore_env, retry_creation_race
 
 from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers, UnknownRiskFlag
@@ -22,7 +32,25 @@ SERVICE = "assignments"
 
 
 class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayCommands, GroupCommands, Application[UUID]):
+    """The assignment log. Stored events are encrypted per client (see ``runtime/shredding.py``)."""
+
     name = "Assignments"
+
+    def __init__(self, env: Mapping[str, str] | None = None, client_keys: ClientKeys | None = None) -> None:
+        self.master_key = master_key_from(env or {})
+        self.client_keys = client_keys or ClientKeys(self.master_key, None)
+        super().__init__(env=env)
+
+    def construct_mapper(self) -> Mapper:
+        return ClientKeyMapper(self.construct_transcoder(), self.client_keys, self.master_key)
+
+    def close(self) -> None:
+        super().close()
+        self.client_keys.close()
+
+    def erase_client(self, clinic_id: str, client_id: str) -> None:
+        """Destroy the client's data key: every stored event of theirs becomes unreadable for good."""
+        self.client_keys.destroy(client_key_id(clinic_id, client_id))
 
     def assign(
         self,
@@ -64,11 +92,18 @@ class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayComman
         answers: dict[str, Any],
         correlation_id: str,
         client_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Assignment:
-        """Record a response; ``client_id`` restricts it to that client's own assignment."""
+        """Record a response; ``client_id`` restricts it to that client's own assignment.
+
+        A retry with the idempotency key of the recorded submission returns the
+        assignment unchanged: the key is kept in the assignment's own log, so
+        this holds whichever gateway replica the retry reaches.
+        """
         assignment = self.get(clinic_id, assignment_id, client_id)
         try:
-            assignment.submit(answers, correlation_id)
+            if not assignment.submit(answers, correlation_id, idempotency_key):
+                return assignment
         except InvalidAnswers as error:
             raise ValidationFailed(str(error), {"answers": error.errors}) from None
         except AssignmentError as error:
@@ -77,9 +112,15 @@ class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayComman
         return assignment
 
     def cancel(
-        self, clinic_id: str, assignment_id: UUID, cancelled_by: str, reason: str | None, correlation_id: str
+        self,
+        clinic_id: str,
+        assignment_id: UUID,
+        cancelled_by: str,
+        reason: str | None,
+        correlation_id: str,
+        therapist_id: str | None = None,
     ) -> Assignment:
-        assignment = self.get(clinic_id, assignment_id)
+        assignment = self.get(clinic_id, assignment_id, therapist_id=therapist_id)
         try:
             assignment.cancel(cancelled_by, reason, correlation_id)
         except AssignmentError as error:
@@ -106,17 +147,20 @@ class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayComman
         self.save(assignment)
         return assignment
 
-    def get(self, clinic_id: str, assignment_id: UUID, client_id: str | None = None) -> Assignment:
-        """The assignment if it is in the clinic (and the client's, when given); else NotFound."""
+    def get(
+        self, clinic_id: str, assignment_id: UUID, client_id: str | None = None, therapist_id: str | None = None
+    ) -> Assignment:
+        """The assignment if it is in the clinic (and the client's, the therapist's, when given); else NotFound."""
         try:
             assignment = self.repository.get(assignment_id)
-        except AggregateNotFoundError:
+        except (AggregateNotFoundError, ClientDataErased):
             assignment = None
         visible = (
             isinstance(assignment, Assignment)
             and assignment.clinic_id == clinic_id
             and client_id in (None, assignment.client_id)
             and (client_id is None or assignment.is_released(self.clock()))
+            and therapist_id in (None, assignment.therapist_id)
         )
         if not visible:
             raise NotFound(
@@ -124,9 +168,11 @@ class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayComman
             )
         return assignment
 
-    def for_client(self, clinic_id: str, client_id: str) -> list[Assignment]:
+    def for_client(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> list[Assignment]:
+        """The client's assignments in the clinic; only those the therapist made, when one is named."""
         index = self._client_index(clinic_id, client_id)
-        return [self.repository.get(assignment_id) for assignment_id in index.assignment_ids]
+        assignments = [self.repository.get(assignment_id) for assignment_id in index.assignment_ids]
+        return [a for a in assignments if therapist_id in (None, a.therapist_id)]
 
     def todo(self, clinic_id: str, client_id: str) -> list[Assignment]:
         """Open, released assignments, soonest due first, then oldest first."""
@@ -139,9 +185,14 @@ class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayComman
             return self.repository.get(ClientAssignments.create_id(clinic_id, client_id))
         except AggregateNotFoundError:
             return ClientAssignments(clinic_id=clinic_id, client_id=client_id)
+        except ClientDataErased:
+            raise NotFound("No such client.", {"client_id": ["This client's data was erased."]}) from None
 
 
 def create_application(environ: Mapping[str, str] = os.environ) -> AssignmentsApplication:
     """The application on the store the environment names (SQLite by default)."""
-    env = eventstore_env(database_url(SERVICE, environ))
-    return retry_creation_race(lambda: AssignmentsApplication(env=env))
+    url = database_url(SERVICE, environ)
+    env = {**eventstore_env(url), **{k: v for k, v in environ.items() if k == MASTER_KEY_VARIABLE}}
+    return retry_creation_race(
+        lambda: AssignmentsApplication(env=env, client_keys=client_keys_for(url, master_key_from(env)))
+    )

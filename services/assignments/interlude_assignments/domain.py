@@ -85,8 +85,15 @@ class Assignment(Aggregate):
         self.cancelled_at: datetime | None = None
         self.raised_flags: dict[str, dict[str, Any]] = {}
         self.acknowledged_flags: dict[str, dict[str, Any]] = {}
+        self.submission_key: str | None = None
 
-    def submit(self, answers: dict[str, Any], correlation_id: str) -> None:
+    def submit(self, answers: dict[str, Any], correlation_id: str, idempotency_key: str | None = None) -> bool:
+        """Record the answers; False (and nothing recorded) when this is a retry of the submission already made.
+
+        A retry is a submission with the same idempotency key as the recorded one.
+        """
+        if idempotency_key is not None and self.status == SUBMITTED and self.submission_key == idempotency_key:
+            return False
         self._require_open()
         errors = answer_errors(self.activity["items"], answers, self.activity.get("pages"))
         if errors:
@@ -103,6 +110,7 @@ class Assignment(Aggregate):
             measure=result["measure"],
             scores=result["scores"],
             risk_flags=result["risk_flags"],
+            idempotency_key=idempotency_key,
         )
         for flag in result["risk_flags"]:
             self._risk_flag_raised(
@@ -118,6 +126,7 @@ class Assignment(Aggregate):
                 message=flag["message"],
                 correlation_id=correlation_id,
             )
+        return True
 
     @event("ResponseSubmitted")
     def _response_submitted(
@@ -132,8 +141,10 @@ class Assignment(Aggregate):
         measure: str | None = None,
         scores: dict[str, Any] | None = None,
         risk_flags: list[dict[str, Any]] | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         self.answers = answers
+        self.submission_key = idempotency_key
         self.submitted_at = submitted_at
         self.status = SUBMITTED
         self.scores = scores or {}

@@ -3,6 +3,7 @@
 A mixin of ``AssignmentsService`` (which provides ``app``).
 """
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from nameko.rpc import rpc
 from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
 from interlude_contracts.events import ASSIGNMENT_EXPIRY_DUE, RELEASE_DUE, RESPONSE_SUBMITTED, Event
 from interlude_contracts.runtime.consuming import event_consumer
+from interlude_contracts.runtime.shredding import ClientDataErased
 from interlude_contracts.schedules import (
     EnrolRequest,
     GroupAssignRequest,
@@ -25,6 +27,8 @@ from interlude_contracts.schedules import (
 from .recurrences import InvalidRule, parse_rule
 from .schedules import expiry_of
 from .translation import assignment_body, enrolment_body, group_body, pathway_body, recurrence_body
+
+log = logging.getLogger(__name__)
 
 
 def check_release(body: dict[str, Any]) -> None:
@@ -56,6 +60,13 @@ class ScheduleEntrypoints:
     @event_consumer("assignments.events")
     def on_schedule_trigger(self, event: Event) -> None:
         """The notifications scheduler says an expiry time has come; idempotent (expire checks state)."""
+        try:
+            self._apply_trigger(event)
+        except ClientDataErased:
+            # The client was erased since the trigger was scheduled: nothing is left to release or expire.
+            log.info("ignored %s for an erased client", event.event_type)
+
+    def _apply_trigger(self, event: Event) -> None:
         if event.event_type == ASSIGNMENT_EXPIRY_DUE:
             self.app.expire(event.clinic_id, event.payload["assignment_id"], event.correlation_id)
         elif event.event_type == RELEASE_DUE and event.payload["schedule_kind"] == "recurrence":

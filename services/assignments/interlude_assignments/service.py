@@ -55,29 +55,62 @@ class AssignmentsService(ScheduleEntrypoints, HealthRpc):
 
     @rpc
     def submit_response(
-        self, clinic_id: str, client_id: str, assignment_id: str, request: dict[str, Any], correlation_id: str
+        self,
+        clinic_id: str,
+        client_id: str,
+        assignment_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """The client's own response; validated against the exact version assigned."""
+        """The client's own response; validated against the exact version assigned.
+
+        A retry carrying the idempotency key of the recorded submission gets the
+        same answer instead of a conflict.
+        """
         body = validated(SubmitResponseRequest(), request)
         assignment = self.app.submit(
-            clinic_id, parse_uuid(assignment_id, "assignment_id"), body["answers"], correlation_id, client_id
+            clinic_id,
+            parse_uuid(assignment_id, "assignment_id"),
+            body["answers"],
+            correlation_id,
+            client_id,
+            idempotency_key=idempotency_key,
         )
         return client_view(assignment_body(assignment))
 
     @rpc
     def cancel(
-        self, clinic_id: str, cancelled_by: str, assignment_id: str, request: dict[str, Any], correlation_id: str
+        self,
+        clinic_id: str,
+        cancelled_by: str,
+        assignment_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        therapist_id: str | None = None,
     ) -> dict[str, Any]:
+        """Cancel; with ``therapist_id``, only an assignment that therapist made."""
         body = validated(CancelRequest(), request)
         assignment = self.app.cancel(
-            clinic_id, parse_uuid(assignment_id, "assignment_id"), cancelled_by, body["reason"], correlation_id
+            clinic_id,
+            parse_uuid(assignment_id, "assignment_id"),
+            cancelled_by,
+            body["reason"],
+            correlation_id,
+            therapist_id=therapist_id,
         )
         return assignment_body(assignment)
 
     @rpc
-    def get_assignment(self, clinic_id: str, assignment_id: str, client_id: str | None = None) -> dict[str, Any]:
-        """Scores and risk flags are for the therapist: a client (``client_id`` given) sees neither."""
-        body = assignment_body(self.app.get(clinic_id, parse_uuid(assignment_id, "assignment_id"), client_id))
+    def get_assignment(
+        self, clinic_id: str, assignment_id: str, client_id: str | None = None, therapist_id: str | None = None
+    ) -> dict[str, Any]:
+        """One assignment of the clinic; of that client or made by that therapist, when named.
+
+        Scores and risk flags are for the therapist: a client (``client_id`` given) sees neither.
+        """
+        assignment_id_ = parse_uuid(assignment_id, "assignment_id")
+        body = assignment_body(self.app.get(clinic_id, assignment_id_, client_id, therapist_id))
         return body if client_id is None else client_view(body)
 
     @rpc
@@ -85,8 +118,13 @@ class AssignmentsService(ScheduleEntrypoints, HealthRpc):
         return [assignment_body(a) for a in self.app.todo(clinic_id, client_id)]
 
     @rpc
-    def list_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
-        return [assignment_body(a) for a in self.app.for_client(clinic_id, client_id)]
+    def list_for_client(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> list[dict[str, Any]]:
+        return [assignment_body(a) for a in self.app.for_client(clinic_id, client_id, therapist_id)]
+
+    @rpc
+    def erase_client(self, clinic_id: str, client_id: str) -> None:
+        """Crypto-shred the client's assignments and answers: their key is destroyed (idempotent)."""
+        self.app.erase_client(clinic_id, client_id)
 
     @rpc
     def acknowledge_risk_flag(

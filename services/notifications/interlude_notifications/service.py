@@ -13,7 +13,7 @@ from interlude_contracts.runtime.metrics import Metrics
 from .alerts import for_therapist, record_risk_alert
 from .dependencies import notifications_database
 from .schedule_entrypoints import ScheduleEntrypoints, SchedulerProvider, schedule_for
-from .store import for_client, record_new_activity
+from .store import for_client, purge_client, record_new_activity
 
 
 class NotificationsService(ScheduleEntrypoints, HealthRpc):
@@ -30,6 +30,11 @@ class NotificationsService(ScheduleEntrypoints, HealthRpc):
         elif event.event_type == RISK_FLAG_RAISED:
             record_risk_alert(self.database, event)
         schedule_for(self.database, event)
+
+    @rpc
+    def purge_client(self, clinic_id: str, client_id: str) -> None:
+        """Erasure: the client's notifications go, with no copy left in the database files."""
+        purge_client(self.database, clinic_id, client_id)
 
     @rpc
     def list_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from interlude_contracts.events import Event
+from interlude_contracts.runtime.shredding import erase_rows
 from interlude_contracts.runtime.storage import Database
 
 NEW_ACTIVITY = "new_activity"
@@ -30,7 +31,9 @@ SCHEMA = [
 
 
 def create_tables(database: Database) -> None:
-    """The inbox and, for the scheduler (docs/schedules.md), its schedule, deliveries, outbox and settings."""
+    """The inbox, therapists' alerts and, for the scheduler (docs/schedules.md), its schedule, deliveries,
+    outbox and settings."""
+    from .alerts import SCHEMA as ALERTS_SCHEMA
     from .outbox import outbox_schema
     from .planning import REMINDER_DEFAULTS_SCHEMA
     from .preferences import PREFERENCES_SCHEMA
@@ -39,6 +42,7 @@ def create_tables(database: Database) -> None:
 
     database.execute_script(
         SCHEMA
+        + ALERTS_SCHEMA
         + SCHEDULE_SCHEMA
         + DELIVERIES_SCHEMA
         + outbox_schema(database)
@@ -79,6 +83,13 @@ def record_new_activity(database: Database, event: Event) -> bool:
             },
         )
         return cursor.fetchone() is not None
+
+
+def purge_client(database: Database, clinic_id: str, client_id: str) -> None:
+    """Erasure: the client's messages, alerts, schedule, delivery records and preferences go."""
+    the_client = "clinic_id = :clinic_id AND client_id = :client_id"
+    tables = ("notifications", "therapist_notifications", "schedule", "deliveries", "preferences")
+    erase_rows(database, dict.fromkeys(tables, the_client), {"clinic_id": clinic_id, "client_id": client_id})
 
 
 def for_client(database: Database, clinic_id: str, client_id: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from interlude_contracts.errors import ValidationFailed
+from interlude_contracts.errors import Forbidden, ValidationFailed
 from interlude_contracts.runtime.storage import Database
 
 from .reports import FUNNEL_STAGES, activity_usage, caseload, clinic_adherence
@@ -123,6 +123,9 @@ def export_page(
     if report in TABLE_EXPORTS:
         columns, rows = _table_page(database, clinic_id, report, filters, offset, limit + 1)
     elif report in COMPUTED:
+        if filters.get("therapist_id") and report != "caseload":
+            detail = "This report covers the whole clinic: a clinic admin or an analyst can export it."
+            raise Forbidden(detail, {"report": [detail]})
         columns, compute = COMPUTED[report]
         rows = compute(database, clinic_id, filters, now)[offset : offset + limit + 1]
     else:
@@ -141,6 +144,13 @@ def _table_page(
     columns, table, order, allowed = TABLE_EXPORTS[report]
     wanted = {key: value for key, value in filters.items() if key in allowed and value}
     where = " AND ".join(["clinic_id = :clinic_id", *(f"{key} = :{key}" for key in wanted)])
+    if filters.get("therapist_id"):
+        # A therapist's export: only the assignments they made (every exported table has assignment_id).
+        where += (
+            " AND assignment_id IN (SELECT assignment_id FROM assignments"
+            " WHERE clinic_id = :clinic_id AND therapist_id = :therapist_id)"
+        )
+        wanted["therapist_id"] = filters["therapist_id"]
     if table == "risk_flags":
         where += " AND raised_at IS NOT NULL"
     with database.transaction() as cursor:

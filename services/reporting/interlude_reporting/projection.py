@@ -19,6 +19,7 @@ from interlude_contracts.events import (
     RESPONSE_SUBMITTED,
     Event,
 )
+from interlude_contracts.runtime.shredding import erase_rows
 from interlude_contracts.runtime.storage import Cursor, Database
 
 from .analytics import ANALYTICS_TABLES, analytics_rows, apply_analytics, create_analytics_tables
@@ -185,15 +186,18 @@ UPDATES: dict[str, Callable[[Cursor, Event], None]] = {
 }
 
 
-def client_report(database: Database, clinic_id: str, client_id: str) -> dict[str, Any]:
-    """Each assignment's status for one client, and the completion rate."""
+def client_report(
+    database: Database, clinic_id: str, client_id: str, therapist_id: str | None = None
+) -> dict[str, Any]:
+    """Each assignment's status for one client, and the completion rate (of one therapist's, when named)."""
+    by_therapist = " AND therapist_id = :therapist_id" if therapist_id is not None else ""
     with database.transaction() as cursor:
         cursor.execute(
-            """SELECT assignment_id, activity_id, activity_version, activity_title, status,
+            f"""SELECT assignment_id, activity_id, activity_version, activity_title, status,
                 assigned_at, due_at, submitted_at, cancelled_at
-            FROM assignments WHERE clinic_id = :clinic_id AND client_id = :client_id
+            FROM assignments WHERE clinic_id = :clinic_id AND client_id = :client_id{by_therapist}
             ORDER BY assigned_at IS NULL, assigned_at, assignment_id""",
-            {"clinic_id": clinic_id, "client_id": client_id},
+            {"clinic_id": clinic_id, "client_id": client_id, "therapist_id": therapist_id},
         )
         rows = [_with_datetimes(row) for row in cursor.fetchall()]
     cancelled = sum(1 for row in rows if row["status"] == "cancelled")
@@ -214,6 +218,12 @@ def _with_datetimes(row: dict[str, Any]) -> dict[str, Any]:
     return {
         key: datetime.fromisoformat(value) if key.endswith("_at") and value else value for key, value in row.items()
     }
+
+
+def purge_client(database: Database, clinic_id: str, client_id: str) -> None:
+    the_client = "clinic_id = :clinic_id AND client_id = :client_id"
+    tables = ("assignments", "assignment_events", "scores", "risk_flags")
+    erase_rows(database, dict.fromkeys(tables, the_client), {"clinic_id": clinic_id, "client_id": client_id})
 
 
 def dump_tables(database: Database) -> dict[str, list[dict[str, Any]]]:

@@ -19,7 +19,7 @@ from . import reports
 from .dependencies import projection_database
 from .exports import export_page
 from .lag import probe_lag
-from .projection import apply_event, client_report
+from .projection import apply_event, client_report, purge_client
 from .rebuild import SOURCES
 
 LAG_PROBE_SECONDS = float(os.environ.get("PROJECTION_LAG_PROBE_SECONDS", "15"))
@@ -52,8 +52,14 @@ class ReportingService(HealthRpc):
             return getattr(self, source).read_log(after, limit)
 
     @rpc
-    def client_report(self, clinic_id: str, client_id: str) -> dict[str, Any]:
-        return ClientReportSchema().dump(client_report(self.database, clinic_id, client_id))
+    def purge_client(self, clinic_id: str, client_id: str) -> None:
+        """Erasure: the client's rows go, with no copy left in the database files."""
+        purge_client(self.database, clinic_id, client_id)
+
+    @rpc
+    def client_report(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> dict[str, Any]:
+        """One client's report in the clinic; only the assignments a therapist made, when one is named."""
+        return ClientReportSchema().dump(client_report(self.database, clinic_id, client_id, therapist_id))
 
     @rpc
     def assignment_timeline(self, clinic_id: str, assignment_id: str) -> dict[str, Any]:

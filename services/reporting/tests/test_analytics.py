@@ -11,7 +11,7 @@ from datetime import UTC
 import pytest
 from analytics_history import NOW, OTHER_THERAPIST, build_scored_history
 
-from interlude_contracts.errors import ValidationFailed
+from interlude_contracts.errors import Forbidden, ValidationFailed
 from interlude_contracts.events import Event
 from interlude_contracts.runtime.storage import Database
 from interlude_contracts.testing import CLINIC, OTHER_CLINIC, THERAPIST, EventFactory
@@ -200,8 +200,14 @@ def test_export_pages_join_up_to_the_whole_report(projection: Database, applied:
 
 def test_every_report_exports_and_bad_requests_are_refused(projection: Database, applied: dict[str, Event]) -> None:
     for report in REPORTS:
-        page = export_page(projection, CLINIC, report, {"therapist_id": THERAPIST}, 0, 1000, NOW)
+        page = export_page(projection, CLINIC, report, {}, 0, 1000, NOW) if report != "caseload" else None
+        page = page or export_page(projection, CLINIC, report, {"therapist_id": THERAPIST}, 0, 1000, NOW)
         assert page["rows"] and all(len(row) == len(page["columns"]) for row in page["rows"]), report
+    for clinic_wide in ("adherence", "activity-usage"):  # not a therapist's to export
+        with pytest.raises(Forbidden):
+            export_page(projection, CLINIC, clinic_wide, {"therapist_id": THERAPIST}, 0, 10, NOW)
+    mine = export_page(projection, CLINIC, "assignments", {"therapist_id": "therapist-nobody"}, 0, 10, NOW)
+    assert mine["rows"] == []  # a therapist's export holds only the assignments they made
     caseload = export_page(projection, CLINIC, "caseload", {"therapist_id": THERAPIST}, 0, 1000, NOW)
     assert [row[0] for row in caseload["rows"]] == ["client-2", "client-3", "client-4", "client-1"]
     with pytest.raises(ValidationFailed):

@@ -1,0 +1,85 @@
+"""Helpers routes use to scope a request: which client, which page, and what goes in the audit trail.
+
+They extend ``@endpoint(*roles)`` without changing its interface: a route
+mixin calls them with ``self`` (the service), the caller and the request.
+"""
+
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from interlude_contracts.identity import DEFAULT_PAGE_SIZE, MAX_PAGE_OFFSET, MAX_PAGE_SIZE
+
+from .auth import CLIENT, THERAPIST, Caller
+from .web import HttpProblem
+
+
+def require_client(service: Any, caller: Caller, client_id: str) -> None:
+    """NotFound (404) unless the caller may see this client.
+
+    A client only themself; a therapist their own clients; a clinic admin or an
+    analyst the clinic's. The client-therapist relation is the identity
+    service's (a client belongs to the therapist who invited them).
+    """
+    if caller.role == CLIENT:
+        if client_id != caller.subject:
+            raise HttpProblem(404, "not_found", "No such client.", {"client_id": ["Not yours."]})
+        return
+    service.identity.require_client(caller.as_dict(), client_id)
+
+
+def audit(
+    service: Any, caller: Caller, request: Request, correlation_id: str, action: str, client_id: str | None
+) -> None:
+    """Append who did what to which client's data; the request fails if the trail cannot be written."""
+    entry = {
+        "action": action,
+        "client_id": client_id,
+        "resource": f"{request.method} {request.path}",
+        "correlation_id": correlation_id,
+    }
+    service.identity.record_audit(caller.as_dict(), entry)
+
+
+def page_of(request: Request) -> tuple[int, int]:
+    """``?limit=&offset=`` of a list request (limit 1..MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE)."""
+    errors = {}
+    values = {}
+    for name, default, low, high in (("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE), ("offset", 0, 0, MAX_PAGE_OFFSET)):
+        raw = request.args.get(name, str(default))
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            errors[name] = ["Not an integer."]
+            continue
+        if not low <= values[name] <= high:
+            errors[name] = [f"Must be between {low} and {high}."]
+    if errors:
+        raise HttpProblem(422, "validation_failed", "The page parameters are not valid.", errors)
+    return values["limit"], values["offset"]
+
+
+def paginated(request: Request, key: str, items: list[Any]) -> dict[str, Any]:
+    """One page of a list a service returned whole, with the page's position and the total."""
+    limit, offset = page_of(request)
+    return {key: items[offset : offset + limit], "page": {"limit": limit, "offset": offset, "total": len(items)}}
+
+
+def service_page(request: Request, key: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """A page a service paginated itself (``{key: [...], "total": n}``), in the gateway's list shape."""
+    limit, offset = page_of(request)
+    return {key: answer[key], "page": {"limit": limit, "offset": offset, "total": answer["total"]}}
+
+
+def assignment_scope(caller: Caller) -> dict[str, str]:
+    """Who may see an assignment: the client it is for, the therapist who made it, else the clinic."""
+    if caller.role == CLIENT:
+        return {"client_id": caller.subject}
+    if caller.role == THERAPIST:
+        return {"therapist_id": caller.subject}
+    return {}
+
+
+def require_assignment(service: Any, caller: Caller, assignment_id: str) -> dict[str, Any]:
+    """The assignment if the caller may see it; NotFound (404) otherwise."""
+    return service.assignments.get_assignment(caller.clinic_id, assignment_id, **assignment_scope(caller))

@@ -1,0 +1,142 @@
+"""Client data at rest: per-client encryption of the assignment log, and crypto-shredding.
+
+Over the SQLite file and a fresh PostgreSQL database (``database_url``). The
+"raw" contents are every value of every table, as stored (bytes and text), and
+for SQLite also the database files themselves, WAL included.
+"""
+
+import base64
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from interlude_assignments.application import AssignmentsApplication, create_application
+from interlude_assignments.translation import to_envelope
+from interlude_contracts.errors import NotFound
+from interlude_contracts.runtime.outbox import log_page
+from interlude_contracts.runtime.shredding import MASTER_KEY_VARIABLE, client_key_id
+from interlude_contracts.runtime.storage import is_postgres, postgres_conninfo, postgres_params, sqlite_path
+
+MASTER_KEY = base64.b64encode(os.urandom(32)).decode()
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[AssignmentsApplication]:
+    app = create_application({"DATABASE_URL": database_url, MASTER_KEY_VARIABLE: MASTER_KEY})
+    yield app
+    app.close()
+
+
+def raw_contents(url: str) -> bytes:
+    """Everything the store holds, as bytes."""
+    if not is_postgres(url):
+        path = Path(sqlite_path(url))
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    chunks = []
+    with psycopg.connect(postgres_conninfo(postgres_params(url))) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+        for (table,) in tables:
+            for row in connection.execute(f'SELECT * FROM "{table}"').fetchall():
+                for value in row:
+                    chunks.append(bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode())
+    return b"\n".join(chunks)
+
+
+def answered(app: AssignmentsApplication, snapshot: dict[str, Any], client_id: str, note: str) -> Any:
+    assignment = app.assign("clinic-a", "therapist-1", client_id, snapshot, None, "corr-1")
+    app.submit("clinic-a", assignment.id, {"mood": 3, "sleep": "poor", "note": note}, "corr-2", client_id)
+    return assignment
+
+
+def test_no_answer_or_client_id_is_stored_in_plaintext(
+    app: AssignmentsApplication, database_url: str, snapshot: dict[str, Any]
+) -> None:
+    note = f"secret-{uuid.uuid4().hex[:12]}"
+    client_id = f"client-{uuid.uuid4().hex[:10]}"
+    assignment = answered(app, snapshot, client_id, note)
+
+    raw = raw_contents(database_url)
+
+    assert app.get("clinic-a", assignment.id).answers["note"] == note  # readable through the application
+    assert note.encode() not in raw and client_id.encode() not in raw
+    assert snapshot["title"].encode() not in raw  # the assigned version is sealed too
+
+
+def test_erasure_shreds_one_client_and_leaves_the_others(
+    app: AssignmentsApplication, database_url: str, snapshot: dict[str, Any]
+) -> None:
+    erased = answered(app, snapshot, "client-erased", "gone-for-good")
+    kept = answered(app, snapshot, "client-kept", "still-here")
+    wrapped_key = _wrapped_key_of(app)
+    assert wrapped_key in raw_contents(database_url)
+
+    app.erase_client("clinic-a", "client-erased")
+
+    with pytest.raises(NotFound):
+        app.get("clinic-a", erased.id)
+    with pytest.raises(NotFound):
+        app.for_client("clinic-a", "client-erased")
+    assert app.get("clinic-a", kept.id).answers["note"] == "still-here"
+    assert wrapped_key not in raw_contents(database_url)  # no copy of the destroyed key is left behind
+
+
+def test_an_application_reopened_with_the_master_key_still_cannot_read_erased_events(
+    app: AssignmentsApplication, database_url: str, snapshot: dict[str, Any]
+) -> None:
+    erased = answered(app, snapshot, "client-erased", "gone-for-good")
+    app.erase_client("clinic-a", "client-erased")
+
+    reopened = create_application({"DATABASE_URL": database_url, MASTER_KEY_VARIABLE: MASTER_KEY})
+    try:
+        with pytest.raises(NotFound):
+            reopened.get("clinic-a", erased.id)
+    finally:
+        reopened.close()
+
+
+def test_the_relay_skips_erased_events_and_publishes_the_rest(
+    app: AssignmentsApplication, snapshot: dict[str, Any]
+) -> None:
+    answered(app, snapshot, "client-erased", "gone-for-good")
+    kept = answered(app, snapshot, "client-kept", "still-here")
+    app.erase_client("clinic-a", "client-erased")
+
+    envelopes, _ = log_page(app, to_envelope, 0, 100)
+
+    assert {e["payload"]["client_id"] for e in envelopes} == {"client-kept"}
+    assert {e["payload"]["assignment_id"] for e in envelopes} == {str(kept.id)}
+
+
+def test_another_master_key_reads_nothing(
+    app: AssignmentsApplication, database_url: str, snapshot: dict[str, Any]
+) -> None:
+    assignment = answered(app, snapshot, "client-a", "sealed")
+    other = create_application(
+        {"DATABASE_URL": database_url, MASTER_KEY_VARIABLE: base64.b64encode(os.urandom(32)).decode()}
+    )
+    try:
+        with pytest.raises(InvalidTag):  # the wrapped data key does not open under another master key
+            other.repository.get(assignment.id)
+    finally:
+        other.close()
+
+
+def _wrapped_key_of(app: AssignmentsApplication) -> bytes:
+    """The erased client's wrapped data key as stored (another client's key is there too)."""
+    database = app.client_keys._database
+    assert database is not None
+    with database.transaction() as cursor:
+        cursor.execute("SELECT key_id, wrapped_key FROM client_keys")
+        keys = {row["key_id"]: row["wrapped_key"] for row in cursor.fetchall()}
+    assert len(keys) >= 2
+    return keys[client_key_id("clinic-a", "client-erased").hex()].encode()

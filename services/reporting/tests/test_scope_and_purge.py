@@ -1,0 +1,45 @@
+"""A therapist's report holds only the assignments they made; erasure purges a client's rows for good."""
+
+from pathlib import Path
+
+from interlude_contracts.runtime.storage import Database, sqlite_path
+from interlude_contracts.testing import CLINIC, EventFactory
+from interlude_reporting.projection import apply_event, client_report, purge_client
+
+
+def test_a_therapists_report_is_of_their_own_assignments(projection: Database) -> None:
+    factory = EventFactory()
+    activity = factory.activity_published("Mood check-in")
+    mine = factory.activity_assigned(activity, "client-1", therapist_id="therapist-1")
+    theirs = factory.activity_assigned(activity, "client-1", therapist_id="therapist-2")
+    for event in factory.events:
+        apply_event(projection, event)
+
+    own = client_report(projection, CLINIC, "client-1", "therapist-1")
+    everything = client_report(projection, CLINIC, "client-1")
+
+    assert [row["assignment_id"] for row in own["assignments"]] == [str(mine.payload["assignment_id"])]
+    assert {row["assignment_id"] for row in everything["assignments"]} == {
+        str(mine.payload["assignment_id"]),
+        str(theirs.payload["assignment_id"]),
+    }
+
+
+def test_purging_a_client_removes_their_rows_and_only_theirs(projection: Database) -> None:
+    factory = EventFactory()
+    activity = factory.activity_published("Mood check-in")
+    factory.activity_assigned(activity, "client-gone-7c1f")
+    kept = factory.activity_assigned(activity, "client-kept")
+    for event in factory.events:
+        apply_event(projection, event)
+
+    purge_client(projection, CLINIC, "client-gone-7c1f")
+
+    assert client_report(projection, CLINIC, "client-gone-7c1f")["assignments"] == []
+    assert [r["assignment_id"] for r in client_report(projection, CLINIC, "client-kept")["assignments"]] == [
+        str(kept.payload["assignment_id"])
+    ]
+    if not projection.is_postgres:
+        path = Path(sqlite_path(projection.url))
+        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert b"client-gone-7c1f" not in raw

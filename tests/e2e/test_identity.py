@@ -1,0 +1,436 @@
+"""End to end: identity, roles, the isolation matrix, tokens, audit and idempotent submissions.
+
+One stack (every service, both relays, the gateway; SQLite) shared by the
+module. Clinic A is the seeded demo clinic: its therapist assigns an activity
+to their client Ada, who answers one assignment; a second therapist of the
+same clinic has a client of their own. Clinic B is opened by the operator
+through the API. The isolation matrix then walks every route the gateway
+declares, so a route added later is walked too.
+"""
+
+import base64
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from nameko.web.handlers import HttpRequestHandler
+
+from interlude_contracts.runtime.shredding import MASTER_KEY_VARIABLE
+from interlude_gateway.auth import Caller, TokenSigner
+from interlude_gateway.service import GatewayService
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_flow import MOOD_CHECK_IN, SECRET, Api, Stack, free_port, login, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
+
+PASSWORD = "a-long-enough-password"
+MASTER_KEY = base64.b64encode(os.urandom(32)).decode()
+OPERATOR = ("operator@interlude.local", "operator-demo-pass")
+ADMIN = ("admin@demo.clinic", "admin-demo-pass")
+THERAPIST = ("therapist@demo.clinic", "therapist-demo-pass")
+ADA = ("ada@demo.client", "client-demo-pass")
+SECRET_NOTE = f"isolation-secret-{uuid.uuid4().hex}"
+TITLE = f"Isolation check {uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, rabbit_vhost) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("stack-identity")
+    running = Stack(
+        amqp_uri=rabbit_vhost(),
+        gateway_address=f"127.0.0.1:{free_port()}",
+        data_dir=root / "data",
+        log_dir=root / "log",
+        extra_env={"GATEWAY_TOKEN_SECRET": SECRET, MASTER_KEY_VARIABLE: MASTER_KEY},
+    )
+    running.start()
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+def onboard(base: str, inviter: Api, username: str, role: str) -> tuple[Api, str]:
+    """Invite, redeem and log in; returns the new account's session and id."""
+    invitation = inviter.call("POST", "/invitations", {"username": username, "role": role}, expect=201)
+    account = Api(base).call("POST", "/invitations/redeem", {"code": invitation["code"], "password": PASSWORD}, 200)
+    return login(base, username, PASSWORD), account["account_id"]
+
+
+@dataclass
+class World:
+    """Clinic A's data, and the sessions that must not reach it."""
+
+    activity_id: str
+    open_assignment: str
+    answered_assignment: str
+    owner: Api  # clinic A's therapist
+    client: Api  # Ada
+    attackers: dict[str, Api]
+    same_clinic: set[str]
+
+
+@pytest.fixture(scope="module")
+def world(stack: Stack) -> World:
+    base = stack.url
+    run = uuid.uuid4().hex[:6]
+    therapist, client, admin = login(base, *THERAPIST), login(base, *ADA), login(base, *ADMIN)
+    activity = therapist.call("POST", "/activities", {**MOOD_CHECK_IN, "title": TITLE}, expect=201)
+    therapist.call("POST", f"/activities/{activity['activity_id']}/publish", expect=201)
+    open_one = therapist.call(
+        "POST", "/assignments", {"client_id": "client-ada", "activity_id": activity["activity_id"]}, 201
+    )
+    answered = therapist.call(
+        "POST", "/assignments", {"client_id": "client-ada", "activity_id": activity["activity_id"]}, 201
+    )
+    answers = {"answers": {"mood": 4, "sleep": "poor", "note": SECRET_NOTE}}
+    client.call("POST", f"/assignments/{answered['assignment_id']}/responses", answers, expect=201)
+
+    colleague, _ = onboard(base, admin, f"lee-{run}@demo.clinic", "therapist")
+    colleagues_client, _ = onboard(base, colleague, f"joe-{run}@example.org", "client")
+    operator = login(base, *OPERATOR)
+    clinic_b = operator.call("POST", "/clinics", {"name": f"B {run}", "admin_username": f"admin-{run}@b.example"}, 201)
+    Api(base).call("POST", "/invitations/redeem", {"code": clinic_b["invitation"]["code"], "password": PASSWORD}, 200)
+    admin_b = login(base, f"admin-{run}@b.example", PASSWORD)
+    therapist_b, _ = onboard(base, admin_b, f"sam-{run}@b.example", "therapist")
+    analyst_b, _ = onboard(base, admin_b, f"ana-{run}@b.example", "analyst")
+    client_b, _ = onboard(base, therapist_b, f"kim-{run}@b.example", "client")
+    return World(
+        activity_id=activity["activity_id"],
+        open_assignment=open_one["assignment_id"],
+        answered_assignment=answered["assignment_id"],
+        owner=therapist,
+        client=client,
+        attackers={
+            "other-clinic-therapist": therapist_b,
+            "other-clinic-admin": admin_b,
+            "other-clinic-analyst": analyst_b,
+            "other-clinic-client": client_b,
+            "operator": operator,
+            "same-clinic-other-therapist": colleague,
+            "same-clinic-other-client": colleagues_client,
+        },
+        same_clinic={"same-clinic-other-therapist", "same-clinic-other-client"},
+    )
+
+
+# -- the isolation matrix ---------------------------------------------------------------
+
+PUBLIC = {
+    "/health",
+    "/health/ready",
+    "/auth/token",
+    "/auth/refresh",
+    "/auth/logout",
+    "/invitations/redeem",
+    "/openapi.json",
+    "/docs",
+    "/<path:path>",  # CORS preflight: no data
+}
+# Path parameters naming a clinic's shared content (its activity library): colleagues may reach it.
+CLINIC_CONTENT = {"activity_id", "version"}
+
+
+def gateway_routes() -> list[tuple[str, str]]:
+    """Every (method, URL rule) the gateway declares: new routes are walked without editing this test."""
+    routes = set()
+    for _, member in inspect.getmembers(GatewayService):
+        for entrypoint in getattr(member, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, HttpRequestHandler):
+                routes.add((entrypoint.method, entrypoint.url))
+    return sorted(routes)
+
+
+def path_for(rule: str, world: World) -> tuple[str, set[str]]:
+    values = {
+        "activity_id": world.activity_id,
+        "version": "1",
+        "assignment_id": world.answered_assignment,
+        "client_id": "client-ada",
+        "report": "timeline",
+    }
+    variable = r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>"  # <name>, <int:name>, <any(a, b):name>
+
+    def value(match: re.Match) -> str:
+        choices = match.group(2)
+        return choices.split(",")[0].strip() if choices else values.get(match.group(3), str(uuid.uuid4()))
+
+    # Parameters that choose among fixed things (a report, an action), not whose data: not identifying.
+    names = {m[2] for m in re.findall(variable, rule)} - {"report", "measure", "action", "kind"}
+    # An id this test does not know yet gets a fresh one: such a route must still refuse, never fail.
+    return re.sub(variable, value, rule), names
+
+
+def body_for(method: str, rule: str, world: World) -> dict[str, Any] | None:
+    bodies = {
+        ("POST", "/assignments"): {"client_id": "client-ada", "activity_id": world.activity_id},
+        ("POST", "/assignments/<assignment_id>/responses"): {"answers": {"mood": 1, "sleep": "good"}},
+        ("PUT", "/activities/<activity_id>/draft"): MOOD_CHECK_IN,
+        ("POST", "/activities"): MOOD_CHECK_IN,
+        ("POST", "/pathways/<pathway_id>/enrolments"): {"client_id": "client-ada"},
+        ("POST", "/groups/<group_id>/members"): {"client_id": "client-ada"},
+        ("POST", "/clients/<client_id>/follow-ups"): {"text": "How did the week go?"},
+        ("POST", "/recurrences"): {"client_id": "client-ada"},
+    }
+    return bodies.get((method, rule), {} if method in ("POST", "PUT", "PATCH") else None)
+
+
+# Routes without an id in the path that still aim at clinic A's client: refused like an id would be.
+AIMED_AT_CLIENT = {("POST", "/assignments"): "body", ("GET", "/audit"): "client_id=client-ada"}
+
+
+def secrets_of(world: World, attacker: str) -> list[str]:
+    """What must never appear in an answer to this attacker."""
+    client_data = ["client-ada", world.open_assignment, world.answered_assignment, SECRET_NOTE]
+    return client_data if attacker in world.same_clinic else [*client_data, world.activity_id, TITLE]
+
+
+def test_every_route_refuses_other_clinics_therapists_and_clients(stack: Stack, world: World) -> None:
+    routes = gateway_routes()
+    assert len(routes) >= 20 and ("GET", "/clients/<client_id>/report") in routes
+    failures = []
+    for method, rule in routes:
+        if rule in PUBLIC:
+            continue
+        path, names = path_for(rule, world)
+        query = AIMED_AT_CLIENT.get((method, rule), "")
+        if "=" in query:
+            path += f"?{query}"
+        body = body_for(method, rule, world)
+        # A refusal may echo what the caller sent (the id it names); anything else it must not contain.
+        sent = path + json.dumps(body)
+        for name, session in world.attackers.items():
+            response = session.session.request(method, stack.url + path, json=body, timeout=30)
+            content_only = names <= CLINIC_CONTENT and name in world.same_clinic
+            must_refuse = bool(names or (method, rule) in AIMED_AT_CLIENT) and not content_only
+            leaked = [s for s in secrets_of(world, name) if s in response.text and s not in sent]
+            if response.status_code >= 500 or leaked or (must_refuse and response.status_code not in (403, 404)):
+                failures.append(f"{name} {method} {path}: {response.status_code} leaked={leaked} {response.text[:200]}")
+    assert failures == []
+
+
+def test_the_owners_reach_what_the_others_cannot(world: World) -> None:
+    """The refusals above are scoping, not broken routes."""
+    assert world.owner.call("GET", "/clients/client-ada/report", expect=200)["client_id"] == "client-ada"
+    assert (
+        world.owner.call("GET", f"/assignments/{world.answered_assignment}", expect=200)["answers"]["note"]
+        == SECRET_NOTE
+    )
+    assert world.client.call("GET", f"/assignments/{world.open_assignment}", expect=200)["status"] == "assigned"
+    assert "client-ada" in {c["account_id"] for c in world.owner.call("GET", "/clients", expect=200)["clients"]}
+
+
+def test_an_analyst_reads_reports_only(stack: Stack, world: World) -> None:
+    admin = login(stack.url, *ADMIN)
+    analyst, _ = onboard(stack.url, admin, f"ana-{uuid.uuid4().hex[:6]}@demo.clinic", "analyst")
+
+    assert analyst.call("GET", "/clients/client-ada/report", expect=200)["client_id"] == "client-ada"
+    for method, path in [
+        ("GET", f"/assignments/{world.answered_assignment}"),
+        ("GET", "/clients/client-ada/assignments"),
+        ("GET", "/clients"),
+        ("GET", "/audit"),
+        ("POST", "/assignments"),
+        ("GET", "/activities"),
+    ]:
+        assert analyst.call(method, path, {} if method == "POST" else None, expect=403)["status"] == 403
+
+
+# -- tokens ------------------------------------------------------------------------------------
+
+
+def test_tokens_expire_refresh_rotates_and_logout_revokes(stack: Stack) -> None:
+    pair = Api(stack.url).call("POST", "/auth/token", {"username": ADA[0], "password": ADA[1]}, expect=200)
+    expired = TokenSigner(SECRET, 60).issue(Caller("client-ada", "client", "clinic-demo"), now=1_000_000)
+
+    assert Api(stack.url, expired).call("GET", "/me/todo", expect=401)["detail"] == "Token expired."
+    renewed = Api(stack.url).call("POST", "/auth/refresh", {"refresh_token": pair["refresh_token"]}, expect=200)
+    Api(stack.url, renewed["access_token"]).call("GET", "/me/todo", expect=200)
+    Api(stack.url).call("POST", "/auth/refresh", {"refresh_token": pair["refresh_token"]}, expect=401)
+    # The spent token came back: every session of the account is revoked, the renewed one too.
+    Api(stack.url).call("POST", "/auth/refresh", {"refresh_token": renewed["refresh_token"]}, expect=401)
+
+    again = Api(stack.url).call("POST", "/auth/token", {"username": ADA[0], "password": ADA[1]}, expect=200)
+    Api(stack.url).call("POST", "/auth/logout", {"refresh_token": again["refresh_token"]}, expect=204)
+    Api(stack.url).call("POST", "/auth/refresh", {"refresh_token": again["refresh_token"]}, expect=401)
+
+
+# -- audit ------------------------------------------------------------------------------------------
+
+
+def test_reads_and_changes_of_a_clients_data_are_in_the_clinic_admins_audit_trail(stack: Stack, world: World) -> None:
+    marker = f"audit-{uuid.uuid4().hex}"
+    response = world.owner.session.get(
+        f"{stack.url}/clients/client-ada/report", headers={"X-Correlation-Id": marker}, timeout=30
+    )
+    assert response.status_code == 200
+    admin = login(stack.url, *ADMIN)
+
+    trail = admin.call("GET", "/audit?client_id=client-ada&limit=200", expect=200)["entries"]
+
+    mine = [entry for entry in trail if entry["correlation_id"] == marker]
+    assert [(e["actor_id"], e["action"], e["resource"]) for e in mine] == [
+        ("therapist-demo", "read_report", "GET /clients/client-ada/report")
+    ]
+    assert {"assign", "submit"} <= {entry["action"] for entry in trail}
+    login(stack.url, *THERAPIST).call("GET", "/audit", expect=403)
+
+
+# -- idempotent submissions ---------------------------------------------------------------------------
+
+
+def test_a_retried_submission_with_its_idempotency_key_is_answered_once(stack: Stack, world: World) -> None:
+    assignment = world.owner.call(
+        "POST", "/assignments", {"client_id": "client-ada", "activity_id": world.activity_id}, 201
+    )
+    url = f"{stack.url}/assignments/{assignment['assignment_id']}/responses"
+    body = {"answers": {"mood": 5, "sleep": "good"}}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+
+    first = world.client.session.post(url, json=body, headers=key, timeout=30)
+    retry = world.client.session.post(url, json=body, headers=key, timeout=30)
+    other_key = world.client.session.post(url, json=body, headers={"Idempotency-Key": "another"}, timeout=30)
+
+    assert (first.status_code, retry.status_code, other_key.status_code) == (201, 201, 409)
+    assert retry.json()["submitted_at"] == first.json()["submitted_at"]
+
+    def reported_once() -> bool:
+        report = world.owner.call("GET", "/clients/client-ada/report", expect=200)
+        return [
+            row["status"] for row in report["assignments"] if row["assignment_id"] == assignment["assignment_id"]
+        ] == ["submitted"]
+
+    wait_until(reported_once, what="the submission in the report, once")
+
+
+# -- the README ----------------------------------------------------------------------------------------
+
+
+def readme_block(marker: str) -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    return readme.split(f"<!-- {marker}", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_first_clinic_walkthrough_works(stack: Stack) -> None:
+    result = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", readme_block("first-clinic")],
+        env={"PATH": "/usr/bin:/bin", "U": stack.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["clinic_admin", "therapist", "Kim", "401", "read"]
+
+
+def test_no_route_answers_a_server_error_to_an_anonymous_caller(stack: Stack) -> None:
+    for method, rule in gateway_routes():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", "x", rule)
+        response = requests.request(method, stack.url + path, json={}, timeout=30)
+        assert response.status_code < 500 or rule == "/health/ready", (method, path, response.status_code)
+
+
+# -- client data at rest: export and erasure --------------------------------------------------------------
+
+
+def raw_store_bytes(stack: Stack) -> bytes:
+    """Every byte of every database file the services keep (SQLite files, their WAL and shared memory)."""
+    return b"".join(path.read_bytes() for path in sorted(stack.data_dir.glob("*.sqlite*")) if path.is_file())
+
+
+def test_a_client_is_exported_and_then_erased_without_a_readable_trace(stack: Stack, world: World) -> None:
+    run = uuid.uuid4().hex[:10]
+    name, username, note = f"Zelda {run}", f"zelda-{run}@example.org", f"my-private-answer-{run}"
+    admin = login(stack.url, *ADMIN)
+    invitation = world.owner.call(
+        "POST", "/invitations", {"username": username, "role": "client", "display_name": name}, expect=201
+    )
+    client_id = invitation["account"]["account_id"]
+    Api(stack.url).call("POST", "/invitations/redeem", {"code": invitation["code"], "password": PASSWORD}, expect=200)
+    client = login(stack.url, username, PASSWORD)
+    assignment = world.owner.call(
+        "POST", "/assignments", {"client_id": client_id, "activity_id": world.activity_id}, expect=201
+    )
+    answers = {"answers": {"mood": 2, "sleep": "poor", "note": note}}
+    client.call("POST", f"/assignments/{assignment['assignment_id']}/responses", answers, expect=201)
+    wait_until(
+        lambda: world.owner.call("GET", f"/clients/{client_id}/report", expect=200)["completed"] == 1,
+        what="the answer in the report",
+    )
+
+    export = admin.call("GET", f"/clients/{client_id}/export", expect=200)
+    assert export["account"]["display_name"] == name
+    assert [a["answers"]["note"] for a in export["assignments"]] == [note]
+    assert client.call("GET", "/me/export", expect=200)["account"]["username"] == username
+    assert note.encode() not in raw_store_bytes(stack)  # answers are never stored in plaintext
+
+    world.owner.call("DELETE", f"/clients/{client_id}", expect=403)  # erasure is the clinic admin's
+    admin.call("DELETE", f"/clients/{client_id}", expect=204)
+
+    raw = raw_store_bytes(stack)
+    for trace in (note, name, username):
+        assert trace.encode() not in raw, trace
+    world.owner.call("GET", f"/clients/{client_id}/report", expect=404)
+    admin.call("GET", f"/clients/{client_id}/export", expect=404)
+    Api(stack.url).call("POST", "/auth/token", {"username": username, "password": PASSWORD}, expect=401)
+    trail = admin.call("GET", "/audit?limit=200", expect=200)["entries"]
+    assert ("erase", client_id, "admin-demo") in {(e["action"], e["client_id"], e["actor_id"]) for e in trail}
+
+
+# -- the OpenAPI document, checked by schemathesis ----------------------------------------------------------
+
+
+KNOWN_TOOL_ERROR = "AST constructor recursion depth mismatch"
+
+
+@pytest.mark.parametrize(
+    ("account", "scope"),
+    [
+        (THERAPIST, []),
+        (ADA, ["--include-path-regex", "^/(me|assignments)"]),
+        (ADMIN, ["--include-path-regex", "^/(clients|audit|invitations)"]),
+    ],
+    ids=["therapist", "client", "clinic-admin"],
+)
+def test_schemathesis_finds_no_server_error(
+    stack: Stack, account: tuple[str, str], scope: list[str], tmp_path: Path
+) -> None:
+    """A bounded property-based run against the served OpenAPI document: no input gets a 5xx."""
+    token = Api(stack.url).call("POST", "/auth/token", {"username": account[0], "password": account[1]}, 200)
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"),
+        "run",
+        f"{stack.url}/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token['access_token']}",
+        "--checks",
+        "not_a_server_error",
+        "--max-examples",
+        "8",
+        "--seed",
+        "20261125",
+        "--no-shrink",
+        "--workers",
+        "2",
+        *scope,
+    ]
+    # Run in a temporary folder: schemathesis keeps a cache folder in its working directory.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=110, cwd=tmp_path)
+    report = result.stdout
+    assert "= FAILURES =" not in report, report[-6000:]
+    assert re.search(r"\d+ generated, \d+ passed", report), report[-3000:]
+    # Schemathesis' own generator sometimes stops on a Hypothesis-internal error; that is not the API's.
+    tool_errors = re.findall(r"Runtime Error\n\n(.+)", report)
+    assert result.returncode == 0 or (tool_errors and all(KNOWN_TOOL_ERROR in e for e in tool_errors)), report[-6000:]
