@@ -152,9 +152,9 @@ class Relay:
 def run_relay(relay: Relay, metrics_port: int | None) -> None:
     """Entry point of a relay process: stops cleanly on SIGTERM or SIGINT."""
     if metrics_port:
-        from prometheus_client import start_http_server
+        from .probes import process_checks, serve_operations
 
-        start_http_server(metrics_port)
+        serve_operations(metrics_port, process_checks(relay.amqp_uri, relay.tracking.database.url))
     signal.signal(signal.SIGTERM, relay.stop)
     signal.signal(signal.SIGINT, relay.stop)
     log.info("relay %s started at position %s", relay.source, relay.tracking.position())
