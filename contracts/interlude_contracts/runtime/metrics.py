@@ -74,3 +74,10 @@ class Metrics(DependencyProvider):
             entrypoint=worker_ctx.entrypoint.method_name,
             outcome="error" if exc_info else "ok",
         ).observe(time.perf_counter() - started)
+
+
+PROJECTION_LAG = Gauge(
+    "interlude_projection_lag_events",
+    "Events in a producer's log after the newest one a projection applied (capped; see the projection's docs).",
+    ["projection", "source"],
+)
