@@ -52,9 +52,12 @@ class Assignment(Aggregate):
         self.status = ASSIGNED
         self.answers: dict[str, Any] | None = None
         self.submitted_at: datetime | None = None
+        self.submission_correlation_id: str | None = None
         self.cancelled_at: datetime | None = None
 
     def submit(self, answers: dict[str, Any], correlation_id: str) -> None:
+        if self.is_recorded_submission(answers, correlation_id):
+            return
         self._require_open()
         errors = answer_errors(self.activity["items"], answers)
         if errors:
@@ -82,7 +85,16 @@ class Assignment(Aggregate):
     ) -> None:
         self.answers = answers
         self.submitted_at = submitted_at
+        self.submission_correlation_id = correlation_id
         self.status = SUBMITTED
+
+    def is_recorded_submission(self, answers: dict[str, Any], correlation_id: str) -> bool:
+        """The same request again (a redelivered RPC, a client retrying with its X-Correlation-Id): already done.
+
+        Answering it with success instead of a conflict closes the window in which a response was stored but
+        its caller saw an error (the service killed before replying, a gateway timeout, a dropped connection).
+        """
+        return self.status == SUBMITTED and self.submission_correlation_id == correlation_id and self.answers == answers
 
     def cancel(self, cancelled_by: str, reason: str | None, correlation_id: str) -> None:
         self._require_open()
