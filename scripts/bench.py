@@ -265,6 +265,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     )
     try:
         say(f"starting the stack on PostgreSQL (logs in {stack.log_dir})")
+        stack.migrate()
         stack.start()
         stack.wait_ready()
         work = prepare(stack.url, arguments.submissions, arguments.clients)

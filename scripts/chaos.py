@@ -356,6 +356,7 @@ def chaos(submissions: int, clients: int, seconds: float, log: bool = True) -> d
     rabbit = PrivateRabbit(folder / "rabbitmq")
     postgres = PrivatePostgres(folder / "postgres")
     stack: Stack | None = None
+    passed = False
     try:
         say(f"private RabbitMQ {rabbit.node} on port {rabbit.port}, PostgreSQL on port {postgres.port} ({folder})")
         rabbit.start()
@@ -368,6 +369,7 @@ def chaos(submissions: int, clients: int, seconds: float, log: bool = True) -> d
             database_urls={service: postgres.url(service) for service in SERVICES},
             extra_env={"GATEWAY_TOKEN_SECRET": SECRET, "LOG_LEVEL": "WARNING"},
         )
+        stack.migrate()
         stack.start()
         stack.wait_ready()
         work = prepare(stack.url, submissions, clients)
@@ -378,6 +380,7 @@ def chaos(submissions: int, clients: int, seconds: float, log: bool = True) -> d
         say("load done; waiting for the projection to settle")
         report = check(outcomes, *settle(stack, postgres))
         report["logs"] = str(stack.log_dir)
+        passed = report["exactly_once"]
         return report
     finally:
         if stack is not None:
@@ -387,8 +390,10 @@ def chaos(submissions: int, clients: int, seconds: float, log: bool = True) -> d
                 stop()
             except Exception as error:
                 say(f"cleanup: {error}")
-        if not os.environ.get("CHAOS_KEEP"):
+        if passed and not os.environ.get("CHAOS_KEEP"):
             shutil.rmtree(folder, ignore_errors=True)
+        elif not passed:
+            say(f"kept {folder} (logs, data) for inspection")
 
 
 def main() -> None:
