@@ -50,6 +50,41 @@ def test_not_ready_when_the_broker_is_unreachable(postgres_database) -> None:
         server.shutdown()
 
 
+def test_a_service_reports_its_broker_and_database(container_factory, amqp_uri, postgres_database, monkeypatch) -> None:
+    from interlude_reporting.service import ReportingService
+
+    monkeypatch.setenv("DATABASE_URL", postgres_database("reporting"))
+    port = free_port()
+    container = container_factory(ReportingService, {"AMQP_URI": amqp_uri, "METRICS_PORT": port})
+    container.start()
+    try:
+        ready = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=10)
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"broker": "ok", "database": "ok"}
+    finally:
+        container.stop()
+
+
+def test_the_gateway_has_no_database_to_check(container_factory, amqp_uri) -> None:
+    from interlude_gateway.service import GatewayService
+
+    port = free_port()
+    config = {
+        "AMQP_URI": amqp_uri,
+        "METRICS_PORT": port,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+        "TOKEN_SECRET": "ops-test-secret-" + "x" * 24,
+        "USERS": {},
+    }
+    container = container_factory(GatewayService, config)
+    container.start()
+    try:
+        ready = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=10)
+        assert ready.json()["checks"] == {"broker": "ok"}
+    finally:
+        container.stop()
+
+
 def test_migrate_creates_every_services_tables(postgres_database) -> None:
     urls = {service: postgres_database(service) for service in ("activities", "reporting")}
     for service, url in urls.items():

@@ -9,15 +9,17 @@ probes do not hammer either server.
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from .storage import Database
+from .storage import is_postgres, postgres_conninfo, postgres_params, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,18 @@ def broker_check(amqp_uri: str) -> Check:
 
 
 def database_check(url: str) -> Check:
-    holder: dict[str, Database] = {}
+    """A fresh connection each time (not the service's pool), so the answer is about the server now."""
 
     def check() -> None:
-        if "database" not in holder:
-            holder["database"] = Database(url)
-        with holder["database"].transaction() as cursor:
-            cursor.execute("SELECT 1")
+        if is_postgres(url):
+            import psycopg
+
+            conninfo = postgres_conninfo(postgres_params(url))
+            with psycopg.connect(conninfo, connect_timeout=int(CHECK_TIMEOUT_SECONDS)) as connection:
+                connection.execute("SELECT 1")
+        else:
+            with closing(sqlite3.connect(sqlite_path(url), timeout=CHECK_TIMEOUT_SECONDS)) as connection:
+                connection.execute("SELECT 1")
 
     return check
 
@@ -114,6 +121,6 @@ def serve_operations(port: int, checks: dict[str, Check], address: str = "0.0.0.
 
 def process_checks(amqp_uri: str, database_url: str | None) -> dict[str, Check]:
     checks = {"broker": broker_check(amqp_uri)}
-    if database_url:
+    if database_url and not database_url.startswith("memory://"):
         checks["database"] = database_check(database_url)
     return checks
