@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -288,9 +289,13 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         say("measuring raw RabbitMQ confirmed publishes and PostgreSQL single-row inserts")
         publish_rate = raw_publish_rate(resources.amqp_uri, arguments.raw_count)
         insert_rate = raw_insert_rate(urls["notifications"], arguments.raw_count)
+    except BaseException:
+        say(f"failed; logs kept in {stack.log_dir}")
+        raise
     finally:
         stack.stop()
         resources.close()
+    shutil.rmtree(folder, ignore_errors=True)
     accepted_rate = len(load.latencies) / elapsed
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 
+from .schema import created_despite_races
+
 log = logging.getLogger(__name__)
 
 Migration = Callable[[Mapping[str, str]], None]
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
     for service in arguments.services:
         log.info("migrating %s", service)
-        known[service](os.environ)
+        created_despite_races(lambda service=service: known[service](os.environ))
         log.info("%s migrated", service)
     sys.stdout.flush()
 

@@ -172,8 +172,11 @@ def relay_main(service: str, create_application: Callable[[], Application], tran
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
-    tracking = RelayTracking(Database(database_url(service)), relay_name=service)
+    from .schema import created_despite_races
+
+    database = Database(database_url(service))
+    tracking = created_despite_races(lambda: RelayTracking(database, relay_name=service))
     amqp_uri = os.environ.get("AMQP_URI", "pyamqp://guest:guest@localhost")
-    relay = Relay(create_application(), service, translate, tracking, amqp_uri)
+    relay = Relay(created_despite_races(create_application), service, translate, tracking, amqp_uri)
     metrics_port = os.environ.get("METRICS_PORT")
     run_relay(relay, int(metrics_port) if metrics_port else None)
