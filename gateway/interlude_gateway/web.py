@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import eventlet
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
@@ -135,6 +136,13 @@ def endpoint(*roles: str) -> Callable[[Handler], Handler]:
                 log.error("%s %s timed out upstream (correlation id %s)", request.method, request.path, correlation_id)
                 problem = HttpProblem(504, "upstream_timeout", "A service did not answer in time; try again.")
                 response = problem_response(problem, correlation_id)
+            except (BrokerUnavailable, ConnectionError):
+                # The broker went away (restarting): worth a retry, and a response submission retried with
+                # the same X-Correlation-Id is recorded once even if the first call did reach the service.
+                log.warning("%s %s: broker unavailable (correlation %s)", request.method, request.path, correlation_id)
+                problem = HttpProblem(503, "service_unavailable", "The service is briefly unavailable; try again.")
+                response = problem_response(problem, correlation_id)
+                response.headers["Retry-After"] = "1"
             except Exception:
                 log.exception("%s %s failed (correlation id %s)", request.method, request.path, correlation_id)
                 problem = HttpProblem(500, "internal_error", "Something went wrong on our side.")

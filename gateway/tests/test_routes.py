@@ -493,6 +493,17 @@ def test_invalid_answers_reported_by_the_service_are_422_naming_the_items(gatewa
     assert body["errors"] == {"mood": ["Out of range: must be between 0 and 10."]}
 
 
+def test_an_unreachable_broker_is_503_with_retry_after(gateway: Gateway) -> None:
+    gateway.assignments.submit_response.side_effect = ConnectionRefusedError(111, "ECONNREFUSED")
+
+    response = gateway.request(
+        "POST", f"/assignments/{ASSIGNMENT_ID}/responses", CLIENT_CALLER, json={"answers": {"mood": 5}}
+    )
+
+    assert_problem(response, 503, "service_unavailable")
+    assert response.headers["Retry-After"] == "1"
+
+
 # -- a client acts only as themself --------------------------------------------------------
 
 

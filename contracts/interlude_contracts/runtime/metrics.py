@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,31 @@ RELAY_LAG = Gauge("interlude_relay_lag_events", "Stored events not yet published
 
 
 class Metrics(DependencyProvider):
-    """Times every entrypoint; serves /metrics on METRICS_PORT when configured."""
+    """Times every entrypoint; serves /metrics and /health/{live,ready} on METRICS_PORT when configured."""
 
     def setup(self) -> None:
         port = self.container.config.get("METRICS_PORT")
         if port:
-            start_http_server(int(port), addr=self.container.config.get("METRICS_ADDR", "0.0.0.0"))
-            log.info("metrics on port %s", port)
+            from .probes import process_checks, serve_operations
+
+            checks = process_checks(self.container.config["AMQP_URI"], self._database_url())
+            address = self.container.config.get("METRICS_ADDR", "0.0.0.0")
+            self._server = serve_operations(int(port), checks, address=address)
+
+    def stop(self) -> None:
+        server = getattr(self, "_server", None)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+    def _database_url(self) -> str | None:
+        """The service's store when it keeps one (the gateway keeps none)."""
+        from .providers import EventSourcedApplication, SqlDatabase
+        from .storage import database_url
+
+        if any(isinstance(d, EventSourcedApplication | SqlDatabase) for d in self.container.dependencies):
+            return database_url(self.container.service_name)
+        return None
 
     def get_dependency(self, worker_ctx: Any) -> None:
         return None

@@ -157,9 +157,9 @@ class Relay:
 def run_relay(relay: Relay, metrics_port: int | None) -> None:
     """Entry point of a relay process: stops cleanly on SIGTERM or SIGINT."""
     if metrics_port:
-        from prometheus_client import start_http_server
+        from .probes import process_checks, serve_operations
 
-        start_http_server(metrics_port)
+        serve_operations(metrics_port, process_checks(relay.amqp_uri, relay.tracking.database.url))
     signal.signal(signal.SIGTERM, relay.stop)
     signal.signal(signal.SIGINT, relay.stop)
     log.info("relay %s started at position %s", relay.source, relay.tracking.position())
@@ -177,8 +177,11 @@ def relay_main(service: str, create_application: Callable[[], Application], tran
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
-    tracking = RelayTracking(Database(database_url(service)), relay_name=service)
+    from .schema import created_despite_races
+
+    database = Database(database_url(service))
+    tracking = created_despite_races(lambda: RelayTracking(database, relay_name=service))
     amqp_uri = os.environ.get("AMQP_URI", "pyamqp://guest:guest@localhost")
-    relay = Relay(create_application(), service, translate, tracking, amqp_uri)
+    relay = Relay(created_despite_races(create_application), service, translate, tracking, amqp_uri)
     metrics_port = os.environ.get("METRICS_PORT")
     run_relay(relay, int(metrics_port) if metrics_port else None)

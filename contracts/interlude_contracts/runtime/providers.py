@@ -6,6 +6,7 @@ from typing import Any, Generic, TypeVar
 from eventsourcing.application import Application
 from nameko.extensions import DependencyProvider
 
+from .schema import created_despite_races
 from .storage import Database, database_url
 
 AppT = TypeVar("AppT", bound=Application)
@@ -19,7 +20,7 @@ class EventSourcedApplication(DependencyProvider, Generic[AppT]):
         self.app: AppT | None = None
 
     def setup(self) -> None:
-        self.app = self.factory()
+        self.app = created_despite_races(self.factory)
 
     def stop(self) -> None:
         if self.app is not None:
@@ -40,7 +41,7 @@ class SqlDatabase(DependencyProvider):
 
     def setup(self) -> None:
         self.database = Database(database_url(self.service))
-        self.prepare(self.database)
+        created_despite_races(lambda: self.prepare(self.database))
 
     def stop(self) -> None:
         if self.database is not None:

@@ -82,6 +82,7 @@ class Assignment(Aggregate):
         self.scores: dict[str, Any] = {}
         self.risk_flags: list[dict[str, Any]] = []
         self.submitted_at: datetime | None = None
+        self.submission_correlation_id: str | None = None
         self.cancelled_at: datetime | None = None
         self.raised_flags: dict[str, dict[str, Any]] = {}
         self.acknowledged_flags: dict[str, dict[str, Any]] = {}
@@ -93,6 +94,8 @@ class Assignment(Aggregate):
         A retry is a submission with the same idempotency key as the recorded one.
         """
         if idempotency_key is not None and self.status == SUBMITTED and self.submission_key == idempotency_key:
+            return False
+        if self.is_recorded_submission(answers, correlation_id):
             return False
         self._require_open()
         errors = answer_errors(self.activity["items"], answers, self.activity.get("pages"))
@@ -146,6 +149,7 @@ class Assignment(Aggregate):
         self.answers = answers
         self.submission_key = idempotency_key
         self.submitted_at = submitted_at
+        self.submission_correlation_id = correlation_id
         self.status = SUBMITTED
         self.scores = scores or {}
         self.risk_flags = risk_flags or []
@@ -166,6 +170,14 @@ class Assignment(Aggregate):
         correlation_id: str,
     ) -> None:
         self.raised_flags[str(flag_id)] = {"rule_id": rule_id, "item_id": item_id, "message": message}
+
+    def is_recorded_submission(self, answers: dict[str, Any], correlation_id: str) -> bool:
+        """The same request again (a redelivered RPC, a client retrying with its X-Correlation-Id): already done.
+
+        Answering it with success instead of a conflict closes the window in which a response was stored but
+        its caller saw an error (the service killed before replying, a gateway timeout, a dropped connection).
+        """
+        return self.status == SUBMITTED and self.submission_correlation_id == correlation_id and self.answers == answers
 
     def cancel(self, cancelled_by: str, reason: str | None, correlation_id: str) -> None:
         self._require_open()

@@ -1,0 +1,338 @@
+"""``make bench``: the whole system on PostgreSQL under a concurrent load of clients submitting responses.
+
+Starts every service, both relays and the gateway (``stack.Stack``) on fresh PostgreSQL databases and a
+RabbitMQ virtual host of its own (both removed afterwards), prepares one activity and an assignment per
+submission, then lets concurrent clients submit responses through the gateway over loopback, bounded in
+count and time. It prints progress, then:
+
+- accepted submissions per second, and gateway latency p50/p95/p99 of those submissions;
+- submit-to-projection latency p50/p95/p99: from sending the response to its row in the reporting
+  database showing it submitted (polled directly);
+- measured in the same run on the same machine: the raw RabbitMQ confirmed-publish rate (one persistent
+  message at a time, waiting for each confirm, as the relay does) and the raw PostgreSQL single-row
+  insert rate (one committed INSERT at a time), with the ratios.
+
+Figures go to ``bench-results.json`` (or ``--out``). Options: ``--submissions``, ``--clients``, ``--seconds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+from kombu import Connection, Exchange, Producer, Queue
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accounts import onboard_clients
+from stack import ROOT, Stack
+
+from interlude_contracts.runtime.storage import postgres_conninfo, postgres_params
+from interlude_gateway.auth import Caller, TokenSigner
+
+SERVICES = ("activities", "assignments", "notifications", "reporting")
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+RABBIT = os.environ.get("BENCH_AMQP_BASE", "pyamqp://guest:guest@127.0.0.1:5672")
+SECRET = "bench-secret-" + "x" * 24
+BENCH_CLIENTS = 200  # onboarded by invitation, as a therapist would
+CLINIC = "clinic-bench"
+ACTIVITY = {
+    "title": "Mood check-in",
+    "instructions": "A minute to notice how you are.",
+    "items": [
+        {"id": "mood", "type": "linear_scale", "prompt": "Mood today?", "min": 0, "max": 10},
+        {"id": "note", "type": "free_text", "prompt": "Anything else?", "required": False},
+    ],
+}
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def percentiles(values: list[float]) -> dict[str, float | None]:
+    if len(values) < 2:
+        return {"p50": None, "p95": None, "p99": None}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": round(cuts[49] * 1000, 1), "p95": round(cuts[94] * 1000, 1), "p99": round(cuts[98] * 1000, 1)}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Resources:
+    """A RabbitMQ vhost and PostgreSQL databases of this run; removed by ``close``."""
+
+    def __init__(self, label: str) -> None:
+        self.tag = f"{label}_{uuid.uuid4().hex[:8]}"
+        self.vhost = f"interlude-{self.tag}"
+        self.databases: list[str] = []
+        subprocess.run(["rabbitmqctl", "add_vhost", self.vhost], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["rabbitmqctl", "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        self.amqp_uri = f"{RABBIT}/{self.vhost}"
+
+    def database(self, service: str) -> str:
+        name = f"interlude_{self.tag}_{service}"
+        self.databases.append(name)
+        return POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+
+    def close(self) -> None:
+        subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], capture_output=True, timeout=60)
+        with psycopg.connect(postgres_conninfo(postgres_params(POSTGRES)), autocommit=True) as connection:
+            for name in self.databases:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def session(token: str) -> requests.Session:
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {token}"
+    return http
+
+
+def prepare(base: str, submissions: int, clients: int) -> list[tuple[str, str]]:
+    """One published activity and ``submissions`` assignments over BENCH_CLIENTS clients, ``clients`` at a time."""
+    signer = TokenSigner(SECRET, 3600)
+    therapist = session(signer.issue(Caller(subject="therapist-bench", role="therapist", clinic_id=CLINIC)))
+    activity = therapist.post(f"{base}/activities", json=ACTIVITY, timeout=30).json()["activity_id"]
+    therapist.post(f"{base}/activities/{activity}/publish", timeout=30).raise_for_status()
+    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    started = time.monotonic()
+    client_ids = onboard_clients(base, therapist, BENCH_CLIENTS, "bench-client")
+    say(f"onboarded {len(client_ids)} clients by invitation in {time.monotonic() - started:.1f}s")
+
+    def assign(index: int) -> tuple[str, str]:
+        # Many clients, as in a clinic: a client's own index of assignments stays short.
+        client = client_ids[index % len(client_ids)]
+        body = {"client_id": client, "activity_id": activity, "due_at": due}
+        response = therapist.post(f"{base}/assignments", json=body, timeout=60)
+        response.raise_for_status()
+        return client, response.json()["assignment_id"]
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        made = list(pool.map(assign, range(submissions)))
+    say(f"prepared {len(made)} assignments in {time.monotonic() - started:.1f}s")
+    return made
+
+
+class Load:
+    """Concurrent clients, each submitting its own assignments' responses; bounded in count and time."""
+
+    def __init__(self, base: str, work: list[tuple[str, str]], clients: int, seconds: float) -> None:
+        self.base = base
+        self.work = work
+        self.clients = clients
+        self.deadline = time.monotonic() + seconds
+        self.lock = threading.Lock()
+        self.next = 0
+        self.sent_at: dict[str, float] = {}
+        self.latencies: list[float] = []
+        self.rejected: dict[int, int] = {}
+        self.errors = 0
+        self.finished = time.monotonic()
+        signer = TokenSigner(SECRET, 3600)
+        self.tokens = {
+            client: signer.issue(Caller(subject=client, role="client", clinic_id=CLINIC)) for client, _ in work
+        }
+
+    def take(self) -> tuple[str, str] | None:
+        with self.lock:
+            if self.next >= len(self.work) or time.monotonic() > self.deadline:
+                return None
+            self.next += 1
+            return self.work[self.next - 1]
+
+    def worker(self) -> None:
+        sessions: dict[str, requests.Session] = {}
+        while (item := self.take()) is not None:
+            client, assignment = item
+            http = sessions.setdefault(client, session(self.tokens[client]))
+            body = {"answers": {"mood": 6, "note": "bench"}}
+            sent = time.monotonic()
+            try:
+                response = http.post(f"{self.base}/assignments/{assignment}/responses", json=body, timeout=60)
+            except requests.RequestException:
+                with self.lock:
+                    self.errors += 1
+                continue
+            elapsed = time.monotonic() - sent
+            with self.lock:
+                self.finished = time.monotonic()
+                if 200 <= response.status_code < 300:
+                    self.sent_at[assignment] = sent
+                    self.latencies.append(elapsed)
+                else:
+                    self.rejected[response.status_code] = self.rejected.get(response.status_code, 0) + 1
+
+    def run(self) -> float:
+        started = time.monotonic()
+        threads = [threading.Thread(target=self.worker, daemon=True) for _ in range(self.clients)]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            for thread in threads:
+                thread.join(timeout=max(0.0, 2 - (time.monotonic() - started) % 2))
+                if thread.is_alive():
+                    break
+            with self.lock:
+                done = len(self.latencies)
+            rate = done / max(time.monotonic() - started, 1e-9)
+            say(f"  {done}/{len(self.work)} accepted, {rate:.0f}/s")
+        return self.finished - started
+
+
+def watch_projection(reporting_url: str, seen: dict[str, float], stop: threading.Event) -> None:
+    """Poll the reporting database; note in ``seen`` the first moment each assignment shows submitted."""
+    query = "SELECT assignment_id FROM assignments WHERE submitted_at IS NOT NULL"
+    with psycopg.connect(postgres_conninfo(postgres_params(reporting_url)), autocommit=True) as connection:
+        while not stop.is_set():
+            try:
+                rows = connection.execute(query).fetchall()
+            except psycopg.errors.UndefinedTable:
+                rows = []
+            now = time.monotonic()
+            for (assignment_id,) in rows:
+                seen.setdefault(assignment_id, now)
+            time.sleep(0.05)
+
+
+def raw_publish_rate(amqp_uri: str, count: int) -> float:
+    queue = Queue("bench.raw", Exchange("bench.raw", type="direct", durable=True), routing_key="raw", durable=True)
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        channel = connection.default_channel
+        queue(channel).declare()
+        producer = Producer(channel)
+        body = {"event_id": str(uuid.uuid4()), "payload": {"answers": {"mood": 6, "note": "bench"}}}
+        started = time.monotonic()
+        for _ in range(count):
+            producer.publish(body, exchange=queue.exchange, routing_key="raw", serializer="json", delivery_mode=2)
+        elapsed = time.monotonic() - started
+        queue(channel).delete()
+    return count / elapsed
+
+
+def raw_insert_rate(url: str, count: int) -> float:
+    with psycopg.connect(postgres_conninfo(postgres_params(url)), autocommit=True) as connection:
+        connection.execute("CREATE TABLE IF NOT EXISTS bench_raw (id UUID PRIMARY KEY, body JSONB NOT NULL)")
+        body = json.dumps({"answers": {"mood": 6, "note": "bench"}})
+        started = time.monotonic()
+        for _ in range(count):
+            connection.execute("INSERT INTO bench_raw (id, body) VALUES (%s, %s)", (uuid.uuid4(), body))
+        elapsed = time.monotonic() - started
+        connection.execute("DROP TABLE bench_raw")
+    return count / elapsed
+
+
+def machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
+    memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(int(memory.split()[1]) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "load_average_1m_before_and_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "note": "RabbitMQ, PostgreSQL, every Interlude process and the load generator share these cores",
+    }
+
+
+def run(arguments: argparse.Namespace) -> dict[str, Any]:
+    load_before = os.getloadavg()
+    resources = Resources("bench")
+    urls = {service: resources.database(service) for service in SERVICES}
+    folder = Path(tempfile.mkdtemp(prefix="interlude-bench-"))
+    stack = Stack(
+        amqp_uri=resources.amqp_uri,
+        gateway_address=f"127.0.0.1:{free_port()}",
+        data_dir=folder / "data",
+        log_dir=folder / "log",
+        database_urls=urls,
+        extra_env={"GATEWAY_TOKEN_SECRET": SECRET, "LOG_LEVEL": "WARNING"},
+    )
+    try:
+        say(f"starting the stack on PostgreSQL (logs in {stack.log_dir})")
+        stack.migrate()
+        stack.start()
+        stack.wait_ready()
+        work = prepare(stack.url, arguments.submissions, arguments.clients)
+        load = Load(stack.url, work, arguments.clients, arguments.seconds)
+        stop = threading.Event()
+        seen: dict[str, float] = {}
+        watcher = threading.Thread(target=watch_projection, args=(urls["reporting"], seen, stop))
+        watcher.start()
+        say(f"load: {arguments.clients} concurrent clients, up to {len(work)} submissions or {arguments.seconds}s")
+        elapsed = load.run()
+        drain_deadline = time.monotonic() + 60
+        while time.monotonic() < drain_deadline and len(seen) < len(load.sent_at):
+            time.sleep(0.5)
+        stop.set()
+        watcher.join()
+        projection = [seen[a] - sent for a, sent in load.sent_at.items() if a in seen]
+        say("measuring raw RabbitMQ confirmed publishes and PostgreSQL single-row inserts")
+        publish_rate = raw_publish_rate(resources.amqp_uri, arguments.raw_count)
+        insert_rate = raw_insert_rate(urls["notifications"], arguments.raw_count)
+    except BaseException:
+        say(f"failed; logs kept in {stack.log_dir}")
+        raise
+    finally:
+        stack.stop()
+        resources.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    accepted_rate = len(load.latencies) / elapsed
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(load_before),
+        "clients": arguments.clients,
+        "accepted": len(load.latencies),
+        "rejected_by_status": load.rejected,
+        "transport_errors": load.errors,
+        "seconds": round(elapsed, 1),
+        "accepted_per_second": round(accepted_rate, 1),
+        "gateway_latency_ms": percentiles(load.latencies),
+        "projected": len(projection),
+        "submit_to_projection_ms": percentiles(projection),
+        "raw_rabbitmq_confirmed_publishes_per_second": round(publish_rate, 1),
+        "raw_postgres_single_row_inserts_per_second": round(insert_rate, 1),
+        "ratio_accepted_to_raw_publish": round(accepted_rate / publish_rate, 3),
+        "ratio_accepted_to_raw_insert": round(accepted_rate / insert_rate, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submissions", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--raw-count", type=int, default=2000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results.json")
+    arguments = parser.parse_args()
+    results = run(arguments)
+    arguments.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    say(f"written to {arguments.out}")
+
+
+if __name__ == "__main__":
+    main()
