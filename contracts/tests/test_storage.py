@@ -266,7 +266,7 @@ def test_eventstore_env_of_memory_persists_nothing() -> None:
 
 
 def test_a_creation_race_is_retried_and_other_errors_are_not() -> None:
-    from interlude_contracts.runtime.storage import retry_creation_race
+    from interlude_contracts.runtime.schema import created_despite_races
 
     attempts: list[int] = []
 
@@ -276,13 +276,13 @@ def test_a_creation_race_is_retried_and_other_errors_are_not() -> None:
             raise RuntimeError('duplicate key value violates unique constraint "pg_type_typname_nsp_index"')
         return "created"
 
-    assert retry_creation_race(create) == "created" and len(attempts) == 2
+    assert created_despite_races(create) == "created" and len(attempts) == 2
 
     def broken() -> None:
         raise ValueError("syntax error")
 
     with pytest.raises(ValueError):
-        retry_creation_race(broken)
+        created_despite_races(broken)
 
 
 def test_processes_creating_the_same_event_store_at_once_all_succeed(postgres_database) -> None:

@@ -9,15 +9,13 @@ also accept ``memory://`` (nothing persisted), for tests.
 import os
 import re
 import sqlite3
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATA_DIR = "var/data"
-T = TypeVar("T")
 
 
 def database_url(service: str, environ: Mapping[str, str] = os.environ) -> str:
@@ -92,32 +90,6 @@ def eventstore_env(url: str) -> dict[str, str]:
     }
 
 
-CREATION_RACE_ATTEMPTS = 5
-
-
-def retry_creation_race(create: Callable[[], T]) -> T:
-    """Run a CREATE ... IF NOT EXISTS step again when another process created the same thing meanwhile.
-
-    PostgreSQL's IF NOT EXISTS is not safe against a concurrent creator (a
-    service and its relay start together on a fresh database): the loser gets a
-    unique violation on the catalogue, and simply trying again then succeeds.
-    """
-    for attempt in range(CREATION_RACE_ATTEMPTS):
-        try:
-            return create()
-        except Exception as error:
-            if attempt == CREATION_RACE_ATTEMPTS - 1 or not _is_creation_race(error):
-                raise
-            time.sleep(0.1 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-def _is_creation_race(error: Exception) -> bool:
-    text = str(error)
-    markers = ("pg_type_typname_nsp_index", "pg_class_relname_nsp_index", "already exists", "concurrently updated")
-    return any(marker in text for marker in markers)
-
-
 class Cursor(Protocol):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
     def fetchall(self) -> list[dict[str, Any]]: ...
@@ -149,12 +121,14 @@ class Database:
             yield cursor
 
     def execute_script(self, statements: list[str]) -> None:
+        from .schema import created_despite_races
+
         def run() -> None:
             with self.transaction() as cursor:
                 for statement in statements:
                     cursor.execute(statement)
 
-        retry_creation_race(run)
+        created_despite_races(run)
 
     def close(self) -> None:
         self._engine.close()

@@ -9,7 +9,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 
 from interlude_contracts.errors import Conflict, NotFound
 from interlude_contracts.runtime.eventstore import save_with_retry
-from interlude_contracts.runtime.storage import database_url, eventstore_env, retry_creation_race
+from interlude_contracts.runtime.schema import created_despite_races
+from interlude_contracts.runtime.storage import database_url, eventstore_env
 
 from .domain import Activity, ClinicActivities, NothingToPublish
 
@@ -100,4 +101,4 @@ class ActivitiesApplication(Application[UUID]):
 def create_application(environ: Mapping[str, str] = os.environ) -> ActivitiesApplication:
     """The application on the store the environment names (SQLite by default)."""
     env = eventstore_env(database_url(SERVICE, environ))
-    return retry_creation_race(lambda: ActivitiesApplication(env=env))
+    return created_despite_races(lambda: ActivitiesApplication(env=env))

@@ -11,6 +11,7 @@ from eventsourcing.persistence import Mapper
 
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.runtime.eventstore import save_with_retry
+from interlude_contracts.runtime.schema import created_despite_races
 from interlude_contracts.runtime.shredding import (
     MASTER_KEY_VARIABLE,
     ClientDataErased,
@@ -20,7 +21,7 @@ from interlude_contracts.runtime.shredding import (
     client_keys_for,
     master_key_from,
 )
-from interlude_contracts.runtime.storage import database_url, eventstore_env, retry_creation_race
+from interlude_contracts.runtime.storage import database_url, eventstore_env
 
 from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers, UnknownRiskFlag
 from .group_commands import GroupCommands
@@ -193,6 +194,6 @@ def create_application(environ: Mapping[str, str] = os.environ) -> AssignmentsAp
     """The application on the store the environment names (SQLite by default)."""
     url = database_url(SERVICE, environ)
     env = {**eventstore_env(url), **{k: v for k, v in environ.items() if k == MASTER_KEY_VARIABLE}}
-    return retry_creation_race(
+    return created_despite_races(
         lambda: AssignmentsApplication(env=env, client_keys=client_keys_for(url, master_key_from(env)))
     )
