@@ -6,7 +6,8 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from stack import Stack  # noqa: E402
 
 from interlude_contracts.topology import declare_topology  # noqa: E402
 
-__all__ = ["ROOT", "Stack", "drain", "free_port", "queue_depth", "wait_until"]
+__all__ = ["ROOT", "Stack", "drain", "free_port", "queue_depth", "running_stack", "wait_until"]
 
 MOOD_CHECK_IN: dict[str, Any] = {
     "title": "Mood check-in",
@@ -79,3 +80,26 @@ def drain(amqp_uri: str, queue_name: str) -> list[dict[str, Any]]:
 
 def relay_env(amqp_uri: str, database_url: str) -> dict[str, str]:
     return {**os.environ, "AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "PYTHONWARNINGS": "ignore"}
+
+
+@contextmanager
+def running_stack(root: Path, amqp_uri: str, database_urls: dict[str, str], env: dict[str, str]) -> Iterator[Stack]:
+    """Every process of a deployment under ``root``, ready; stopped afterwards, printing any traceback they logged."""
+    stack = Stack(
+        amqp_uri=amqp_uri,
+        gateway_address=f"127.0.0.1:{free_port()}",
+        data_dir=root / "data",
+        log_dir=root / "log",
+        database_urls=database_urls,
+        extra_env=env,
+    )
+    stack.start()
+    try:
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop()
+        for log in sorted(stack.log_dir.glob("*.log")):
+            text = log.read_text(errors="replace")
+            if "Traceback" in text:
+                print(f"--- {log.name} ---\n{text[-3000:]}")

@@ -11,7 +11,7 @@ are, and event ids come from ``event_id_for`` (source, aggregate, version).
 
 import json
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -205,3 +205,16 @@ class EventFactory:
         self.envelopes[source].append(envelope)
         self.events.append(event)
         return event
+
+
+SCHEDULE_START = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock a test sets by hand: ``clock.now = ...``; the application calls it for the time."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -28,7 +28,7 @@ from interlude_gateway.auth import Caller, TokenSigner
 from interlude_reporting.projection import dump_tables
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import MOOD_CHECK_IN, Stack, free_port, wait_until
+from support import MOOD_CHECK_IN, Stack, running_stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
 
@@ -74,24 +74,8 @@ def minted(base: str, subject: str, role: str, clinic_id: str) -> Api:
 def stack(request, tmp_path_factory, rabbit_vhost, postgres_database) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp(f"stack-{request.param}")
     urls = {name: postgres_database(name) for name in SERVICES} if request.param == "postgres" else {}
-    running = Stack(
-        amqp_uri=rabbit_vhost(),
-        gateway_address=f"127.0.0.1:{free_port()}",
-        data_dir=root / "data",
-        log_dir=root / "log",
-        database_urls=urls,
-        extra_env={"GATEWAY_TOKEN_SECRET": SECRET},
-    )
-    running.start()
-    try:
-        running.wait_ready()
+    with running_stack(root, rabbit_vhost(), urls, {"GATEWAY_TOKEN_SECRET": SECRET}) as running:
         yield running
-    finally:
-        running.stop()
-        for log in sorted(running.log_dir.glob("*.log")):
-            text = log.read_text(errors="replace")
-            if "Traceback" in text:
-                print(f"--- {log.name} ---\n{text[-3000:]}")
 
 
 def reporting_database(stack: Stack) -> Database:

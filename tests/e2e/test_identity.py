@@ -30,7 +30,8 @@ from interlude_gateway.auth import Caller, TokenSigner
 from interlude_gateway.service import GatewayService
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_flow import MOOD_CHECK_IN, SECRET, Api, Stack, free_port, login, wait_until
+from support import running_stack
+from test_flow import MOOD_CHECK_IN, SECRET, Api, Stack, login, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
 
@@ -47,19 +48,10 @@ TITLE = f"Isolation check {uuid.uuid4().hex[:8]}"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, rabbit_vhost) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("stack-identity")
-    running = Stack(
-        amqp_uri=rabbit_vhost(),
-        gateway_address=f"127.0.0.1:{free_port()}",
-        data_dir=root / "data",
-        log_dir=root / "log",
-        extra_env={"GATEWAY_TOKEN_SECRET": SECRET, MASTER_KEY_VARIABLE: MASTER_KEY},
-    )
-    running.start()
-    try:
-        running.wait_ready()
+    with running_stack(
+        root, rabbit_vhost(), {}, {"GATEWAY_TOKEN_SECRET": SECRET, MASTER_KEY_VARIABLE: MASTER_KEY}
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def onboard(base: str, inviter: Api, username: str, role: str) -> tuple[Api, str]:

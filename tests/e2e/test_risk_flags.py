@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support import Stack, free_port, wait_until
+from support import Stack, running_stack, wait_until
 from test_flow import CLINIC, SECRET, SERVICES, answer, assign, create_published_activity, login, minted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq, pytest.mark.postgres]
@@ -29,28 +29,17 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq, pytest.mark.postgres]
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, rabbit_vhost, postgres_database) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("stack-risk")
-    running = Stack(
-        amqp_uri=rabbit_vhost(),
-        gateway_address=f"127.0.0.1:{free_port()}",
-        data_dir=root / "data",
-        log_dir=root / "log",
-        database_urls={name: postgres_database(name) for name in SERVICES},
-        extra_env={
+    with running_stack(
+        root,
+        rabbit_vhost(),
+        {name: postgres_database(name) for name in SERVICES},
+        {
             "GATEWAY_TOKEN_SECRET": SECRET,
             "GATEWAY_CSV_PAGE_SIZE": "2",
             "PROJECTION_LAG_PROBE_SECONDS": "1",
         },
-    )
-    running.start()
-    try:
-        running.wait_ready()
+    ) as running:
         yield running
-    finally:
-        running.stop()
-        for log in sorted(running.log_dir.glob("*.log")):
-            text = log.read_text(errors="replace")
-            if "Traceback" in text:
-                print(f"--- {log.name} ---\n{text[-3000:]}")
 
 
 def assign_phq9(therapist: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import Stack, free_port, wait_until
+from support import Stack, free_port, running_stack, wait_until
 
 from .test_flow import SECRET, SERVICES, Api, create_published_activity, login
 
@@ -59,29 +59,18 @@ def _listening(port: int) -> bool:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, rabbit_vhost, postgres_database, maildir) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("stack-schedules")
-    running = Stack(
-        amqp_uri=rabbit_vhost(),
-        gateway_address=f"127.0.0.1:{free_port()}",
-        data_dir=root / "data",
-        log_dir=root / "log",
-        database_urls={name: postgres_database(name) for name in SERVICES},
-        extra_env={
+    with running_stack(
+        root,
+        rabbit_vhost(),
+        {name: postgres_database(name) for name in SERVICES},
+        {
             "GATEWAY_TOKEN_SECRET": SECRET,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(maildir[0]),
             "SCHEDULER_TICK_SECONDS": "0.3",
         },
-    )
-    running.start()
-    try:
-        running.wait_ready()
+    ) as running:
         yield running
-    finally:
-        running.stop()
-        for log in sorted(running.log_dir.glob("*.log")):
-            text = log.read_text(errors="replace")
-            if "Traceback" in text:
-                print(f"--- {log.name} ---\n{text[-3000:]}")
 
 
 def emails(folder: Path) -> list[Any]:

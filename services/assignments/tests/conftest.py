@@ -11,6 +11,7 @@ import pytest
 
 from interlude_assignments.application import AssignmentsApplication
 from interlude_contracts.activity import ActivityVersionSchema
+from interlude_contracts.testing import SCHEDULE_START, Clock
 
 MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
@@ -62,3 +63,15 @@ def memory_app() -> Iterator[AssignmentsApplication]:
     app = AssignmentsApplication(env=MEMORY_ENV)
     yield app
     app.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(SCHEDULE_START)
+
+
+@pytest.fixture
+def app(memory_app: AssignmentsApplication, clock: Clock) -> AssignmentsApplication:
+    """The in-memory application on a clock the test moves (modules may define their own ``app``)."""
+    memory_app.clock = clock
+    return memory_app

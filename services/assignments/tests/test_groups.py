@@ -9,27 +9,9 @@ from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.groups import FROM_START, FROM_TODAY
 from interlude_assignments.pathways import RELEASED, SCHEDULED
 from interlude_contracts.errors import Conflict, NotFound
+from interlude_contracts.testing import SCHEDULE_START, Clock
 
-T0 = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(T0)
-
-
-@pytest.fixture
-def app(memory_app: AssignmentsApplication, clock: Clock) -> AssignmentsApplication:
-    memory_app.clock = clock
-    return memory_app
+T0 = SCHEDULE_START
 
 
 def activity_spec(snapshot: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Pathways with a controllable clock: every release rule, pause/resume, cancel, and the triggers' contract."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,27 +20,9 @@ from interlude_assignments.pathways import (
 from interlude_assignments.translation import enrolment_body, to_envelope
 from interlude_contracts.errors import Conflict, NotFound
 from interlude_contracts.events import load_event
+from interlude_contracts.testing import SCHEDULE_START, Clock
 
-T0 = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(T0)
-
-
-@pytest.fixture
-def app(memory_app: AssignmentsApplication, clock: Clock) -> AssignmentsApplication:
-    memory_app.clock = clock
-    return memory_app
+T0 = SCHEDULE_START
 
 
 def step(snapshot: dict[str, Any], title: str, rule: str, **amount: int) -> dict[str, Any]:

@@ -22,27 +22,9 @@ from interlude_assignments.translation import to_envelope
 from interlude_contracts.envelope import make_envelope
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.events import load_event
+from interlude_contracts.testing import SCHEDULE_START, Clock
 
-T0 = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(T0)
-
-
-@pytest.fixture
-def app(memory_app: AssignmentsApplication, clock: Clock) -> AssignmentsApplication:
-    memory_app.clock = clock
-    return memory_app
+T0 = SCHEDULE_START
 
 
 def assign(app: AssignmentsApplication, snapshot: dict[str, Any], **schedule: Any) -> Any:
