@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from nameko.rpc import rpc
+from .rpc import rpc
 
 
 class HealthRpc:

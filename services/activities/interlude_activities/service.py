@@ -4,7 +4,6 @@ from copy import deepcopy
 from typing import Any
 
 from marshmallow import ValidationError
-from nameko.rpc import rpc
 
 from interlude_contracts.activity import ActivityDraftSchema
 from interlude_contracts.errors import NotFound, ValidationFailed, parse_uuid, validated
@@ -12,6 +11,7 @@ from interlude_contracts.fhir import from_questionnaire
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
+from interlude_contracts.runtime.rpc import rpc
 
 from . import library
 from .dependencies import activities_application

@@ -7,11 +7,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from nameko.rpc import rpc
-
 from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
 from interlude_contracts.events import ASSIGNMENT_EXPIRY_DUE, RELEASE_DUE, RESPONSE_SUBMITTED, Event
 from interlude_contracts.runtime.consuming import event_consumer
+from interlude_contracts.runtime.rpc import rpc
 from interlude_contracts.runtime.shredding import ClientDataErased
 from interlude_contracts.schedules import (
     EnrolRequest,

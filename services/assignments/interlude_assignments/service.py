@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
 from interlude_contracts.api import AssignRequest, CancelRequest, SubmitResponseRequest
@@ -12,6 +12,7 @@ from interlude_contracts.personalise import personalise
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
+from interlude_contracts.runtime.rpc import rpc
 
 from .dependencies import assignments_application
 from .schedule_entrypoints import ScheduleEntrypoints, check_release, schedule_of

@@ -7,8 +7,6 @@ no other caller of this RPC API can step outside them.
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from interlude_contracts.errors import Forbidden, NotFound, ValidationFailed, validated
 from interlude_contracts.identity import (
     CLIENT,
@@ -29,6 +27,7 @@ from interlude_contracts.identity import (
 )
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
+from interlude_contracts.runtime.rpc import rpc
 
 from . import store
 from .dependencies import IdentitySettings, identity_database

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from interlude_contracts.errors import validated
@@ -22,6 +21,7 @@ from interlude_contracts.events import (
     Event,
 )
 from interlude_contracts.runtime.providers import SqlDatabase
+from interlude_contracts.runtime.rpc import rpc
 from interlude_contracts.runtime.storage import Database
 from interlude_contracts.schedules import (
     DeliverySchema,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from interlude_contracts.api import ClientReportSchema
@@ -14,6 +14,7 @@ from interlude_contracts.events import Event
 from interlude_contracts.runtime.consuming import event_consumer
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
+from interlude_contracts.runtime.rpc import rpc
 
 from . import reports
 from .dependencies import projection_database
