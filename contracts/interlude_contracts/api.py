@@ -20,20 +20,14 @@ class TokenResponse(Schema):
     expires_in = fields.Integer(required=True)
 
 
-class AssignRequest(Schema):
-    client_id = identifier(required=True)
-    activity_id = fields.UUID(required=True)
-    activity_version = fields.Integer(
-        validate=validate.Range(min=1),
-        load_default=None,
-        metadata={"description": "Defaults to the latest published version."},
-    )
-    due_at = aware_datetime(load_default=None, allow_none=True)
+class PersonalisationFields(Schema):
+    """The names that fill an activity's personalisation tokens in the assignments a request creates."""
+
     client_first_name = fields.String(
         load_default=None,
         allow_none=True,
         validate=validate.Length(1, 100),
-        metadata={"description": "Fills {{client.first_name}} in this assignment's copy of the activity."},
+        metadata={"description": "Fills {{client.first_name}} in the client's copy of the activity."},
     )
     therapist_name = fields.String(
         load_default=None,
@@ -47,6 +41,17 @@ class AssignRequest(Schema):
         validate=validate.Length(1, 200),
         metadata={"description": "Fills {{clinic.name}}; the gateway sends the clinic's configured name if omitted."},
     )
+
+
+class AssignRequest(PersonalisationFields):
+    client_id = identifier(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(
+        validate=validate.Range(min=1),
+        load_default=None,
+        metadata={"description": "Defaults to the latest published version."},
+    )
+    due_at = aware_datetime(load_default=None, allow_none=True)
     # Schedules (docs/schedules.md): all optional, additive.
     release_at = aware_datetime(
         load_default=None, allow_none=True, metadata={"description": "Hidden from the client until then."}

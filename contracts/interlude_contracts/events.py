@@ -18,6 +18,7 @@ from .fields import aware_datetime, identifier
 ACTIVITY_PUBLISHED = "ActivityPublished"
 ACTIVITY_ASSIGNED = "ActivityAssigned"
 RESPONSE_SUBMITTED = "ResponseSubmitted"
+RESPONSE_SCORED = "ResponseScored"
 ASSIGNMENT_CANCELLED = "AssignmentCancelled"
 RISK_FLAG_RAISED = "RiskFlagRaised"
 RISK_FLAG_ACKNOWLEDGED = "RiskFlagAcknowledged"
@@ -108,6 +109,23 @@ class ResponseSubmittedV1(Schema):
         load_default=dict,
         metadata={"description": "'total' and any subscales, by key; empty for unscored activities."},
     )
+    risk_flags = fields.List(fields.Nested(RiskFlagV1), load_default=list)
+
+
+class ResponseScoredV1(Schema):
+    """A response recorded without its scores, scored later from the assignment's completed snapshot.
+
+    Written by the repair of assignments stored without their scoring (docs/activities.md); its
+    risk flags are also raised as ``RiskFlagRaised`` events.
+    """
+
+    assignment_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    client_id = identifier(required=True)
+    submitted_at = aware_datetime(required=True, metadata={"description": "When the response was submitted."})
+    measure = fields.String(load_default=None, allow_none=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreV1), load_default=dict)
     risk_flags = fields.List(fields.Nested(RiskFlagV1), load_default=list)
 
 
@@ -209,6 +227,7 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (ACTIVITY_PUBLISHED, 1): ActivityPublishedV1,
     (ACTIVITY_ASSIGNED, 1): ActivityAssignedV1,
     (RESPONSE_SUBMITTED, 1): ResponseSubmittedV1,
+    (RESPONSE_SCORED, 1): ResponseScoredV1,
     (ASSIGNMENT_CANCELLED, 1): AssignmentCancelledV1,
     (RISK_FLAG_RAISED, 1): RiskFlagRaisedV1,
     (RISK_FLAG_ACKNOWLEDGED, 1): RiskFlagAcknowledgedV1,

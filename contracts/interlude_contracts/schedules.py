@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from .api import AssignRequest
+from .api import AssignRequest, PersonalisationFields
 from .events import NOTIFICATION_CHANNELS, ReminderRuleV1
 from .fields import aware_datetime, identifier
 
@@ -47,7 +47,7 @@ class PreferencesSchema(Schema):
         _check_zone(value)
 
 
-class RecurrenceRequest(Schema):
+class RecurrenceRequest(PersonalisationFields):
     """Assign an activity on an RFC 5545 rule, evaluated in the client's time zone."""
 
     client_id = identifier(required=True)
@@ -105,7 +105,7 @@ class PathwayRequest(Schema):
     steps = fields.List(fields.Nested(PathwayStepRequest), required=True, validate=validate.Length(1, 50))
 
 
-class EnrolRequest(Schema):
+class EnrolRequest(PersonalisationFields):
     client_id = identifier(required=True)
 
 
@@ -123,17 +123,24 @@ class MemberRequest(Schema):
     )
 
 
+# A group's members each get their own assignments; their first names are not the request's to give.
+GROUP_EXCLUDES = ("client_id", "client_first_name")
+
+
 class GroupAssignRequest(AssignRequest):
     class Meta:
-        exclude = ("client_id",)
+        exclude = GROUP_EXCLUDES
 
 
 class GroupRecurrenceRequest(RecurrenceRequest):
     class Meta:
-        exclude = ("client_id",)
+        exclude = GROUP_EXCLUDES
 
 
-class GroupPathwayRequest(Schema):
+class GroupPathwayRequest(PersonalisationFields):
+    class Meta:
+        exclude = ("client_first_name",)
+
     pathway_id = fields.UUID(required=True)
 
 

@@ -16,6 +16,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "activities.ActivityPublished",
         "assignments.ActivityAssigned",
         "assignments.ResponseSubmitted",
+        "assignments.ResponseScored",
         "assignments.AssignmentCancelled",
         "assignments.RiskFlagRaised",
         "assignments.RiskFlagAcknowledged",

@@ -14,8 +14,8 @@ class DisplayNames:
         self.therapists = therapists
         self.clinics = clinics
 
-    def fill_assign_request(self, body: dict[str, Any], therapist: str, clinic_id: str) -> dict[str, Any]:
-        """The assign body with the names the caller did not give filled from configuration."""
+    def fill(self, body: dict[str, Any], therapist: str, clinic_id: str) -> dict[str, Any]:
+        """A body that creates assignments, with the names the caller did not give filled from configuration."""
         filled = dict(body)
         if not filled.get("therapist_name") and therapist in self.therapists:
             filled["therapist_name"] = self.therapists[therapist]

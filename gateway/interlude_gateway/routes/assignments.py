@@ -24,7 +24,7 @@ class AssignmentRoutes:
     @http("POST", "/assignments")
     @endpoint(THERAPIST)
     def assign(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
-        body = self.names.fill_assign_request(json_body(request, AssignRequest()), caller.subject, caller.clinic_id)
+        body = self.names.fill(json_body(request, AssignRequest()), caller.subject, caller.clinic_id)
         require_client(self, caller, body["client_id"])
         assignment = self.assignments.assign(caller.clinic_id, caller.subject, body, correlation_id)
         audit(self, caller, request, correlation_id, "assign", body["client_id"])

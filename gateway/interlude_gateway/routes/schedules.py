@@ -40,7 +40,7 @@ class ScheduleRoutes:
     @http("POST", "/recurrences")
     @endpoint(THERAPIST)
     def create_recurrence(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
-        body = json_body(request, RecurrenceRequest())
+        body = self.names.fill(json_body(request, RecurrenceRequest()), caller.subject, caller.clinic_id)
         require_client(self, caller, body["client_id"])
         recurrence = self.assignments.create_recurrence(caller.clinic_id, caller.subject, body, correlation_id)
         return json_response(recurrence, 201)
@@ -77,7 +77,7 @@ class ScheduleRoutes:
     @http("POST", "/pathways/<pathway_id>/enrolments")
     @endpoint(THERAPIST)
     def enrol(self, request: Request, caller: Caller, correlation_id: str, pathway_id: str, **_: Any) -> Response:
-        body = json_body(request, EnrolRequest())
+        body = self.names.fill(json_body(request, EnrolRequest()), caller.subject, caller.clinic_id)
         require_client(self, caller, body["client_id"])
         enrolment = self.assignments.enrol(caller.clinic_id, caller.subject, pathway_id, body, correlation_id)
         return json_response(enrolment, 201)
@@ -147,7 +147,7 @@ class ScheduleRoutes:
             "recurrences": GroupRecurrenceRequest(),
             "pathways": GroupPathwayRequest(),
         }
-        body = json_body(request, schemas[kind])
+        body = self.names.fill(json_body(request, schemas[kind]), caller.subject, caller.clinic_id)
         what = {"assignments": "activity", "recurrences": "recurrence", "pathways": "pathway"}[kind]
         group = self.assignments.assign_to_group(caller.clinic_id, caller.subject, group_id, what, body, correlation_id)
         return json_response(group, 201)

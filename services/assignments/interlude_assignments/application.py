@@ -23,11 +23,20 @@ from interlude_contracts.runtime.shredding import (
 )
 from interlude_contracts.runtime.storage import database_url, eventstore_env
 
-from .domain import ASSIGNED, Assignment, AssignmentError, ClientAssignments, InvalidAnswers, UnknownRiskFlag
+from .domain import (
+    ASSIGNED,
+    Assignment,
+    AssignmentError,
+    ClientAssignments,
+    InvalidAnswers,
+    UnknownRiskFlag,
+    new_assignment,
+)
 from .group_commands import GroupCommands
 from .pathway_commands import PathwayCommands
 from .recurrence_commands import RecurrenceCommands
 from .schedules import ScheduleCommands
+from .snapshot import NO_NAMES, Personalisation
 
 SERVICE = "assignments"
 
@@ -58,21 +67,23 @@ class AssignmentsApplication(ScheduleCommands, RecurrenceCommands, PathwayComman
         clinic_id: str,
         therapist_id: str,
         client_id: str,
-        activity: dict[str, Any],
+        version: dict[str, Any],
         due_at: datetime | None,
         correlation_id: str,
         release_at: datetime | None = None,
         expires_at: datetime | None = None,
         reminders: list[dict[str, Any]] | None = None,
+        personalisation: Personalisation = NO_NAMES,
     ) -> Assignment:
-        """Assign an exact published activity version (``activity`` is its snapshot)."""
+        """Assign an exact published activity version (or the version a schedule pinned)."""
 
         def build() -> tuple[Assignment, ClientAssignments]:
-            assignment = Assignment(
+            assignment = new_assignment(
+                version,
+                personalisation,
                 clinic_id=clinic_id,
                 client_id=client_id,
                 therapist_id=therapist_id,
-                activity=activity,
                 due_at=due_at,
                 correlation_id=correlation_id,
                 release_at=release_at,

@@ -9,6 +9,8 @@ from eventsourcing.domain import Aggregate, event
 from interlude_contracts.answers import answer_errors
 from interlude_contracts.scoring import score_response
 
+from .snapshot import Personalisation, assignment_snapshot
+
 ASSIGNED = "assigned"
 SUBMITTED = "submitted"
 CANCELLED = "cancelled"
@@ -115,20 +117,7 @@ class Assignment(Aggregate):
             risk_flags=result["risk_flags"],
             idempotency_key=idempotency_key,
         )
-        for flag in result["risk_flags"]:
-            self._risk_flag_raised(
-                flag_id=risk_flag_id(self.id, flag["rule_id"]),
-                clinic_id=self.clinic_id,
-                client_id=self.client_id,
-                therapist_id=self.therapist_id,
-                activity_id=self.activity["activity_id"],
-                activity_version=self.activity["version"],
-                measure=result["measure"],
-                rule_id=flag["rule_id"],
-                item_id=flag["item_id"],
-                message=flag["message"],
-                correlation_id=correlation_id,
-            )
+        self._raise_risk_flags(result, correlation_id)
         return True
 
     @event("ResponseSubmitted")
@@ -153,6 +142,63 @@ class Assignment(Aggregate):
         self.status = SUBMITTED
         self.scores = scores or {}
         self.risk_flags = risk_flags or []
+
+    def _raise_risk_flags(self, result: dict[str, Any], correlation_id: str) -> None:
+        for flag in result["risk_flags"]:
+            self._risk_flag_raised(
+                flag_id=risk_flag_id(self.id, flag["rule_id"]),
+                clinic_id=self.clinic_id,
+                client_id=self.client_id,
+                therapist_id=self.therapist_id,
+                activity_id=self.activity["activity_id"],
+                activity_version=self.activity["version"],
+                measure=result["measure"],
+                rule_id=flag["rule_id"],
+                item_id=flag["item_id"],
+                message=flag["message"],
+                correlation_id=correlation_id,
+            )
+
+    # -- repair of snapshots stored without their scoring (docs/activities.md) ----
+
+    def complete_snapshot(self, activity: dict[str, Any], correlation_id: str) -> None:
+        """The activity completed from its exact version; a response already recorded is scored now."""
+        self._snapshot_completed(clinic_id=self.clinic_id, client_id=self.client_id, activity=activity)
+        if self.status == SUBMITTED and self.answers is not None and not self.scores:
+            result = score_response(self.activity, self.answers)
+            if result["scores"] or result["risk_flags"]:
+                self._response_scored(
+                    clinic_id=self.clinic_id,
+                    client_id=self.client_id,
+                    activity_id=self.activity["activity_id"],
+                    activity_version=self.activity["version"],
+                    submitted_at=self.submitted_at,
+                    measure=result["measure"],
+                    scores=result["scores"],
+                    risk_flags=result["risk_flags"],
+                    correlation_id=correlation_id,
+                )
+                self._raise_risk_flags(result, correlation_id)
+
+    @event("SnapshotCompleted")
+    def _snapshot_completed(self, clinic_id: str, client_id: str, activity: dict[str, Any]) -> None:
+        self.activity = activity
+
+    @event("ResponseScored")
+    def _response_scored(
+        self,
+        clinic_id: str,
+        client_id: str,
+        activity_id: str,
+        activity_version: int,
+        submitted_at: datetime,
+        measure: str | None,
+        scores: dict[str, Any],
+        risk_flags: list[dict[str, Any]],
+        correlation_id: str,
+    ) -> None:
+        self.scores = scores
+        self.risk_flags = risk_flags
 
     @event("RiskFlagRaised")
     def _risk_flag_raised(
@@ -284,6 +330,14 @@ class Assignment(Aggregate):
     ) -> None:
         self.expired_at = expired_at
         self.status = EXPIRED
+
+
+def new_assignment(version: dict[str, Any], personalisation: Personalisation, **details: Any) -> Assignment:
+    """The one way an assignment comes to exist: its activity is ``assignment_snapshot`` of the version.
+
+    One-off, recurrence occurrence, group assignment, pathway step and late group joiner all come through here.
+    """
+    return Assignment(activity=assignment_snapshot(version, personalisation), **details)
 
 
 def risk_flag_id(assignment_id: UUID, rule_id: str) -> UUID:

@@ -15,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from interlude_contracts.errors import Conflict, NotFound
 
 from .groups import ACTIVITY, FROM_START, PATHWAY, RECURRENCE, Group, GroupError, programmes_for_joiner
+from .snapshot import Personalisation, pinned_version
 
 
 class GroupCommands:
@@ -37,8 +38,13 @@ class GroupCommands:
     def assign_to_group(
         self, clinic_id: str, therapist_id: str, group_id: UUID, kind: str, spec: dict[str, Any], correlation_id: str
     ) -> Group:
-        """Send an activity, a recurrence or a pathway to every member; each gets their own."""
+        """Send an activity, a recurrence or a pathway to every member; each gets their own.
+
+        An ``activity`` in the spec (a published version) is pinned now, for members who join later too.
+        """
         group = self.get_group(clinic_id, group_id)
+        if "activity" in spec:
+            spec = {**spec, "activity": pinned_version(spec["activity"])}
         programme = group.start_programme(kind, {**spec, "therapist_id": therapist_id}, self.clock())  # type: ignore[attr-defined]
         self.save(group)  # type: ignore[attr-defined]
         for client_id in list(group.members):
@@ -72,6 +78,8 @@ class GroupCommands:
         self, group: Group, programme: dict[str, Any], client_id: str, joining: str, correlation_id: str
     ) -> None:
         spec, therapist_id = programme["spec"], programme["spec"]["therapist_id"]
+        # A member's first name is not known to the group: {{client.first_name}} takes its fallback wording.
+        personalisation = Personalisation.of(spec.get("personalisation"))
         if programme["kind"] == ACTIVITY:
             target = self.assign(  # type: ignore[attr-defined]
                 group.clinic_id,
@@ -83,6 +91,7 @@ class GroupCommands:
                 release_at=spec["release_at"],
                 expires_at=spec["expires_at"],
                 reminders=spec["reminders"],
+                personalisation=personalisation,
             )
         elif programme["kind"] == RECURRENCE:
             target = self.create_recurrence(  # type: ignore[attr-defined]
@@ -97,6 +106,7 @@ class GroupCommands:
                 due_after=_minutes(spec["due_after_minutes"]),
                 grace=_minutes(spec["grace_minutes"]),
                 reminders=spec["reminders"],
+                personalisation=personalisation,
             )
         elif programme["kind"] == PATHWAY:
             enrolled_at: datetime | None = programme["started_at"] if joining == FROM_START else None
@@ -107,6 +117,7 @@ class GroupCommands:
                 client_id,
                 correlation_id,
                 enrolled_at=enrolled_at,
+                personalisation=personalisation,
             )
         else:
             raise ValueError(programme["kind"])

@@ -62,6 +62,13 @@ class Group(Aggregate):
     def _programme_started(self, programme: dict[str, Any]) -> None:
         self.programmes.append(programme)
 
+    @event("ProgrammeCompleted")
+    def complete_programme(self, programme_id: UUID, activity: dict[str, Any]) -> None:
+        """A programme's pinned version completed from its exact version (started before scoring was kept)."""
+        for programme in self.programmes:
+            if programme["programme_id"] == programme_id:
+                programme["spec"]["activity"] = activity
+
     @event("ProgrammeDelivered")
     def record_delivery(self, programme_id: UUID, client_id: str, target_id: UUID) -> None:
         """A member's own assignment, recurrence or enrolment of a programme."""

@@ -15,13 +15,16 @@ from eventsourcing.application import AggregateNotFoundError
 from interlude_contracts.errors import Conflict, NotFound
 from interlude_contracts.runtime.eventstore import save_with_retry
 
-from .domain import Assignment
+from .domain import Assignment, new_assignment
 from .pathways import ACTIVE, PAUSED, Enrolment, Pathway, PathwayEnrolments, PathwayError
+from .snapshot import NO_NAMES, Personalisation, pinned_version
 
 
 class PathwayCommands:
     def create_pathway(self, clinic_id: str, therapist_id: str, name: str, steps: list[dict[str, Any]]) -> Pathway:
-        pathway = Pathway(clinic_id=clinic_id, name=name, steps=steps, created_by=therapist_id)
+        """Each step's ``activity`` (a published version) is pinned now; personalised per client on release."""
+        pinned = [{**step, "activity": pinned_version(step["activity"])} for step in steps]
+        pathway = Pathway(clinic_id=clinic_id, name=name, steps=pinned, created_by=therapist_id)
         self.save(pathway)  # type: ignore[attr-defined]
         return pathway
 
@@ -39,6 +42,7 @@ class PathwayCommands:
         client_id: str,
         correlation_id: str,
         enrolled_at: datetime | None = None,
+        personalisation: Personalisation = NO_NAMES,
     ) -> Enrolment:
         """Enrol now, or as of ``enrolled_at`` (a group's start: steps already due are released at once)."""
         pathway = self.get_pathway(clinic_id, pathway_id)
@@ -53,6 +57,7 @@ class PathwayCommands:
                 steps=pathway.steps,
                 enrolled_at=enrolled_at or self.clock(),  # type: ignore[attr-defined]
                 correlation_id=correlation_id,
+                personalisation=personalisation.as_dict(),
             )
             index = self._enrolment_index(pathway.id)
             index.add(enrolment.id)
@@ -148,11 +153,12 @@ class PathwayCommands:
         definition = enrolment.definition[step]
         due_after = definition.get("due_after_hours")
         due = now + timedelta(hours=due_after) if due_after else None
-        return Assignment(
+        return new_assignment(
+            definition["activity"],
+            Personalisation.of(enrolment.personalisation),
             clinic_id=enrolment.clinic_id,
             client_id=enrolment.client_id,
             therapist_id=enrolment.therapist_id,
-            activity=definition["activity"],
             due_at=due,
             correlation_id=correlation_id,
             release_at=now,

@@ -53,6 +53,11 @@ class Pathway(Aggregate):
         self.steps = steps
         self.created_by = created_by
 
+    @event("StepsCompleted")
+    def complete_steps(self, steps: list[dict[str, Any]]) -> None:
+        """Each step's pinned version completed from its exact version (a pathway created without scoring)."""
+        self.steps = steps
+
 
 class PathwayEnrolments(Aggregate):
     """The index of a pathway's enrolments."""
@@ -102,7 +107,9 @@ class Enrolment(Aggregate):
         steps: list[dict[str, Any]],
         enrolled_at: datetime,
         correlation_id: str,
+        personalisation: dict[str, Any] | None = None,
     ) -> None:
+        self.personalisation = personalisation  # the names each step's assignment is personalised with
         self.clinic_id = clinic_id
         self.client_id = client_id
         self.therapist_id = therapist_id
@@ -115,6 +122,11 @@ class Enrolment(Aggregate):
             {"status": WAITING, "release_at": None, "released_at": None, "completed_at": None, "assignment_id": None}
             for _ in steps
         ]
+
+    @event("DefinitionCompleted")
+    def complete_definition(self, clinic_id: str, client_id: str, definition: list[dict[str, Any]]) -> None:
+        """The steps' pinned versions completed from their exact versions (enrolled before scoring was kept)."""
+        self.definition = definition
 
     # -- what is due -------------------------------------------------------------
 

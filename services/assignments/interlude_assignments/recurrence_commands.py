@@ -14,8 +14,9 @@ from eventsourcing.application import AggregateNotFoundError
 from interlude_contracts.errors import NotFound
 from interlude_contracts.runtime.eventstore import save_with_retry
 
-from .domain import Assignment
+from .domain import Assignment, new_assignment
 from .recurrences import Recurrence
+from .snapshot import NO_NAMES, Personalisation, pinned_version
 
 
 class RecurrenceCommands:
@@ -24,7 +25,7 @@ class RecurrenceCommands:
         clinic_id: str,
         therapist_id: str,
         client_id: str,
-        activity: dict[str, Any],
+        version: dict[str, Any],
         rule: str,
         starts_at: datetime,
         time_zone: str,
@@ -32,12 +33,14 @@ class RecurrenceCommands:
         due_after: timedelta | None = None,
         grace: timedelta | None = None,
         reminders: list[dict[str, Any]] | None = None,
+        personalisation: Personalisation = NO_NAMES,
     ) -> Recurrence:
+        """Pin the version now; each occurrence is personalised for the client when it is released."""
         recurrence = Recurrence(
             clinic_id=clinic_id,
             client_id=client_id,
             therapist_id=therapist_id,
-            activity=activity,
+            activity=pinned_version(version),
             rule=rule,
             starts_at=starts_at,
             time_zone=time_zone,
@@ -45,6 +48,7 @@ class RecurrenceCommands:
             grace_minutes=int(grace.total_seconds() // 60) if grace is not None else None,
             reminders=reminders,
             correlation_id=correlation_id,
+            personalisation=personalisation.as_dict(),
         )
         recurrence.plan_next(self.clock() - timedelta(microseconds=1), correlation_id)  # type: ignore[attr-defined]
         self.save(recurrence)  # type: ignore[attr-defined]
@@ -58,11 +62,12 @@ class RecurrenceCommands:
             if not recurrence.is_due(release_at):
                 return ()
             times = recurrence.occurrence_times(release_at)
-            assignment = Assignment(
+            assignment = new_assignment(
+                recurrence.activity,
+                Personalisation.of(recurrence.personalisation),
                 clinic_id=recurrence.clinic_id,
                 client_id=recurrence.client_id,
                 therapist_id=recurrence.therapist_id,
-                activity=recurrence.activity,
                 due_at=times["due_at"],
                 correlation_id=correlation_id,
                 release_at=release_at,

@@ -90,7 +90,9 @@ class Recurrence(Aggregate):
         grace_minutes: int | None,
         reminders: list[dict[str, Any]] | None,
         correlation_id: str,
+        personalisation: dict[str, Any] | None = None,
     ) -> None:
+        self.personalisation = personalisation  # the names each occurrence is personalised with
         self.clinic_id = clinic_id
         self.client_id = client_id
         self.therapist_id = therapist_id
@@ -104,6 +106,11 @@ class Recurrence(Aggregate):
         self.status = ACTIVE
         self.next_release_at: datetime | None = None
         self.released: list[dict[str, Any]] = []
+
+    @event("ActivityCompleted")
+    def complete_activity(self, clinic_id: str, client_id: str, activity: dict[str, Any]) -> None:
+        """The pinned version completed from the exact version (a recurrence created without its scoring)."""
+        self.activity = activity
 
     def following(self, after: datetime) -> datetime | None:
         return next_occurrence(self.rule, self.starts_at, self.time_zone, after)

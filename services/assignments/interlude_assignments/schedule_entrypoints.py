@@ -25,6 +25,7 @@ from interlude_contracts.schedules import (
 
 from .recurrences import InvalidRule, parse_rule
 from .schedules import expiry_of
+from .snapshot import Personalisation
 from .translation import assignment_body, enrolment_body, group_body, pathway_body, recurrence_body
 
 log = logging.getLogger(__name__)
@@ -89,12 +90,11 @@ class ScheduleEntrypoints:
             parse_rule(body["rule"], body["starts_at"])
         except InvalidRule as error:
             raise ValidationFailed(str(error), {"rule": [str(error)]}) from None
-        snapshot = self._snapshot(clinic_id, body)
         recurrence = self.app.create_recurrence(
             clinic_id,
             therapist_id,
             body["client_id"],
-            snapshot,
+            self._version(clinic_id, body),
             body["rule"],
             body["starts_at"],
             body["time_zone"],
@@ -102,6 +102,7 @@ class ScheduleEntrypoints:
             due_after=timedelta(hours=body["due_after_hours"]) if body["due_after_hours"] else None,
             grace=timedelta(hours=body["grace_hours"]) if body["grace_hours"] is not None else None,
             reminders=body["reminders"],
+            personalisation=Personalisation.of(body),
         )
         return recurrence_body(recurrence)
 
@@ -128,7 +129,7 @@ class ScheduleEntrypoints:
         for step in body["steps"]:
             steps.append(
                 {
-                    "activity": self._snapshot(clinic_id, step),
+                    "activity": self._version(clinic_id, step),
                     "release": step["release"],
                     "due_after_hours": step["due_after_hours"],
                 }
@@ -145,7 +146,12 @@ class ScheduleEntrypoints:
     ) -> dict[str, Any]:
         body = validated(EnrolRequest(), request)
         enrolment = self.app.enrol(
-            clinic_id, therapist_id, parse_uuid(pathway_id, "pathway_id"), body["client_id"], correlation_id
+            clinic_id,
+            therapist_id,
+            parse_uuid(pathway_id, "pathway_id"),
+            body["client_id"],
+            correlation_id,
+            personalisation=Personalisation.of(body),
         )
         return enrolment_body(enrolment)
 
@@ -215,7 +221,12 @@ class ScheduleEntrypoints:
                 raise ValidationFailed("due_at is in the past.", {"due_at": ["Must be in the future."]})
             check_release(body)
             schedule = schedule_of(body)
-            return {"activity": self._snapshot(clinic_id, body), "due_at": body["due_at"], **schedule}
+            return {
+                "activity": self._version(clinic_id, body),
+                "due_at": body["due_at"],
+                **schedule,
+                "personalisation": Personalisation.of(body).as_dict(),
+            }
         if kind == "recurrence":
             body = validated(GroupRecurrenceRequest(), request)
             try:
@@ -223,7 +234,8 @@ class ScheduleEntrypoints:
             except InvalidRule as error:
                 raise ValidationFailed(str(error), {"rule": [str(error)]}) from None
             return {
-                "activity": self._snapshot(clinic_id, body),
+                "activity": self._version(clinic_id, body),
+                "personalisation": Personalisation.of(body).as_dict(),
                 "rule": body["rule"],
                 "starts_at": body["starts_at"],
                 "time_zone": body["time_zone"],
@@ -234,10 +246,9 @@ class ScheduleEntrypoints:
         if kind == "pathway":
             body = validated(GroupPathwayRequest(), request)
             self.app.get_pathway(clinic_id, body["pathway_id"])  # NotFound before anything is sent
-            return {"pathway_id": str(body["pathway_id"])}
+            return {"pathway_id": str(body["pathway_id"]), "personalisation": Personalisation.of(body).as_dict()}
         raise ValidationFailed("Unknown kind.", {"kind": ["Use activity, recurrence or pathway."]})
 
-    def _snapshot(self, clinic_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """The exact published version an assignment keeps (the latest unless one is named)."""
-        version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
-        return {key: version[key] for key in ("activity_id", "version", "title", "instructions", "items")}
+    def _version(self, clinic_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The published version a request names (the latest unless one is named); the application pins it."""
+        return self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])

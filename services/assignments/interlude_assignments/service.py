@@ -1,26 +1,35 @@
 """The assignments service's entrypoints. Logic lives in the application and domain."""
 
+import logging
+import os
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+import eventlet
 from nameko.rpc import RpcProxy
+from nameko.timer import timer
 
 from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
 from interlude_contracts.api import AssignRequest, CancelRequest, SubmitResponseRequest
-from interlude_contracts.errors import Conflict, ValidationFailed, parse_uuid, validated
-from interlude_contracts.personalise import personalise
+from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
 from interlude_contracts.runtime.health import HealthRpc
 from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
 from interlude_contracts.runtime.rpc import rpc
 
 from .dependencies import assignments_application
+from .repair import repair_snapshots
 from .schedule_entrypoints import ScheduleEntrypoints, check_release, schedule_of
+from .snapshot import Personalisation
 from .translation import acknowledgement_body, assignment_body, client_view, to_envelope
 
 MAX_LOG_PAGE = 1000
-# What an assignment keeps of the exact version: enough to render, validate and score it forever.
-SNAPSHOT_KEYS = ("activity_id", "version", "title", "instructions", "measure", "items", "pages", "scoring")
+# The snapshot repair runs at every start, and daily for what replicas of an older release wrote during a rollout.
+REPAIR_SECONDS = float(os.environ.get("SNAPSHOT_REPAIR_SECONDS", str(24 * 3600)))
+VERSION_TIMEOUT_SECONDS = 30
+
+log = logging.getLogger(__name__)
 
 
 class AssignmentsService(ScheduleEntrypoints, HealthRpc):
@@ -37,20 +46,15 @@ class AssignmentsService(ScheduleEntrypoints, HealthRpc):
         if body["due_at"] is not None and body["due_at"] <= datetime.now(UTC):
             raise ValidationFailed("due_at is in the past.", {"due_at": ["Must be in the future."]})
         check_release(body)
-        version = self.activities.get_version(clinic_id, str(body["activity_id"]), body["activity_version"])
-        if version.get("archived"):
-            detail = "The activity is archived: restore it to assign it."
-            raise Conflict(detail, {"activity_id": [detail]})
-        snapshot = personalise(
-            {key: version[key] for key in SNAPSHOT_KEYS if key in version},
-            {
-                "client.first_name": body["client_first_name"],
-                "therapist.name": body["therapist_name"],
-                "clinic.name": body["clinic_name"],
-            },
-        )
         assignment = self.app.assign(
-            clinic_id, therapist_id, body["client_id"], snapshot, body["due_at"], correlation_id, **schedule_of(body)
+            clinic_id,
+            therapist_id,
+            body["client_id"],
+            self._version(clinic_id, body),
+            body["due_at"],
+            correlation_id,
+            **schedule_of(body),
+            personalisation=Personalisation.of(body),
         )
         return assignment_body(assignment)
 
@@ -144,6 +148,27 @@ class AssignmentsService(ScheduleEntrypoints, HealthRpc):
             clinic_id, parse_uuid(assignment_id, "assignment_id"), flag, therapist_id, body["note"], correlation_id
         )
         return acknowledgement_body(assignment, str(flag))
+
+    @rpc
+    def repair_snapshots(self, correlation_id: str = "snapshot-repair") -> dict[str, Any]:
+        """Complete snapshots stored without their scoring and score their responses (repair.py); idempotent."""
+        versions: dict[tuple[str, str, int], dict[str, Any]] = {}
+
+        def version_of(clinic_id: str, activity_id: str, number: int) -> dict[str, Any]:
+            key = (clinic_id, activity_id, number)
+            if key not in versions:
+                with eventlet.Timeout(VERSION_TIMEOUT_SECONDS):
+                    versions[key] = self.activities.get_version(clinic_id, activity_id, number)
+            return versions[key]
+
+        report = asdict(repair_snapshots(self.app, version_of, correlation_id))
+        if report["completed"] or report["failed"]:
+            log.info("snapshot repair: %s", report)
+        return report
+
+    @timer(interval=REPAIR_SECONDS, eager=True)
+    def repair_snapshots_on_schedule(self) -> None:
+        self.repair_snapshots()
 
     @rpc
     def read_log(self, after: int, limit: int = 500) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from interlude_contracts.events import (
     ASSIGNMENT_EXPIRED,
     ASSIGNMENT_OPENED,
     RELEASE_SCHEDULED,
+    RESPONSE_SCORED,
     RESPONSE_SUBMITTED,
     RISK_FLAG_ACKNOWLEDGED,
     RISK_FLAG_RAISED,
@@ -22,6 +23,7 @@ from interlude_contracts.events import (
     AssignmentExpiredV1,
     AssignmentOpenedV1,
     ReleaseScheduledV1,
+    ResponseScoredV1,
     ResponseSubmittedV1,
     RiskFlagAcknowledgedV1,
     RiskFlagRaisedV1,
@@ -114,6 +116,21 @@ def _submitted(event: Any) -> dict[str, Any]:
     )
 
 
+def _scored(event: Any) -> dict[str, Any]:
+    return ResponseScoredV1().dump(
+        {
+            "assignment_id": event.originator_id,
+            "activity_id": event.activity_id,
+            "activity_version": event.activity_version,
+            "client_id": event.client_id,
+            "submitted_at": event.submitted_at,
+            "measure": event.measure,
+            "scores": event.scores,
+            "risk_flags": event.risk_flags,
+        }
+    )
+
+
 def _risk_flag(event: Any) -> dict[str, Any]:
     return RiskFlagRaisedV1().dump(
         {
@@ -157,6 +174,7 @@ def _flag_acknowledged(event: Any) -> dict[str, Any]:
 PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     Assignment.Assigned: (ACTIVITY_ASSIGNED, _assigned),
     Assignment.ResponseSubmitted: (RESPONSE_SUBMITTED, _submitted),
+    Assignment.ResponseScored: (RESPONSE_SCORED, _scored),
     Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
     Assignment.RiskFlagRaised: (RISK_FLAG_RAISED, _risk_flag),
     Assignment.RiskFlagAcknowledged: (RISK_FLAG_ACKNOWLEDGED, _flag_acknowledged),

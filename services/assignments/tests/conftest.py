@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from interlude_assignments.application import AssignmentsApplication
+from interlude_assignments.snapshot import pinned_version
 from interlude_contracts.activity import ActivityVersionSchema
 from interlude_contracts.testing import SCHEDULE_START, Clock
 
@@ -50,7 +51,7 @@ def version_body() -> dict[str, Any]:
 @pytest.fixture
 def snapshot(version_body: dict[str, Any]) -> dict[str, Any]:
     """What an assignment keeps of the version it points to."""
-    return {key: version_body[key] for key in ("activity_id", "version", "title", "instructions", "items")}
+    return pinned_version(version_body)
 
 
 @pytest.fixture

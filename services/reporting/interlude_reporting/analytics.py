@@ -17,6 +17,7 @@ from typing import Any
 from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
+    RESPONSE_SCORED,
     RESPONSE_SUBMITTED,
     RISK_FLAG_ACKNOWLEDGED,
     RISK_FLAG_RAISED,
@@ -168,7 +169,8 @@ def _scores(cursor: Cursor, event: Event) -> None:
                 "value": float(score["value"]),
                 "band": score.get("band"),
                 "above_cutoff": None if above is None else int(above),
-                "submitted_at": utc(event.occurred_at),
+                # A response scored later (ResponseScored) keeps the time it was submitted.
+                "submitted_at": utc(payload.get("submitted_at") or event.occurred_at),
             },
         )
 
@@ -223,6 +225,7 @@ def _flag_acknowledged(cursor: Cursor, event: Event) -> None:
 
 ANALYTICS_UPDATES: dict[str, Callable[[Cursor, Event], None]] = {
     RESPONSE_SUBMITTED: _scores,
+    RESPONSE_SCORED: _scores,
     RISK_FLAG_RAISED: _flag_raised,
     RISK_FLAG_ACKNOWLEDGED: _flag_acknowledged,
 }
