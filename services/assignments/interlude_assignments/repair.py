@@ -68,7 +68,10 @@ class RepairReport:
 
 
 def repair_snapshots(app: Application, version_of: VersionSource, correlation_id: str) -> RepairReport:
-    """Complete every snapshot stored since the last run; the position advances only when nothing failed."""
+    """Complete every snapshot stored since the last run; the position advances only when nothing failed.
+
+    The position is the last keeper's notification id: a run that finds none writes nothing.
+    """
     progress = _progress(app)
     report = RepairReport(read_to=progress.position)
     for aggregate_id, position in _keepers_after(app, progress.position):
@@ -78,13 +81,11 @@ def repair_snapshots(app: Application, version_of: VersionSource, correlation_id
         except Exception:
             log.exception("could not repair the snapshot of %s; the next run tries again", aggregate_id)
             report.failed.append(str(aggregate_id))
-    if not report.failed:
-        report.read_to = max(report.read_to, app.recorder.max_notification_id() or 0)
-        if report.read_to > progress.position:
-            progress.advance(report.read_to)
-            # Another replica may record its run at the same moment: the next run reads on from there.
-            with suppress(IntegrityError):
-                app.save(progress)
+    if not report.failed and report.read_to > progress.position:
+        progress.advance(report.read_to)
+        # Another replica may record its run at the same moment: the next run reads on from there.
+        with suppress(IntegrityError):
+            app.save(progress)
     return report
 
 
