@@ -161,8 +161,12 @@ def matrix(stack: Stack) -> Matrix:
     # Recurrences first: their occurrences are released by the scheduler while the rest is set up.
     group_recurring = create_group(therapist, "Weekly measures", [clients["group-recurrence"]])
     for activity_id in activity_ids.values():
-        therapist.call("POST", "/recurrences", {"client_id": clients["recurrence"], **recurring(activity_id)}, 201)
+        body = {"client_id": clients["recurrence"], **recurring(activity_id)}
+        require_scheduled(therapist.call("POST", "/recurrences", body, 201))
         therapist.call("POST", f"/groups/{group_recurring}/recurrences", recurring(activity_id), 201)
+    for programme in therapist.call("GET", f"/groups/{group_recurring}", expect=200)["programmes"]:
+        [delivery] = programme["deliveries"]
+        require_scheduled(therapist.call("GET", f"/recurrences/{delivery['target_id']}", expect=200))
 
     for activity_id in activity_ids.values():
         therapist.call("POST", "/assignments", {"client_id": clients[ONE_OFF], "activity_id": activity_id}, 201)
@@ -181,7 +185,8 @@ def matrix(stack: Stack) -> Matrix:
     built.seconds["set up"] = time.monotonic() - started
 
     by_activity = {activity_id: variant for variant, activity_id in activity_ids.items()}
-    for way in WAYS:
+    # The recurrences' ways last: their occurrences are released while the others answer.
+    for way in sorted(WAYS, key=lambda name: name.endswith("recurrence")):
         listed = every_assignment(therapist, clients[way], set(by_activity), way)
         for activity_id, assignment_id in listed.items():
             variant = by_activity[activity_id]
@@ -220,7 +225,7 @@ def join(therapist: Api, group_id: str, client_id: str, joining: str) -> None:
 
 def recurring(activity_id: str) -> dict[str, Any]:
     """One occurrence, a few seconds from now in the client's zone."""
-    local_start = (datetime.now(ZoneInfo(ZONE)) + timedelta(seconds=3)).replace(microsecond=0, tzinfo=None)
+    local_start = (datetime.now(ZoneInfo(ZONE)) + timedelta(seconds=5)).replace(microsecond=0, tzinfo=None)
     return {
         "activity_id": activity_id,
         "rule": "FREQ=SECONDLY;INTERVAL=2;COUNT=1",
@@ -228,6 +233,11 @@ def recurring(activity_id: str) -> dict[str, Any]:
         "time_zone": ZONE,
         "due_after_hours": 24,
     }
+
+
+def require_scheduled(recurrence: dict[str, Any]) -> None:
+    """Its occurrence is still ahead (or already released): it was not created after its start time."""
+    assert recurrence["next_release_at"] or recurrence["released"], f"nothing scheduled: {recurrence}"
 
 
 def every_assignment(therapist: Api, client_id: str, activity_ids: set[str], way: str) -> dict[str, str]:
@@ -316,16 +326,21 @@ def test_scored_as_a_one_off(matrix: Matrix, way: str, variant: str) -> None:
 
 
 @pytest.mark.parametrize("way", WAYS)
-def test_phq9_item9_flags_the_assignment_alerts_the_therapist_and_tops_the_caseload(matrix: Matrix, way: str) -> None:
+def test_phq9_item9_raises_the_flag_the_alert_and_the_caseload_entry(matrix: Matrix, way: str) -> None:
     assignment = matrix.views[way][RISK]
-    assert [flag["rule_id"] for flag in assignment["risk_flags"]] == [PHQ9_FLAG], "no flag on the assignment"
-
-    # The client's only open flag is this one: no other measure's answers raised any.
-    assert [(f["assignment_id"], f["rule_id"], f["measure"]) for f in matrix.caseload[way]] == [
-        (assignment["assignment_id"], PHQ9_FLAG, "PHQ-9")
-    ], "the caseload entry's open_risk_flags"
-    [flag] = matrix.caseload[way]
-    assert [(a["kind"], a["flag_id"], a["client_id"]) for a in matrix.alerts[way]] == [
-        ("risk_flag", flag["flag_id"], matrix.clients[way])
-    ], "the therapist's alert"
-    assert "on PHQ-9" in matrix.alerts[way][0]["body"]
+    assignment_id, client_id = assignment["assignment_id"], matrix.clients[way]
+    observed = {
+        "flags on the assignment": [flag["rule_id"] for flag in assignment["risk_flags"]],
+        # The client's open flags: this one only, since no other measure's answers may raise one.
+        "open_risk_flags on the caseload": [
+            (f["assignment_id"], f["rule_id"], f["measure"]) for f in matrix.caseload[way]
+        ],
+        "the therapist's alerts": [(a["kind"], a["assignment_id"], a["client_id"]) for a in matrix.alerts[way]],
+    }
+    assert observed == {
+        "flags on the assignment": [PHQ9_FLAG],
+        "open_risk_flags on the caseload": [(assignment_id, PHQ9_FLAG, "PHQ-9")],
+        "the therapist's alerts": [("risk_flag", assignment_id, client_id)],
+    }
+    [flag], [alert] = matrix.caseload[way], matrix.alerts[way]
+    assert alert["flag_id"] == flag["flag_id"] and "on PHQ-9" in alert["body"]
