@@ -58,6 +58,7 @@ def test_the_answers_recorded_unscored_are_scored_from_their_exact_version(thera
         published = score_response(VERSIONS[expected["activity_id"]], expected["answers"])
         repaired = wait_until(
             lambda e=expected: (body := view(therapist, e["assignment_id"]))["scores"] and body,
+            timeout=90,
             what=f"the scores of {expected['created_by']}",
         )
         assert repaired["scores"] == published["scores"] and repaired["measure"] == published["measure"]
@@ -72,7 +73,7 @@ def test_each_item9_answer_reaches_the_caseload_and_the_therapists_alerts(therap
         clients = therapist.call("GET", "/me/caseload", expect=200)["clients"]
         return {flag["assignment_id"] for entry in clients for flag in entry["open_risk_flags"]}
 
-    wait_until(lambda: flagged_ids <= open_flags(), what="every repaired flag on the caseload")
+    wait_until(lambda: flagged_ids <= open_flags(), timeout=90, what="every repaired flag on the caseload")
     alerts = wait_until(
         lambda: (
             flagged_ids <= {a["assignment_id"] for a in therapist.call("GET", "/me/alerts", expect=200)["alerts"]}
@@ -107,7 +108,9 @@ def test_an_open_assignment_from_before_the_upgrade_scores_and_flags_when_answer
     client = login(stack.url, "ada@demo.client", "client-demo-pass")
     answers = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "1", "phq9_difficulty": "somewhat"}
     path = f"/assignments/{occurrence['assignment_id']}"
-    wait_until(lambda: view(therapist, occurrence["assignment_id"])["measure"] == "PHQ-9", what="the repair")
+    wait_until(
+        lambda: view(therapist, occurrence["assignment_id"])["measure"] == "PHQ-9", timeout=90, what="the repair"
+    )
 
     client.call("POST", f"{path}/responses", {"answers": answers}, expect=201)
 

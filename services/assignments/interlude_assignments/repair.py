@@ -13,6 +13,7 @@ replicas at once, change nothing more.
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -65,6 +66,24 @@ class RepairReport:
     completed: list[str] = field(default_factory=list)  # ids of the aggregates whose snapshots were completed
     scored: list[str] = field(default_factory=list)  # ids of answered assignments scored by the repair
     failed: list[str] = field(default_factory=list)
+
+
+class RepairSchedule:
+    """When a process runs the repair: at its start, soon again after a failure, then every ``interval``.
+
+    At start the activities service may not answer yet; a rollout's replicas of the older release may still
+    write incomplete snapshots for a while, which the daily run catches.
+    """
+
+    def __init__(self, interval: float, retry: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval, self.retry, self.clock = interval, retry, clock
+        self.next_at = clock()
+
+    def due(self) -> bool:
+        return self.clock() >= self.next_at
+
+    def ran(self, failed: bool) -> None:
+        self.next_at = self.clock() + (self.retry if failed else self.interval)
 
 
 def repair_snapshots(app: Application, version_of: VersionSource, correlation_id: str) -> RepairReport:

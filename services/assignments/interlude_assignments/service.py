@@ -1,7 +1,6 @@
 """The assignments service's entrypoints. Logic lives in the application and domain."""
 
 import logging
-import os
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -9,6 +8,7 @@ from typing import Any
 import eventlet
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
+from prometheus_client import Counter
 
 from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
 from interlude_contracts.api import AssignRequest, CancelRequest, SubmitResponseRequest
@@ -18,24 +18,30 @@ from interlude_contracts.runtime.metrics import Metrics
 from interlude_contracts.runtime.outbox import log_page
 from interlude_contracts.runtime.rpc import rpc
 
-from .dependencies import assignments_application
+from .dependencies import SnapshotRepairSchedule, assignments_application
 from .repair import repair_snapshots
 from .schedule_entrypoints import ScheduleEntrypoints, check_release, schedule_of
 from .snapshot import Personalisation
 from .translation import acknowledgement_body, assignment_body, client_view, to_envelope
 
 MAX_LOG_PAGE = 1000
-# The snapshot repair runs at every start, and daily for what replicas of an older release wrote during a rollout.
-REPAIR_SECONDS = float(os.environ.get("SNAPSHOT_REPAIR_SECONDS", str(24 * 3600)))
-VERSION_TIMEOUT_SECONDS = 30
+# How often the service asks whether the snapshot repair is due (dependencies.SnapshotRepairSchedule says when).
+REPAIR_CHECK_SECONDS = 5
+VERSION_TIMEOUT_SECONDS = 10
 
 log = logging.getLogger(__name__)
+SNAPSHOTS_REPAIRED = Counter(
+    "interlude_snapshots_repaired_total",
+    "Aggregates whose snapshot the repair completed (completed), answers it scored (scored), repairs that failed.",
+    ["outcome"],
+)
 
 
 class AssignmentsService(ScheduleEntrypoints, HealthRpc):
     name = "assignments"
 
     app = assignments_application()
+    repair_schedule = SnapshotRepairSchedule()
     activities = RpcProxy("activities")
     metrics = Metrics()
 
@@ -162,13 +168,21 @@ class AssignmentsService(ScheduleEntrypoints, HealthRpc):
             return versions[key]
 
         report = asdict(repair_snapshots(self.app, version_of, correlation_id))
+        for outcome in ("completed", "scored", "failed"):
+            SNAPSHOTS_REPAIRED.labels(outcome).inc(len(report[outcome]))
         if report["completed"] or report["failed"]:
-            log.info("snapshot repair: %s", report)
+            log.warning("snapshot repair: %s", report)
         return report
 
-    @timer(interval=REPAIR_SECONDS, eager=True)
+    @timer(interval=REPAIR_CHECK_SECONDS, eager=True)
     def repair_snapshots_on_schedule(self) -> None:
-        self.repair_snapshots()
+        if not self.repair_schedule.due():
+            return
+        failed = True
+        try:
+            failed = bool(self.repair_snapshots()["failed"])
+        finally:
+            self.repair_schedule.ran(failed)
 
     @rpc
     def read_log(self, after: int, limit: int = 500) -> dict[str, Any]:

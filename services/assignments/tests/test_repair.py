@@ -154,3 +154,34 @@ def test_a_daily_recurrence_created_before_the_fix_releases_a_scored_occurrence(
 
     assert released is not None and released.activity["measure"] == "PHQ-9"
     assert set(released.activity) == set(SNAPSHOT_KEYS)
+
+
+def test_the_repair_runs_at_start_soon_again_after_a_failure_then_daily() -> None:
+    now = [100.0]
+    schedule = repair.RepairSchedule(interval=86400, retry=15, clock=lambda: now[0])
+    assert schedule.due()
+
+    schedule.ran(failed=True)
+    now[0] += 14
+    assert not schedule.due()
+    now[0] += 1
+    assert schedule.due()
+
+    schedule.ran(failed=False)
+    now[0] += 86399
+    assert not schedule.due()
+    now[0] += 1
+    assert schedule.due()
+
+
+def test_a_run_whose_versions_cannot_be_read_writes_nothing_and_the_next_run_repairs(app) -> None:
+    def unavailable(clinic_id: str, activity_id: str, number: int) -> dict[str, Any]:
+        raise TimeoutError("the activities service does not answer yet")
+
+    position = app.recorder.max_notification_id()
+    failed = repair_snapshots(app, unavailable, "corr-repair")
+
+    assert failed.failed and not failed.completed
+    assert app.recorder.max_notification_id() == position
+    again = repair_snapshots(app, version_of, "corr-repair")
+    assert not again.failed and sorted(again.scored) == sorted(a["assignment_id"] for a in ANSWERED_UNSCORED)
