@@ -105,19 +105,23 @@ def test_measure_totals_bands_and_cutoffs(slug: str, total: int, band: str, abov
 
 
 @pytest.mark.parametrize(
-    ("raw", "band"),
+    ("raw", "band", "above"),
     [
-        (0, "poor wellbeing"),
-        (12, "poor wellbeing"),
-        (13, "not indicative of poor wellbeing"),
-        (25, "not indicative of poor wellbeing"),
+        (0, "likely depression", False),
+        (7, "likely depression", False),
+        (8, "poor wellbeing", False),
+        (12, "poor wellbeing", False),
+        (13, "not indicative of poor wellbeing", True),
+        (25, "not indicative of poor wellbeing", True),
     ],
 )
-def test_who5_raw_and_percentage(raw: int, band: str) -> None:
+def test_who5_raw_and_percentage(raw: int, band: str, above: bool) -> None:
+    """Topp et al. 2015: raw below 13 (50 % or less) is poor wellbeing, 7 or below (28 % or less) likely
+    depression. Higher is better, so at or above the cutoff 13 is the side not indicative of poor wellbeing."""
     scores = score_response(activity("who-5"), answers_for("who-5", raw))["scores"]
 
-    assert scores["total"] == {"value": raw, "band": band, "above_cutoff": None}
-    assert scores["percentage"] == {"value": raw * 4, "band": band, "above_cutoff": None}
+    assert scores["total"] == {"value": raw, "band": band, "above_cutoff": above}
+    assert scores["percentage"] == {"value": raw * 4, "band": band, "above_cutoff": above}
 
 
 def test_phq9_item_9_above_zero_raises_the_risk_flag_and_zero_does_not() -> None:
