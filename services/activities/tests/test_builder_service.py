@@ -113,7 +113,7 @@ def test_a_fhir_questionnaire_imports_into_a_draft(service: ActivitiesService, r
     imported = service.import_questionnaire("clinic-a", "t-1", questionnaire, "c")
 
     assert imported["activity"]["draft"]["measure"] == "GAD-7"
-    assert len(imported["activity"]["draft"]["items"]) == 7
+    assert len(imported["activity"]["draft"]["items"]) == 8  # the 7 scored items and the difficulty question
     assert imported["unmapped"] == [
         {"link_id": "scan", "problem": "Item type 'attachment' has no Interlude equivalent; left out."}
     ]

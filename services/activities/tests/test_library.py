@@ -98,8 +98,8 @@ PCL5 = [(0, "below provisional cutoff", False), (32, "below provisional cutoff",
 ])  # fmt: skip
 def test_measure_totals_bands_and_cutoffs(slug: str, total: int, band: str, above: bool) -> None:
     answers = answers_for(slug, total)
-    if slug == "phq-9" and total:
-        answers["phq9_difficulty"] = "somewhat"  # shown once any problem is reported
+    if slug in ("phq-9", "gad-7") and total:
+        answers[slug.replace("-", "") + "_difficulty"] = "somewhat"  # shown once any problem is reported
 
     assert total_of(slug, answers) == {"value": total, "band": band, "above_cutoff": above}
 
@@ -140,6 +140,29 @@ def test_phq9_difficulty_question_is_skipped_when_no_problem_is_reported() -> No
     assert answer_errors(activity("phq-9")["items"], none) == {}
     assert "phq9_difficulty" in answer_errors(activity("phq-9")["items"], none | {"phq9_difficulty": "not"})
     assert "phq9_difficulty" in answer_errors(activity("phq-9")["items"], answers_for("phq-9", 1))
+
+
+@pytest.mark.parametrize("slug", ["phq-9", "gad-7"])
+def test_the_unscored_difficulty_question_follows_any_reported_problem_and_leaves_the_total(slug: str) -> None:
+    """PHQ-9 and GAD-7 both end with the published difficulty question: shown only once a problem is
+    reported, then required; never scored, so the totals stay 0-27 and 0-21."""
+    difficulty = slug.replace("-", "") + "_difficulty"
+    [item] = [item for item in activity(slug)["items"] if item["id"] == difficulty]
+    assert [option["label"] for option in item["options"]] == [
+        "Not difficult at all",
+        "Somewhat difficult",
+        "Very difficult",
+        "Extremely difficult",
+    ]
+    assert item["prompt"].startswith("How difficult have these problems made it for you to do your work")
+    assert all("score" not in option for option in item["options"])
+    assert difficulty not in activity(slug)["scoring"]["total"]["items"]
+
+    assert answer_errors(activity(slug)["items"], answers_for(slug, 0)) == {}
+    assert difficulty in answer_errors(activity(slug)["items"], answers_for(slug, 1))
+    highest = 27 if slug == "phq-9" else 21
+    for answer in ("not", "extremely"):
+        assert total_of(slug, answers_for(slug, highest) | {difficulty: answer})["value"] == highest
 
 
 def test_pcl5_cluster_subscales_add_up_to_the_total() -> None:
