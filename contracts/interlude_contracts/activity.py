@@ -351,6 +351,14 @@ class ActivityContentSchema(Schema):
     items = fields.List(fields.Nested(ItemSchema), required=True, validate=validate.Length(1, MAX_ITEMS))
     pages = fields.List(fields.Nested(PageSchema), validate=validate.Length(min=1))
     scoring = fields.Nested(ScoringSchema)
+    source = fields.String(
+        validate=validate.Length(1, 2000),
+        metadata={"description": "Where the content comes from, e.g. the published instrument a library copy cites."},
+    )
+    licence = fields.String(
+        validate=validate.Length(1, 2000),
+        metadata={"description": "Terms of use, e.g. a library measure's licence (FHIR Questionnaire.copyright)."},
+    )
 
 
 class ActivityDraftSchema(ActivityContentSchema):

@@ -3,7 +3,8 @@
 Standard elements carry everything FHIR can say (types, options with scores in the
 ``ordinalValue`` extension, ``enableWhen``, ranges, units, max length, repeats, pages as
 groups). What FHIR has no element for (scale labels, practice durations, media, scoring
-rules) travels in Interlude extensions, so an Interlude export imports back without loss.
+rules, the source a library copy cites) travels in Interlude extensions, so an Interlude
+export imports back without loss. An activity's licence is the Questionnaire's ``copyright``.
 Importing a foreign Questionnaire returns a list of what could not be mapped.
 """
 
@@ -21,6 +22,7 @@ UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
 ITEM_EXTENSION = "https://interlude.example/fhir/StructureDefinition/item"
 SCORING_EXTENSION = "https://interlude.example/fhir/StructureDefinition/scoring"
 SCORES_EXTENSION = "https://interlude.example/fhir/StructureDefinition/scores"
+SOURCE_EXTENSION = "https://interlude.example/fhir/StructureDefinition/source"
 MEASURE_SYSTEM = "https://interlude.example/fhir/CodeSystem/measure"
 TAG_SYSTEM = "https://interlude.example/fhir/CodeSystem/activity-tag"
 OPERATORS = {
@@ -86,8 +88,15 @@ def to_questionnaire(activity: dict[str, Any], identifier: str | None = None) ->
         resource["version"] = str(activity["version"])
     if activity.get("measure"):
         resource["code"] = [{"system": MEASURE_SYSTEM, "code": activity["measure"]}]
+    if activity.get("licence"):
+        resource["copyright"] = activity["licence"]
+    extensions = []
     if activity.get("scoring"):
-        resource["extension"] = [{"url": SCORING_EXTENSION, "valueString": json.dumps(activity["scoring"])}]
+        extensions.append({"url": SCORING_EXTENSION, "valueString": json.dumps(activity["scoring"])})
+    if activity.get("source"):
+        extensions.append({"url": SOURCE_EXTENSION, "valueString": activity["source"]})
+    if extensions:
+        resource["extension"] = extensions
     return resource
 
 
@@ -242,9 +251,13 @@ def from_questionnaire(resource: Any) -> tuple[dict[str, Any], list[dict[str, st
     for code in resource.get("code") or []:
         if code.get("system") == MEASURE_SYSTEM:
             draft["measure"] = code.get("code")
+    if resource.get("copyright"):
+        draft["licence"] = resource["copyright"]
     for extension in resource.get("extension") or []:
         if extension.get("url") == SCORING_EXTENSION:
             draft["scoring"] = json.loads(extension["valueString"])
+        elif extension.get("url") == SOURCE_EXTENSION:
+            draft["source"] = extension["valueString"]
     return draft, unmapped
 
 

@@ -49,8 +49,19 @@ def rule_score(rule: Mapping[str, Any], by_id: Mapping[str, Any], answers: Mappi
     return {
         "value": value,
         "band": band_of(rule.get("bands") or [], value),
-        "above_cutoff": None if cutoff is None else value >= cutoff,
+        "above_cutoff": None if cutoff is None else above_cutoff(value, cutoff),
     }
+
+
+def above_cutoff(value: float, cutoff: float) -> bool:
+    """At or above the cutoff: the cutoff is the first score of the upper side.
+
+    The same rule whichever way the measure runs. For a symptom measure (PHQ-9: cutoff 10)
+    the upper side is the clinical one; for a measure where higher is better (WHO-5:
+    cutoff 13) the clinical side is *below* the cutoff, so ``above_cutoff`` is false there.
+    Reporting reads it with the measure's direction (interlude_reporting.measures).
+    """
+    return value >= cutoff
 
 
 def item_score(item: Mapping[str, Any], answer: Any) -> float | None:

@@ -57,8 +57,10 @@ def render_score_chart(client_id: str, measure: str, norms: dict[str, Any] | Non
         f'<title id="title">{escape(measure)} scores of {escape(client_id)} over time</title>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
     ]
-    if norms:
-        parts += _bands(norms, minimum, maximum) + _cutoff(norms, minimum, maximum)
+    if norms:  # bands and cutoff are the library activity's; a measure without one has neither
+        parts += _bands(norms, minimum, maximum)
+        if norms.get("cutoff") is not None:
+            parts += _cutoff(norms, minimum, maximum)
     parts += _axes(minimum, maximum, series)
     parts += _line(norms, series)
     if not series:
@@ -73,6 +75,8 @@ def render_score_chart(client_id: str, measure: str, norms: dict[str, Any] | Non
 def _bands(norms: dict[str, Any], minimum: float, maximum: float) -> list[str]:
     """One rect per band, from its lower bound to the next band's (integer bands leave no gaps)."""
     bands = sorted(norms["bands"], key=lambda band: band["lower"])
+    if not bands:
+        return []
     ceilings = [band["lower"] for band in bands[1:]] + [maximum]
     # The worst band gets the reddest fill, whichever way the measure runs.
     fills = BAND_FILLS[: len(bands)] if norms["lower_is_better"] else BAND_FILLS[: len(bands)][::-1]

@@ -230,3 +230,45 @@ def test_a_therapist_reads_their_alerts(gateway: Gateway) -> None:
 
     assert response.json() == {"alerts": [{"kind": "risk_flag"}]}
     gateway.notifications.list_for_therapist.assert_called_once_with(CLINIC, THERAPIST_CALLER.subject)
+
+
+def test_the_who5_chart_puts_13_on_the_line_above_poor_wellbeing(gateway: Gateway) -> None:
+    """WHO-5: raw below 13 is poor wellbeing (the library activity's bands and cutoff), 13 is not."""
+    norms = {
+        "measure": "WHO-5",
+        "minimum": 0,
+        "maximum": 25,
+        "lower_is_better": False,
+        "cutoff": 13,
+        "bands": [
+            {"lower": 0, "upper": 7, "label": "likely depression"},
+            {"lower": 8, "upper": 12, "label": "poor wellbeing"},
+            {"lower": 13, "upper": 25, "label": "not indicative of poor wellbeing"},
+        ],
+    }
+    series = [point(5, 0, "likely depression"), point(13, 7, "not indicative of poor wellbeing")]
+    gateway.reporting.measure_progress.return_value = {"measure": "WHO-5", "norms": norms, "series": series}
+
+    svg = ElementTree.fromstring(
+        gateway.request("GET", "/clients/client-ada/measures/WHO-5/chart.svg", THERAPIST_CALLER).text
+    )
+
+    # y of 13 = 28 + 252 * 12 / 25 = 148.96: the top of the poor wellbeing band and the cutoff line.
+    bands = {e.get("data-band"): e for e in svg if e.get("class") == "band"}
+    poor = bands["poor wellbeing"]
+    assert float(poor.get("y")) == 148.96 and float(bands["not indicative of poor wellbeing"].get("y")) == 28.0
+    [cutoff] = [e for e in svg if e.get("class") == "cutoff"]
+    assert float(cutoff.get("y1")) == 148.96
+    assert [float(c.get("cy")) for c in svg.iter(f"{SVG}circle")] == [229.6, 148.96]
+
+
+def test_a_measure_without_a_cutoff_is_charted_without_a_cutoff_line(gateway: Gateway) -> None:
+    norms = {"measure": "ORS", "minimum": 0, "maximum": 40, "lower_is_better": False, "cutoff": None, "bands": []}
+    gateway.reporting.measure_progress.return_value = {"measure": "ORS", "norms": norms, "series": [point(20, 0)]}
+
+    svg = ElementTree.fromstring(
+        gateway.request("GET", "/clients/client-ada/measures/ORS/chart.svg", ANALYST_CALLER).text
+    )
+
+    assert not [e for e in svg if e.get("class") in ("band", "cutoff")]
+    assert [float(c.get("cy")) for c in svg.iter(f"{SVG}circle")] == [154.0]

@@ -284,6 +284,11 @@ def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack
     draft = copy["draft"] | {"instructions": "{{client.first_name}}, " + copy["draft"]["instructions"]}
     therapist.call("PUT", f"/activities/{copy['activity_id']}/draft", draft, expect=200)
     therapist.call("POST", f"/activities/{copy['activity_id']}/publish", expect=201)
+    # The copy keeps the instrument's source and licence, into its versions and their FHIR export.
+    shown = therapist.call("GET", f"/activities/{copy['activity_id']}", expect=200)
+    assert "Kroenke" in shown["draft"]["source"] and "No permission required" in shown["draft"]["licence"]
+    exported = therapist.call("GET", f"/activities/{copy['activity_id']}/versions/1/fhir", expect=200)
+    assert exported["copyright"] == shown["draft"]["licence"]
     assignment = assign(therapist, "client-ada", copy["activity_id"], client_first_name="Ada")
 
     rendered = client.call("GET", f"/assignments/{assignment['assignment_id']}/render", expect=200)

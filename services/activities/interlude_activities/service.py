@@ -106,7 +106,9 @@ class ActivitiesService(HealthRpc):
     @rpc
     def copy_from_library(self, clinic_id: str, created_by: str, slug: str, correlation_id: str) -> dict[str, Any]:
         """The clinic's own draft of a library entry, to customise and publish."""
-        draft = deepcopy(_library_entry(slug)["activity"])
+        entry = _library_entry(slug)
+        # The copy keeps the entry's citation and terms of use, into every version and its FHIR export.
+        draft = {**deepcopy(entry["activity"]), "source": entry["source"], "licence": entry["licence"]}
         return activity_body(self.app.copy_from_library(clinic_id, created_by, slug, draft, correlation_id))
 
     @rpc

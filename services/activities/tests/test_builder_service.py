@@ -14,7 +14,7 @@ from interlude_activities.application import ActivitiesApplication
 from interlude_activities.service import ActivitiesService
 from interlude_contracts.activity import ActivitySchema
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
-from interlude_contracts.fhir import to_questionnaire
+from interlude_contracts.fhir import SOURCE_EXTENSION, to_questionnaire
 
 
 @pytest.fixture
@@ -92,6 +92,39 @@ def test_a_clinic_copies_a_library_entry_into_an_editable_draft(service: Activit
     assert service.list_activities("clinic-b") == []
 
 
+def test_a_library_copy_keeps_its_source_and_licence_in_every_version_and_its_fhir_export(
+    service: ActivitiesService,
+) -> None:
+    entry = service.get_library_entry("phq-9")
+    copy = service.copy_from_library("clinic-a", "t-1", "phq-9", "c")
+    activity_id = copy["activity_id"]
+
+    shown = service.get_activity("clinic-a", activity_id)
+    assert (shown["draft"]["source"], shown["draft"]["licence"]) == (entry["source"], entry["licence"])
+    assert "Kroenke" in shown["draft"]["source"] and "No permission required" in shown["draft"]["licence"]
+    assert ActivitySchema().load(shown)["draft"]["licence"] == entry["licence"]
+    service.publish_activity("clinic-a", activity_id, "t-1", "c")
+    version = service.get_version("clinic-a", activity_id, 1)
+    assert (version["source"], version["licence"]) == (entry["source"], entry["licence"])
+
+    for exported in (to_questionnaire(shown["draft"]), to_questionnaire(version)):
+        assert exported["copyright"] == entry["licence"]
+        assert {"url": SOURCE_EXTENSION, "valueString": entry["source"]} in exported["extension"]
+    reimported = service.import_questionnaire("clinic-a", "t-1", to_questionnaire(version), "c")
+    assert reimported["activity"]["draft"]["licence"] == entry["licence"]
+    assert reimported["activity"]["draft"]["source"] == entry["source"]
+
+
+def test_an_activity_of_the_clinic_s_own_has_no_source_licence_or_copyright(
+    service: ActivitiesService, raw_draft: dict[str, Any]
+) -> None:
+    activity_id = create_and_publish(service, raw_draft)
+
+    version = service.get_version("clinic-a", activity_id, 1)
+    assert "source" not in version and "licence" not in version
+    assert "copyright" not in to_questionnaire(version)
+
+
 def test_browsing_and_reading_the_library(service: ActivitiesService) -> None:
     entries = service.browse_library()
     entry = service.get_library_entry("k10")
@@ -113,7 +146,7 @@ def test_a_fhir_questionnaire_imports_into_a_draft(service: ActivitiesService, r
     imported = service.import_questionnaire("clinic-a", "t-1", questionnaire, "c")
 
     assert imported["activity"]["draft"]["measure"] == "GAD-7"
-    assert len(imported["activity"]["draft"]["items"]) == 7
+    assert len(imported["activity"]["draft"]["items"]) == 8  # the 7 scored items and the difficulty question
     assert imported["unmapped"] == [
         {"link_id": "scan", "problem": "Item type 'attachment' has no Interlude equivalent; left out."}
     ]

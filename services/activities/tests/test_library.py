@@ -98,26 +98,30 @@ PCL5 = [(0, "below provisional cutoff", False), (32, "below provisional cutoff",
 ])  # fmt: skip
 def test_measure_totals_bands_and_cutoffs(slug: str, total: int, band: str, above: bool) -> None:
     answers = answers_for(slug, total)
-    if slug == "phq-9" and total:
-        answers["phq9_difficulty"] = "somewhat"  # shown once any problem is reported
+    if slug in ("phq-9", "gad-7") and total:
+        answers[slug.replace("-", "") + "_difficulty"] = "somewhat"  # shown once any problem is reported
 
     assert total_of(slug, answers) == {"value": total, "band": band, "above_cutoff": above}
 
 
 @pytest.mark.parametrize(
-    ("raw", "band"),
+    ("raw", "band", "above"),
     [
-        (0, "poor wellbeing"),
-        (12, "poor wellbeing"),
-        (13, "not indicative of poor wellbeing"),
-        (25, "not indicative of poor wellbeing"),
+        (0, "likely depression", False),
+        (7, "likely depression", False),
+        (8, "poor wellbeing", False),
+        (12, "poor wellbeing", False),
+        (13, "not indicative of poor wellbeing", True),
+        (25, "not indicative of poor wellbeing", True),
     ],
 )
-def test_who5_raw_and_percentage(raw: int, band: str) -> None:
+def test_who5_raw_and_percentage(raw: int, band: str, above: bool) -> None:
+    """Topp et al. 2015: raw below 13 (50 % or less) is poor wellbeing, 7 or below (28 % or less) likely
+    depression. Higher is better, so at or above the cutoff 13 is the side not indicative of poor wellbeing."""
     scores = score_response(activity("who-5"), answers_for("who-5", raw))["scores"]
 
-    assert scores["total"] == {"value": raw, "band": band, "above_cutoff": None}
-    assert scores["percentage"] == {"value": raw * 4, "band": band, "above_cutoff": None}
+    assert scores["total"] == {"value": raw, "band": band, "above_cutoff": above}
+    assert scores["percentage"] == {"value": raw * 4, "band": band, "above_cutoff": above}
 
 
 def test_phq9_item_9_above_zero_raises_the_risk_flag_and_zero_does_not() -> None:
@@ -136,6 +140,29 @@ def test_phq9_difficulty_question_is_skipped_when_no_problem_is_reported() -> No
     assert answer_errors(activity("phq-9")["items"], none) == {}
     assert "phq9_difficulty" in answer_errors(activity("phq-9")["items"], none | {"phq9_difficulty": "not"})
     assert "phq9_difficulty" in answer_errors(activity("phq-9")["items"], answers_for("phq-9", 1))
+
+
+@pytest.mark.parametrize("slug", ["phq-9", "gad-7"])
+def test_the_unscored_difficulty_question_follows_any_reported_problem_and_leaves_the_total(slug: str) -> None:
+    """PHQ-9 and GAD-7 both end with the published difficulty question: shown only once a problem is
+    reported, then required; never scored, so the totals stay 0-27 and 0-21."""
+    difficulty = slug.replace("-", "") + "_difficulty"
+    [item] = [item for item in activity(slug)["items"] if item["id"] == difficulty]
+    assert [option["label"] for option in item["options"]] == [
+        "Not difficult at all",
+        "Somewhat difficult",
+        "Very difficult",
+        "Extremely difficult",
+    ]
+    assert item["prompt"].startswith("How difficult have these problems made it for you to do your work")
+    assert all("score" not in option for option in item["options"])
+    assert difficulty not in activity(slug)["scoring"]["total"]["items"]
+
+    assert answer_errors(activity(slug)["items"], answers_for(slug, 0)) == {}
+    assert difficulty in answer_errors(activity(slug)["items"], answers_for(slug, 1))
+    highest = 27 if slug == "phq-9" else 21
+    for answer in ("not", "extremely"):
+        assert total_of(slug, answers_for(slug, highest) | {difficulty: answer})["value"] == highest
 
 
 def test_pcl5_cluster_subscales_add_up_to_the_total() -> None:

@@ -38,6 +38,18 @@ TIMELINE_STATUSES: dict[str, str] = {
 ANALYTICS_TABLES = ("assignment_events", "scores", "risk_flags")
 REFERENCE_TABLES = ("measures",)
 
+MEASURES_SCHEMA = """CREATE TABLE IF NOT EXISTS measures (
+        measure TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        minimum DOUBLE PRECISION NOT NULL,
+        maximum DOUBLE PRECISION NOT NULL,
+        lower_is_better INTEGER NOT NULL,
+        cutoff DOUBLE PRECISION,
+        sd DOUBLE PRECISION NOT NULL,
+        reliability DOUBLE PRECISION NOT NULL,
+        source TEXT NOT NULL
+    )"""
+
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS assignment_events (
         event_id TEXT PRIMARY KEY,
@@ -81,17 +93,7 @@ SCHEMA = [
         note TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS risk_flags_by_client ON risk_flags (clinic_id, client_id)",
-    """CREATE TABLE IF NOT EXISTS measures (
-        measure TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        minimum DOUBLE PRECISION NOT NULL,
-        maximum DOUBLE PRECISION NOT NULL,
-        lower_is_better INTEGER NOT NULL,
-        cutoff DOUBLE PRECISION NOT NULL,
-        sd DOUBLE PRECISION NOT NULL,
-        reliability DOUBLE PRECISION NOT NULL,
-        source TEXT NOT NULL
-    )""",
+    MEASURES_SCHEMA,
 ]
 
 
@@ -100,9 +102,23 @@ def create_analytics_tables(database: Database) -> None:
     seed_measures(database)
 
 
+def _cutoff_nullable(database: Database, cursor: Cursor) -> None:
+    """Tables made before cutoffs came from the library activities had ``cutoff NOT NULL`` (ORS has none now)."""
+    if database.is_postgres:
+        cursor.execute("ALTER TABLE measures ALTER COLUMN cutoff DROP NOT NULL")
+        return
+    cursor.execute("SELECT \"notnull\" AS required FROM pragma_table_info('measures') WHERE name = 'cutoff'")
+    column = cursor.fetchone()
+    if column and column["required"]:
+        cursor.execute("DROP TABLE measures")  # reference data, reseeded below; SQLite has no grants to keep
+        cursor.execute(MEASURES_SCHEMA)
+
+
 def seed_measures(database: Database) -> None:
-    """The norms from ``measures.json``, for analysts to join on (reference data: rebuild leaves it)."""
+    """The norms for analysts to join on: ``measures.json`` with each library activity's cutoff (reference
+    data: rebuild leaves it)."""
     with database.transaction() as cursor:
+        _cutoff_nullable(database, cursor)
         for measure in load_measures().values():
             row = measure.as_dict()
             row.pop("bands")

@@ -1,7 +1,16 @@
 """Norms of the standardised measures and the Jacobson-Truax classification of change.
 
-The norms (range, direction, clinical cutoff, bands, standard deviation and
-reliability) are data, in ``measures.json``, with their sources.
+A measure's bands and clinical cutoff are the library activity's scoring (the total's
+``bands`` and ``cutoff`` in ``interlude_contracts.library``): the one place they are
+written down, the same the activity scores each response by. ``measures.json`` holds
+only what the activity does not know: direction, range, standard deviation and
+reliability, with their sources. A measure without a library activity (ORS) has norms
+but no bands or cutoff, so its change is never classified as recovery.
+
+The cutoff means what it means in ``interlude_contracts.scoring``: the first score of the
+upper side (``above_cutoff`` is ``value >= cutoff``). The clinical side is the upper one
+where lower is better (PHQ-9 10 and above) and the lower one where higher is better
+(WHO-5 below 13).
 
 Reliable change index (Jacobson & Truax 1991)::
 
@@ -19,6 +28,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from interlude_contracts.library import measure_activities
+from interlude_contracts.scoring import above_cutoff
 
 RELIABLE_Z = 1.96
 RECOVERED = "recovered"
@@ -44,15 +56,21 @@ class Measure:
     minimum: float
     maximum: float
     lower_is_better: bool
-    cutoff: float
     sd: float
     reliability: float
-    bands: tuple[Band, ...]
     source: str
+    cutoff: float | None = None
+    bands: tuple[Band, ...] = ()
 
-    def is_clinical(self, value: float) -> bool:
-        """On the clinical side of the cutoff (the cutoff itself counts as clinical)."""
-        return value >= self.cutoff if self.lower_is_better else value <= self.cutoff
+    def is_clinical(self, value: float) -> bool | None:
+        """On the clinical side of the cutoff; None without a cutoff.
+
+        At or above the cutoff where lower is better, below it where higher is better:
+        ``above_cutoff`` as the activity scores it, read with the measure's direction.
+        """
+        if self.cutoff is None:
+            return None
+        return above_cutoff(value, self.cutoff) == self.lower_is_better
 
     def band_of(self, value: float) -> str | None:
         return next((band.label for band in self.bands if band.lower <= value <= band.upper), None)
@@ -74,13 +92,19 @@ class Measure:
 
 @cache
 def load_measures(path: Path = NORMS_FILE) -> dict[str, Measure]:
+    """The norms of ``measures.json``, each with the bands and cutoff of its library activity."""
     rows = json.loads(path.read_text())["measures"]
+    return {row["measure"]: Measure(**row, **activity_bands(row["measure"])) for row in rows}
+
+
+def activity_bands(code: str) -> dict[str, Any]:
+    """The ``cutoff`` and ``bands`` of the library activity's total score of a measure (none without one)."""
+    activity = measure_activities().get(code)
+    rule = ((activity or {}).get("scoring") or {}).get("total") or {}
+    bands = sorted(rule.get("bands") or [], key=lambda band: band["min"])
     return {
-        row["measure"]: Measure(
-            **{key: value for key, value in row.items() if key != "bands"},
-            bands=tuple(Band(lower, upper, label) for lower, upper, label in row["bands"]),
-        )
-        for row in rows
+        "cutoff": rule.get("cutoff"),
+        "bands": tuple(Band(band["min"], band["max"], band["label"]) for band in bands),
     }
 
 
@@ -98,7 +122,7 @@ def classify_change(measure: Measure, baseline: float, latest: float) -> dict[st
     rci = reliable_change_index(baseline, latest, measure.sd, measure.reliability)
     reliable = abs(rci) > RELIABLE_Z
     better = (rci < 0) if measure.lower_is_better else (rci > 0)
-    crossed_to_healthy = measure.is_clinical(baseline) and not measure.is_clinical(latest)
+    crossed_to_healthy = measure.is_clinical(baseline) is True and measure.is_clinical(latest) is False
     if reliable and better:
         classification = RECOVERED if crossed_to_healthy else IMPROVED
     elif reliable:
