@@ -80,7 +80,12 @@ class ScoreV1(Schema):
     value = fields.Float(required=True)
     band = fields.String(load_default=None, allow_none=True, metadata={"description": "e.g. 'moderate'"})
     above_cutoff = fields.Boolean(
-        load_default=None, allow_none=True, metadata={"description": "at or above the measure's clinical cutoff"}
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "value >= the scoring's cutoff; the clinical side where lower is better (PHQ-9), "
+            "the healthy side where higher is better (WHO-5)"
+        },
     )
 
 

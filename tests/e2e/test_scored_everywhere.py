@@ -66,7 +66,7 @@ PHQ9_ITEM9 = [1, 1, 1, 1, 1, 1, 1, 1, 2]  # 10, item 9 at 2
 ANSWERS: dict[str, dict[str, Any]] = {
     "phq-9": {f"phq9_{n}": str(v) for n, v in enumerate(PHQ9_NO_RISK, 1)} | {"phq9_difficulty": "very"},
     RISK: {f"phq9_{n}": str(v) for n, v in enumerate(PHQ9_ITEM9, 1)} | {"phq9_difficulty": "somewhat"},
-    "gad-7": {f"gad7_{n}": str(v) for n, v in enumerate([2, 2, 1, 1, 1, 1, 0], 1)},
+    "gad-7": {f"gad7_{n}": str(v) for n, v in enumerate([2, 2, 1, 1, 1, 1, 0], 1)} | {"gad7_difficulty": "somewhat"},
     "who-5": {f"who5_{n}": str(v) for n, v in enumerate([3, 2, 2, 3, 2], 1)},
     "k10": {f"k10_{n}": str(v) for n, v in enumerate([2, 3, 2, 3, 2, 2, 3, 2, 2, 3], 1)},
     "pcl-5": {
@@ -96,7 +96,7 @@ PUBLISHED: dict[str, dict[str, Any]] = {
     "gad-7": {"measure": "GAD-7", "scores": {"total": _score(8, "mild", False)}, "risk_rules": []},
     "who-5": {
         "measure": "WHO-5",
-        "scores": {"total": _score(12, "poor wellbeing"), "percentage": _score(48, "poor wellbeing")},
+        "scores": {"total": _score(12, "poor wellbeing", False), "percentage": _score(48, "poor wellbeing", False)},
         "risk_rules": [],
     },
     "k10": {"measure": "K10", "scores": {"total": _score(24, "high", True)}, "risk_rules": []},
