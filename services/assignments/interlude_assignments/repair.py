@@ -87,7 +87,7 @@ class RepairSchedule:
 
 
 def repair_snapshots(app: Application, version_of: VersionSource, correlation_id: str) -> RepairReport:
-    """Complete every snapshot stored since the last run; the position advances only when nothing failed.
+    """Complete every snapshot stored since the last run; a failure ends the run and the position stays.
 
     The position is the last keeper's notification id: a run that finds none writes nothing.
     """
@@ -98,8 +98,10 @@ def repair_snapshots(app: Application, version_of: VersionSource, correlation_id
         try:
             _repair(app, aggregate_id, version_of, correlation_id, report)
         except Exception:
-            log.exception("could not repair the snapshot of %s; the next run tries again", aggregate_id)
+            # Most often the activities service not answering: the rest would wait in vain too.
+            log.exception("could not repair the snapshot of %s; the next run starts again from here", aggregate_id)
             report.failed.append(str(aggregate_id))
+            break
     if not report.failed and report.read_to > progress.position:
         progress.advance(report.read_to)
         # Another replica may record its run at the same moment: the next run reads on from there.

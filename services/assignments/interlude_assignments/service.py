@@ -163,7 +163,8 @@ class AssignmentsService(ScheduleEntrypoints, HealthRpc):
         def version_of(clinic_id: str, activity_id: str, number: int) -> dict[str, Any]:
             key = (clinic_id, activity_id, number)
             if key not in versions:
-                with eventlet.Timeout(VERSION_TIMEOUT_SECONDS):
+                late = TimeoutError(f"The activities service did not answer in {VERSION_TIMEOUT_SECONDS} s.")
+                with eventlet.Timeout(VERSION_TIMEOUT_SECONDS, late):
                     versions[key] = self.activities.get_version(clinic_id, activity_id, number)
             return versions[key]
 
