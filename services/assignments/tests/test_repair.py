@@ -185,3 +185,37 @@ def test_a_run_whose_versions_cannot_be_read_writes_nothing_and_the_next_run_rep
     assert app.recorder.max_notification_id() == position
     again = repair_snapshots(app, version_of, "corr-repair")
     assert not again.failed and sorted(again.scored) == sorted(a["assignment_id"] for a in ANSWERED_UNSCORED)
+
+
+OLD_KEYS = ("activity_id", "version", "title", "instructions", "items")  # what 1cc4933's schedules kept
+
+
+@pytest.fixture
+def store_app(application_opener):
+    return application_opener(create_application)()
+
+
+def test_on_every_store_an_old_shaped_answer_is_scored_once(store_app) -> None:
+    """The repair over each event store (in memory, SQLite, PostgreSQL), on an assignment stored as 1cc4933 did."""
+    [phq9] = [a for a in MANIFEST["activities"].values() if a["published_version"]["measure"] == "PHQ-9"]
+    version = phq9["published_version"]
+    old_shape = Assignment(
+        clinic_id=MANIFEST["clinic_id"],
+        client_id="client-1",
+        therapist_id="therapist-1",
+        activity={key: version[key] for key in OLD_KEYS},
+        due_at=None,
+        correlation_id="corr-old",
+    )
+    answers = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "2", "phq9_difficulty": "somewhat"}
+    old_shape.submit(answers, "corr-answer")
+    store_app.save(old_shape)
+    assert old_shape.scores == {}  # the bug, reproduced
+
+    first = repair_snapshots(store_app, version_of, "corr-repair")
+    second = repair_snapshots(store_app, version_of, "corr-repair")
+
+    repaired = store_app.get(MANIFEST["clinic_id"], old_shape.id)
+    assert first.scored == [str(old_shape.id)] and not second.completed
+    assert repaired.scores["total"] == {"value": 10.0, "band": "moderate", "above_cutoff": True}
+    assert [flag["rule_id"] for flag in repaired.raised_flags.values()] == ["phq9-item9"]
