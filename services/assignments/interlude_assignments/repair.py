@@ -132,7 +132,9 @@ def _keepers_after(app: Application, position: int) -> Iterator[tuple[UUID, int]
             return
 
 
-def _repair(app: Application, aggregate_id: UUID, version_of: VersionSource, correlation_id: str, report: Any) -> None:
+def _repair(
+    app: Application, aggregate_id: UUID, version_of: VersionSource, correlation_id: str, report: RepairReport
+) -> None:
     def build() -> list[Aggregate]:
         try:
             aggregate = app.repository.get(aggregate_id)

@@ -34,9 +34,6 @@ class Personalisation:
         body = body or {}
         return cls(**{name: body.get(name) for name in ("client_first_name", "therapist_name", "clinic_name")})
 
-    def for_client(self, client_first_name: str | None) -> "Personalisation":
-        return Personalisation(client_first_name, self.therapist_name, self.clinic_name)
-
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
 
@@ -56,7 +53,7 @@ def pinned_version(version: Mapping[str, Any]) -> dict[str, Any]:
     if version.get("archived"):
         detail = "The activity is archived: restore it to assign it."
         raise Conflict(detail, {"activity_id": [detail]})
-    return {key: deepcopy(version.get(key)) for key in SNAPSHOT_KEYS}
+    return _kept_keys(version)
 
 
 def assignment_snapshot(version: Mapping[str, Any], personalisation: Personalisation) -> dict[str, Any]:
@@ -76,5 +73,8 @@ def completed_snapshot(snapshot: Mapping[str, Any], version: Mapping[str, Any]) 
     """
     if (str(snapshot["activity_id"]), int(snapshot["version"])) != (str(version["activity_id"]), version["version"]):
         raise ValueError("The version is not the one the snapshot was taken from.")
-    pinned = {key: deepcopy(version.get(key)) for key in SNAPSHOT_KEYS}
-    return {**pinned, **snapshot}
+    return {**_kept_keys(version), **snapshot}
+
+
+def _kept_keys(version: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: deepcopy(version.get(key)) for key in SNAPSHOT_KEYS}
