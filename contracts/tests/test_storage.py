@@ -285,6 +285,17 @@ def test_a_creation_race_is_retried_and_other_errors_are_not() -> None:
         created_despite_races(broken)
 
 
+def test_the_loser_seeing_the_type_itself_already_exist_is_a_creation_race() -> None:
+    """CI saw this form: 'type "client_keys" already exists' (duplicate_object), not the catalogue index."""
+    import psycopg
+
+    from interlude_contracts.runtime.schema import is_creation_race
+
+    assert is_creation_race(psycopg.errors.DuplicateObject('type "client_keys" already exists'))
+    assert is_creation_race(psycopg.errors.DuplicateTable('relation "client_keys" already exists'))
+    assert not is_creation_race(psycopg.errors.UndefinedTable('relation "client_keys" does not exist'))
+
+
 def test_processes_creating_the_same_event_store_at_once_all_succeed(postgres_database) -> None:
     """A service and its relay start together on a fresh database: both must come up."""
     import eventlet
@@ -297,3 +308,37 @@ def test_processes_creating_the_same_event_store_at_once_all_succeed(postgres_da
     assert len(apps) == 4
     for app in apps:
         app.close()
+
+
+RACE_SCRIPT = """
+import sys, time
+from interlude_contracts.runtime import schema
+from interlude_contracts.runtime.storage import Database
+schema.created_despite_races = lambda create: create()  # no second try: the lock alone must hold
+start = float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+Database(sys.argv[1]).execute_script([
+    "CREATE TABLE IF NOT EXISTS first_table (id INTEGER PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS second_table (id INTEGER PRIMARY KEY, body TEXT)",
+])
+"""
+
+
+def test_processes_creating_the_same_tables_at_the_same_moment_all_succeed(postgres_database) -> None:
+    """Replicas starting together on a fresh database: without one lock, some lose the race on a table's type.
+
+    The retry after a lost race is switched off here, so this fails unless creation is serialised.
+    """
+    import subprocess
+    import sys
+    import time
+
+    for round_number in range(3):
+        url = postgres_database(f"tables_{round_number}")
+        start = time.time() + 1.5
+        processes = [
+            subprocess.Popen([sys.executable, "-c", RACE_SCRIPT, url, str(start)], stderr=subprocess.PIPE, text=True)
+            for _ in range(8)
+        ]
+        failures = [process.communicate()[1] for process in processes if process.wait() != 0]
+        assert failures == []

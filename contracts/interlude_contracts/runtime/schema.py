@@ -24,10 +24,14 @@ CATALOG_INDEXES = (
 )
 # Two sessions creating eventsourcing's tables and functions at once can also collide on a catalogue row.
 CONCURRENT_CATALOGUE_UPDATE = "tuple concurrently updated"
+# The loser of a race on a composite type (every table has one) may also see the object itself reported.
+DUPLICATE_OBJECT_CODES = ("42710", "42P07")  # duplicate_object, duplicate_table
 
 
 def is_creation_race(error: BaseException) -> bool:
     text = str(error)
+    if getattr(error, "sqlstate", None) in DUPLICATE_OBJECT_CODES:
+        return True
     return CONCURRENT_CATALOGUE_UPDATE in text or any(index in text for index in CATALOG_INDEXES)
 
 

@@ -96,6 +96,8 @@ class Cursor(Protocol):
     def fetchone(self) -> dict[str, Any] | None: ...
 
 
+SCHEMA_LOCK_KEY = 0x1A7E_5C4E  # any constant shared by every Interlude process
+
 _NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -125,6 +127,9 @@ class Database:
 
         def run() -> None:
             with self.transaction() as cursor:
+                if self.is_postgres:
+                    # Processes starting together on a fresh database create their tables one at a time.
+                    cursor.execute("SELECT pg_advisory_xact_lock(:key)", {"key": SCHEMA_LOCK_KEY})
                 for statement in statements:
                     cursor.execute(statement)
 
