@@ -296,6 +296,23 @@ def test_the_loser_seeing_the_type_itself_already_exist_is_a_creation_race() -> 
     assert not is_creation_race(psycopg.errors.UndefinedTable('relation "client_keys" does not exist'))
 
 
+def test_a_lost_race_wrapped_by_eventsourcing_is_a_creation_race() -> None:
+    """eventsourcing raises its own ProgrammingError from psycopg's (seen under load: 'relation ... already exists')."""
+    import psycopg
+    from eventsourcing.persistence import ProgrammingError
+
+    from interlude_contracts.runtime.schema import is_creation_race
+
+    def wrapped(error: Exception) -> ProgrammingError:
+        try:
+            raise ProgrammingError(str(error)) from error
+        except ProgrammingError as wrapper:
+            return wrapper
+
+    assert is_creation_race(wrapped(psycopg.errors.DuplicateTable('relation "assignments_events" already exists')))
+    assert not is_creation_race(wrapped(psycopg.errors.SyntaxError("syntax error at or near")))
+
+
 def test_processes_creating_the_same_event_store_at_once_all_succeed(postgres_database) -> None:
     """A service and its relay start together on a fresh database: both must come up."""
     import eventlet

@@ -29,10 +29,16 @@ DUPLICATE_OBJECT_CODES = ("42710", "42P07")  # duplicate_object, duplicate_table
 
 
 def is_creation_race(error: BaseException) -> bool:
-    text = str(error)
-    if getattr(error, "sqlstate", None) in DUPLICATE_OBJECT_CODES:
-        return True
-    return CONCURRENT_CATALOGUE_UPDATE in text or any(index in text for index in CATALOG_INDEXES)
+    """The error, or the database error it wraps (eventsourcing raises its own ProgrammingError from psycopg's)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if getattr(cause, "sqlstate", None) in DUPLICATE_OBJECT_CODES:
+            return True
+        text = str(cause)
+        if CONCURRENT_CATALOGUE_UPDATE in text or any(index in text for index in CATALOG_INDEXES):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def created_despite_races(create: Callable[[], T], attempts: int = 5, pause: float = 0.2) -> T:
