@@ -385,6 +385,7 @@ def test_a_client_is_exported_and_then_erased_without_a_readable_trace(stack: St
 
 
 KNOWN_TOOL_ERROR = "AST constructor recursion depth mismatch"
+INCONSISTENT_RESULTS = "Inconsistent results: A test case failed on the first run"
 
 
 @pytest.mark.parametrize(
@@ -424,5 +425,9 @@ def test_schemathesis_finds_no_server_error(
     assert "= FAILURES =" not in report, report[-6000:]
     assert re.search(r"\d+ generated, \d+ passed", report), report[-3000:]
     # Schemathesis' own generator sometimes stops on a Hypothesis-internal error; that is not the API's.
+    # Hypothesis may report it wrapped: "Inconsistent results: ... (1 sub-exception)", the sub-exception being it.
     tool_errors = re.findall(r"Runtime Error\n\n(.+)", report)
-    assert result.returncode == 0 or (tool_errors and all(KNOWN_TOOL_ERROR in e for e in tool_errors)), report[-6000:]
+    known = KNOWN_TOOL_ERROR in report and all(
+        KNOWN_TOOL_ERROR in e or e.startswith(INCONSISTENT_RESULTS) for e in tool_errors
+    )
+    assert result.returncode == 0 or (tool_errors and known), report[-6000:]
