@@ -3,25 +3,35 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := contracts services/identity services/activities services/assignments services/notifications services/reporting gateway
+PACKAGES := contracts runtime activity_model testing services/identity services/activities services/assignments services/notifications services/reporting gateway
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: install run up down test lint broker databases clean bench-scheduler k8s bench chaos
+.PHONY: install run up down test lint broker databases chromium clean bench-scheduler k8s bench chaos
 
-$(BIN)/.installed: $(PYPROJECTS) requirements-dev.txt
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+$(BIN)/.installed: $(PYPROJECTS) requirements-dev.txt web/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Interlude needs Python 3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt $(foreach p,$(PACKAGES),-e ./$(p))
+	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(BIN)/.installed
+# The web app's bundle, served by the gateway under /app/.
+web/dist/index.html: $(BIN)/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+install: $(BIN)/.installed web/dist/index.html
 
 broker:
 	@scripts/ensure-services.sh rabbitmq
 
 databases:
 	@scripts/ensure-services.sh rabbitmq postgres
+
+chromium:
+	@scripts/ensure-services.sh chromium
 
 run: install broker
 	$(BIN)/python scripts/stack.py run
@@ -32,12 +42,19 @@ up: install broker
 down:
 	@$(BIN)/python scripts/stack.py down
 
-test: install databases
+test: install databases chromium
+	cd web && npx vitest run
 	$(BIN)/python -m pytest
+
+# Type-checked packages (settings in pyproject.toml's [tool.mypy]): strict for the activity model and the domain modules.
+MYPY_PACKAGES := contracts/interlude_contracts runtime/interlude_runtime activity_model/interlude_activity_model gateway/interlude_gateway \
+	services/identity/interlude_identity services/activities/interlude_activities services/assignments/interlude_assignments \
+	services/notifications/interlude_notifications services/reporting/interlude_reporting
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(MYPY_PACKAGES)
 
 # Scheduler cost per tick and due-to-sent latency with 100,000 pending entries (SQLite and PostgreSQL).
 bench-scheduler: install databases
@@ -54,4 +71,4 @@ chaos: install databases
 	$(BIN)/python scripts/chaos.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/node_modules web/dist test-artefacts

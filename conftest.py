@@ -23,6 +23,10 @@ from collections.abc import Callable, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
+# Tests are a development setting: processes may start on the development secrets unless a test gives
+# its own (tests/ops/test_secrets.py starts processes without this to check that they refuse).
+os.environ.setdefault("INTERLUDE_DEVELOPMENT", "1")
+
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBIT_BASE = os.environ.get("TEST_AMQP_BASE", "pyamqp://guest:guest@127.0.0.1:5672")
 
@@ -63,7 +67,7 @@ def postgres_database() -> Iterator[Callable[[str], str]]:
     import psycopg
     from psycopg import sql
 
-    from interlude_contracts.runtime.storage import postgres_conninfo, postgres_params
+    from interlude_runtime.storage import postgres_conninfo, postgres_params
 
     admin = postgres_conninfo(postgres_params(POSTGRES_ADMIN))
     created: list[str] = []

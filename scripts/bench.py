@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accounts import onboard_clients
 from stack import ROOT, Stack
 
-from interlude_contracts.runtime.storage import postgres_conninfo, postgres_params
 from interlude_gateway.auth import Caller, TokenSigner
+from interlude_runtime.storage import postgres_conninfo, postgres_params
 
 SERVICES = ("activities", "assignments", "notifications", "reporting")
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -114,10 +114,14 @@ def session(token: str) -> requests.Session:
     return http
 
 
+# Its tokens are signed here; the gateway accepts them for an account in identity's store (Stack.register_account).
+THERAPIST = "therapist-bench"
+
+
 def prepare(base: str, submissions: int, clients: int) -> list[tuple[str, str]]:
     """One published activity and ``submissions`` assignments over BENCH_CLIENTS clients, ``clients`` at a time."""
     signer = TokenSigner(SECRET, 3600)
-    therapist = session(signer.issue(Caller(subject="therapist-bench", role="therapist", clinic_id=CLINIC)))
+    therapist = session(signer.issue(Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC)))
     activity = therapist.post(f"{base}/activities", json=ACTIVITY, timeout=30).json()["activity_id"]
     therapist.post(f"{base}/activities/{activity}/publish", timeout=30).raise_for_status()
     due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
@@ -276,6 +280,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         stack.migrate()
         stack.start()
         stack.wait_ready()
+        stack.register_account(THERAPIST, "therapist", CLINIC)
         work = prepare(stack.url, arguments.submissions, arguments.clients)
         load = Load(stack.url, work, arguments.clients, arguments.seconds)
         stop = threading.Event()

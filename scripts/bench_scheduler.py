@@ -23,10 +23,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from interlude_contracts.runtime.storage import Database
 from interlude_notifications.schedule import Entry, schedule_entry, to_millis
 from interlude_notifications.scheduler import Scheduler
-from interlude_notifications.store import create_tables
+from interlude_notifications.schema import create_tables
+from interlude_runtime.storage import Database
 
 PENDING = int(os.environ.get("BENCH_PENDING", "100000"))
 DUE = int(os.environ.get("BENCH_DUE", "1000"))
@@ -146,7 +146,7 @@ def main() -> None:
         import psycopg
         from psycopg import sql
 
-        from interlude_contracts.runtime.storage import postgres_conninfo, postgres_params
+        from interlude_runtime.storage import postgres_conninfo, postgres_params
 
         admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
         name = f"interlude_bench_scheduler_{uuid.uuid4().hex[:8]}"

@@ -205,11 +205,15 @@ def submit(base: str, token: str, assignment: str, outcomes: Outcomes, deadline:
         outcomes.failed.add(assignment)
 
 
+# Its tokens are signed here; the gateway accepts them for an account in identity's store (Stack.register_account).
+THERAPIST = "therapist-chaos"
+
+
 def prepare(base: str, count: int, clients: int) -> list[tuple[str, str]]:
     signer = TokenSigner(SECRET, 3600)
     therapist = requests.Session()
     therapist.headers["Authorization"] = "Bearer " + signer.issue(
-        Caller(subject="therapist-chaos", role="therapist", clinic_id=CLINIC)
+        Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC)
     )
     activity = therapist.post(f"{base}/activities", json=ACTIVITY, timeout=30).json()["activity_id"]
     therapist.post(f"{base}/activities/{activity}/publish", timeout=30).raise_for_status()
@@ -379,6 +383,7 @@ def chaos(submissions: int, clients: int, seconds: float, log: bool = True) -> d
         stack.migrate()
         stack.start()
         stack.wait_ready()
+        stack.register_account(THERAPIST, "therapist", CLINIC)
         work = prepare(stack.url, submissions, clients)
         random.shuffle(work)
         say(f"prepared {len(work)} assignments; submitting over {seconds:.0f}s with {clients} clients under faults")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Bring up the servers Interlude needs on this machine: `ensure-services.sh rabbitmq postgres`.
+# Bring up the servers Interlude needs on this machine: `ensure-services.sh rabbitmq postgres`
+# (and `chromium`, the browser the web app's end-to-end tests drive).
 # A server already listening is left alone; an installed one is started; a missing one is
 # installed from Debian's packages when running as root, otherwise we stop with a clear message.
 set -euo pipefail
@@ -66,10 +67,22 @@ ensure_postgres() {
   wait_for_port PostgreSQL 5432
 }
 
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if can_install; then
+    apt_install chromium
+  else
+    echo "error: /usr/bin/chromium is missing; the web app's browser tests need it." >&2
+    echo "       Install it (Debian: sudo apt-get install chromium)." >&2
+    exit 1
+  fi
+}
+
 for service in "$@"; do
   case "$service" in
     rabbitmq) ensure_rabbitmq ;;
     postgres) ensure_postgres ;;
+    chromium) ensure_chromium ;;
     *) echo "unknown service: $service" >&2; exit 2 ;;
   esac
 done

@@ -3,10 +3,12 @@
 - ``kubectl kustomize`` (the kubectl wheel from PyPI, with kustomize built in) renders each overlay;
 - every built-in kind is validated, strictly (unknown fields fail), against the Kubernetes JSON
   schemas that the ``kubernetes-validate`` package ships;
-- the operators' custom resources (RabbitmqCluster, CNPG Cluster, ServiceMonitor) against the minimal
-  schemas vendored in ``deploy/k8s/schemas/`` (no package ships them);
+- the operators' custom resources (RabbitmqCluster, CNPG Cluster and ScheduledBackup, ServiceMonitor)
+  against the minimal schemas vendored in ``deploy/k8s/schemas/`` (no package ships them);
 - and the project's own rules: every pod non-root with a read-only root filesystem, requests and
-  limits, probes on every long-running container, and each relay a single Recreate replica.
+  limits, probes on every long-running container, and each relay a single Recreate replica;
+- that the base runs exactly the processes of ``deploy/processes.yaml``, each with every variable it reads
+  (``tests/ops/test_processes.py``, which ``make k8s`` runs too).
 
 The rendered manifests are written to ``var/k8s/<overlay>.yaml``. Exits non-zero on any failure.
 """
@@ -23,6 +25,8 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import yaml
+from k8s_processes import code_errors, manifest_errors
+from processes import processes
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
@@ -31,9 +35,10 @@ KUBECTL = Path(sys.executable).parent / "kubectl"
 CUSTOM_SCHEMAS = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): "rabbitmqcluster-rabbitmq.com-v1beta1.json",
     ("postgresql.cnpg.io/v1", "Cluster"): "cluster-postgresql.cnpg.io-v1.json",
+    ("postgresql.cnpg.io/v1", "ScheduledBackup"): "scheduledbackup-postgresql.cnpg.io-v1.json",
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor-monitoring.coreos.com-v1.json",
 }
-RELAYS = {"activities-relay", "assignments-relay"}
+RELAYS = {name for name, process in processes().items() if process.kind == "relay"}
 
 
 def overlays() -> list[Path]:
@@ -104,6 +109,7 @@ def check(overlay: Path) -> list[str]:
         where = f"{overlay.name}: {document['kind']}/{document['metadata']['name']}"
         failures += [f"{where}: {error}" for error in schema_errors(document)]
         failures += [f"{where}: {error}" for error in policy_errors(document)]
+    failures += [f"{overlay.name}: {error}" for error in manifest_errors(documents, overlay.name)]
     kinds: dict[str, int] = {}
     for document in documents:
         kinds[document["kind"]] = kinds.get(document["kind"], 0) + 1
@@ -117,7 +123,8 @@ def check(overlay: Path) -> list[str]:
 
 
 def main() -> None:
-    failures = [failure for overlay in overlays() for failure in check(overlay)]
+    failures = [f"code: {error}" for error in code_errors()]
+    failures += [failure for overlay in overlays() for failure in check(overlay)]
     for failure in failures:
         print(f"  {failure}", file=sys.stderr)
     sys.exit(1 if failures else 0)

@@ -1,7 +1,8 @@
 """Start, watch and stop every Interlude process on this machine.
 
-``python scripts/stack.py run`` is what ``make run`` calls: it starts the five
-services, the three outbox relays and the gateway, waits until the gateway
+``python scripts/stack.py run`` is what ``make run`` calls: it starts every
+process ``deploy/processes.yaml`` lists (the five services, the three outbox
+relays and the gateway, as the Kubernetes manifests do), waits until the gateway
 reports every service ready, prints the URL and the demo logins, and stops
 everything on Ctrl-C. The end-to-end tests and the benchmarks drive the same
 ``Stack`` class.
@@ -21,35 +22,20 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from processes import processes
+
+from interlude_runtime.secrets import DEVELOPMENT_VARIABLE
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
-RELAYS = ("activities", "assignments", "notifications")
 
 
-def process_commands() -> dict[str, tuple[str, list[str]]]:
-    """name -> (service whose store it uses, command line)."""
-    commands: dict[str, tuple[str, list[str]]] = {}
-    for service in SERVICES:
-        config = ROOT / "services" / service / "config.yaml"
-        commands[service] = (
-            service,
-            [
-                str(BIN / "nameko"),
-                "run",
-                "--config",
-                str(config),
-                f"interlude_{service}.service:{service.capitalize()}Service",
-            ],
-        )
-    for service in RELAYS:
-        commands[f"{service}-relay"] = (service, [str(BIN / f"interlude-{service}-relay")])
-    gateway_config = ROOT / "gateway" / "config.yaml"
-    commands["gateway"] = (
-        "gateway",
-        [str(BIN / "nameko"), "run", "--config", str(gateway_config), "interlude_gateway.service:GatewayService"],
-    )
-    return commands
+def process_commands() -> dict[str, tuple[str | None, list[str]]]:
+    """name -> (service whose store it uses, command line), from deploy/processes.yaml."""
+    return {
+        name: (process.store, [str(BIN / process.command[0]), *process.command[1:]])
+        for name, process in processes().items()
+    }
 
 
 @dataclass
@@ -57,7 +43,9 @@ class Stack:
     """The processes of one Interlude deployment on this machine.
 
     ``database_urls`` maps a service to its DATABASE_URL; a service not named
-    uses the embedded SQLite default under ``data_dir``.
+    uses the embedded SQLite default under ``data_dir``. ``development`` sets
+    INTERLUDE_DEVELOPMENT=1, so that processes may start on the development
+    secrets (see docs/security.md); ``extra_env`` may still give real ones.
     """
 
     amqp_uri: str = "pyamqp://guest:guest@localhost"
@@ -66,22 +54,26 @@ class Stack:
     log_dir: Path = ROOT / "var" / "log"
     database_urls: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    development: bool = True
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return f"http://{self.gateway_address}"
 
-    def env_for(self, service: str) -> dict[str, str]:
+    def env_for(self, service: str | None) -> dict[str, str]:
         env = {
             **os.environ,
             "AMQP_URI": self.amqp_uri,
             "GATEWAY_ADDRESS": self.gateway_address,
             "INTERLUDE_DATA_DIR": str(self.data_dir),
             "PYTHONUNBUFFERED": "1",
+            **({DEVELOPMENT_VARIABLE: "1"} if self.development else {}),
             **self.extra_env,
         }
         env.pop("DATABASE_URL", None)
+        if not self.development:
+            env.pop(DEVELOPMENT_VARIABLE, None)
         if service in self.database_urls:
             env["DATABASE_URL"] = self.database_urls[service]
         return env
@@ -102,6 +94,33 @@ class Stack:
         for service, url in self.database_urls.items():
             command = [str(BIN / "interlude-migrate"), service]
             subprocess.run(command, cwd=ROOT, env={**self.env_for(service), "DATABASE_URL": url}, check=True)
+
+    def register_account(self, subject: str, role: str, clinic_id: str) -> None:
+        """An active account ``subject`` in identity's store, for tests and benchmarks that sign tokens themselves.
+
+        The gateway accepts a token only for an active account (docs/security.md), so a token minted
+        for an invented subject needs one. Nobody can log in to it: its password is random and forgotten.
+        """
+        import secrets
+
+        from interlude_identity import store
+        from interlude_identity.passwords import hash_password
+        from interlude_runtime.storage import Database, database_url
+
+        database = Database(database_url("identity", self.env_for("identity")))
+        try:
+            store.create_tables(database)
+            if store.account(database, subject) is None:
+                store.create_account(
+                    database,
+                    clinic_id=clinic_id,
+                    username=f"{subject}@minted.invalid",
+                    role=role,
+                    password_hash=hash_password(secrets.token_urlsafe(24)),
+                    account_id=subject,
+                )
+        finally:
+            database.close()
 
     def kill(self, name: str) -> None:
         """SIGKILL one process, as a crash would."""
@@ -146,12 +165,14 @@ class Stack:
 
 DEMO = """
 Interlude is running at {url}
+  Web app:            {url}/app/
 
   Therapist login:    therapist@demo.clinic / therapist-demo-pass
   Client login:       ada@demo.client / client-demo-pass   (client id: client-ada)
   Clinic admin login: admin@demo.clinic / admin-demo-pass
   Operator login:     operator@interlude.local / operator-demo-pass
 
+  Development mode (INTERLUDE_DEVELOPMENT=1): development secrets unless you set your own.
   Logs: {logs}    Data: {data} (SQLite)
   Try the curl walk-through in README.md. Press Ctrl-C to stop.
 """

@@ -1,7 +1,7 @@
-"""Interlude's contracts: the only code the services share.
+"""Interlude's contracts: what crosses a process boundary.
 
-Schemas (``envelope``, ``events``, ``activity``, ``api``), the errors that
-cross RPC boundaries (``errors``), response validation against an activity
-version (``answers``), the bus topology (``topology``) and the runtime pieces
-every service needs in the same shape (``runtime``).
+Schemas (``envelope``, ``events``, ``activity``, ``api``, ``analytics``, ``schedules``,
+``identity``), the errors that cross RPC boundaries (``errors``) and the bus topology
+(``topology``). What an activity means (checks across items, answers, scoring) is in
+``interlude_activity_model``; what every process runs the same way is in ``interlude_runtime``.
 """

@@ -1,10 +1,11 @@
-"""Activity definitions: items, pages, branching, scoring, drafts and immutable published versions.
+"""Activity definitions on the wire: items, pages, branching, scoring, drafts and published versions.
 
 A draft is an ordered list of ``items``; optional ``pages`` group consecutive items into the
 steps a client completes in sequence (no pages: one page holding every item). Items and pages
 may carry ``show_if`` conditions on earlier answers; ``scoring`` turns answers into scores,
-bands and risk flags (see ``scoring.py``). Every text may hold personalisation tokens
-(``personalise.py``). Checks that span items (ids, branch order, bands, tokens) name the item.
+bands and risk flags. Every text may hold personalisation tokens. These schemas check each
+part's shape; what the parts mean together (ids, branch order, bands, tokens, scores) is the
+activity model's, in ``interlude_activity_model``.
 """
 
 from typing import Any
@@ -116,9 +117,27 @@ class Numeric(fields.Number):
 class ChoiceOptionSchema(Schema):
     value = fields.String(required=True, validate=validate.Length(1, 100))
     label = fields.String(required=True, validate=validate.Length(1, 500))
+    system = fields.String(
+        validate=validate.Length(1, 500), metadata={"description": "The code system of an imported FHIR option."}
+    )
     score = Numeric(
         validate=validate.Range(-1000, 1000), metadata={"description": "The option's value when scored (ordinalValue)."}
     )
+
+
+class CodingSchema(Schema):
+    """A code from a terminology (e.g. LOINC), as FHIR's Coding carries it."""
+
+    system = fields.String(validate=validate.Length(1, 500))
+    code = fields.String(required=True, validate=validate.Length(1, 200))
+    display = fields.String(validate=validate.Length(0, 500))
+
+
+class IdentifierSchema(Schema):
+    """A business identifier of an imported questionnaire (FHIR Identifier: system and value)."""
+
+    system = fields.String(validate=validate.Length(1, 500))
+    value = fields.String(required=True, validate=validate.Length(1, 500))
 
 
 class MediaSchema(Schema):
@@ -173,6 +192,20 @@ class ItemSchema(Schema):
         validate=validate.Regexp(ITEM_ID_PATTERN, error="Item ids start with a letter; letters, digits, _ and - only."),
     )
     type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
+    link_id = fields.String(
+        validate=validate.Length(1, 255),
+        metadata={"description": "The FHIR linkId of an imported questionnaire, given back on export."},
+    )
+    group_path = fields.List(
+        fields.String(validate=validate.Length(1, 255)),
+        validate=validate.Length(1, 20),
+        metadata={"description": "The linkIds of the FHIR groups (within its page) an imported item was nested in."},
+    )
+    codes = fields.List(
+        fields.Nested(CodingSchema),
+        validate=validate.Length(1, 20),
+        metadata={"description": "The item's codes, e.g. its LOINC question code (FHIR item.code)."},
+    )
     prompt = fields.String(required=True, validate=validate.Length(1, 20000))
     required = fields.Boolean(load_default=True)
     show_if = fields.Nested(ShowIfSchema)
@@ -302,6 +335,13 @@ class PageSchema(Schema):
     id = fields.String(required=True, validate=validate.Regexp(ITEM_ID_PATTERN))
     title = fields.String(validate=validate.Length(0, 200))
     item_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    link_id = fields.String(
+        validate=validate.Length(1, 255),
+        metadata={"description": "The FHIR linkId of an imported questionnaire, given back on export."},
+    )
+    ungrouped = fields.Boolean(
+        metadata={"description": "Items an imported questionnaire had outside any group: exported without one."}
+    )
     show_if = fields.Nested(ShowIfSchema)
 
 
@@ -359,18 +399,32 @@ class ActivityContentSchema(Schema):
         validate=validate.Length(1, 2000),
         metadata={"description": "Terms of use, e.g. a library measure's licence (FHIR Questionnaire.copyright)."},
     )
+    canonical_url = fields.String(
+        validate=validate.Length(1, 2000),
+        metadata={"description": "The canonical URL of an imported FHIR Questionnaire, kept as its identity."},
+    )
+    canonical_version = fields.String(
+        validate=validate.Length(1, 100),
+        metadata={"description": "The business version of an imported FHIR Questionnaire (Questionnaire.version)."},
+    )
+    identifiers = fields.List(
+        fields.Nested(IdentifierSchema),
+        validate=validate.Length(1, 20),
+        metadata={"description": "Business identifiers of an imported FHIR Questionnaire."},
+    )
+    codes = fields.List(
+        fields.Nested(CodingSchema),
+        validate=validate.Length(1, 20),
+        metadata={"description": "What the questionnaire is, e.g. LOINC 44249-1 for the PHQ-9 (Questionnaire.code)."},
+    )
 
 
 class ActivityDraftSchema(ActivityContentSchema):
-    """What a therapist writes: the editable content of an activity, checked as a whole."""
+    """What a therapist writes: the editable content of an activity.
 
-    @validates_schema
-    def check_whole_activity(self, data: dict[str, Any], **kwargs: Any) -> None:
-        from .structure import structure_errors
-
-        errors = structure_errors(data)
-        if errors:
-            raise ValidationError(errors)
+    Each item is checked here; the checks that span items are the activity model's
+    (``interlude_activity_model.draft.CheckedDraftSchema``), run wherever a draft is accepted.
+    """
 
 
 class ActivityVersionSchema(ActivityContentSchema):

@@ -79,6 +79,10 @@ class CancelRequest(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, 1000))
 
 
+class ExtendDueDateRequest(Schema):
+    due_at = aware_datetime(required=True, metadata={"description": "The new due date: later than the current one."})
+
+
 class AssignmentSchema(Schema):
     """An assignment with the exact activity version it points to."""
 
@@ -132,6 +136,16 @@ class ClientReportSchema(Schema):
         allow_none=True,
         metadata={"description": "completed / assigned; null while nothing is assigned."},
     )
+
+
+class CompletedAssignmentSchema(Schema):
+    """A client's completed assignment in their history: never its scores or risk flags."""
+
+    assignment_id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    assigned_at = aware_datetime(required=True)
+    due_at = aware_datetime(required=True, allow_none=True)
+    submitted_at = aware_datetime(required=True)
 
 
 class NotificationSchema(Schema):

@@ -29,6 +29,7 @@ NOTIFICATION_SENT = "NotificationSent"
 NOTIFICATION_FAILED = "NotificationFailed"
 RELEASE_SCHEDULED = "ReleaseScheduled"
 RELEASE_DUE = "ReleaseDue"
+DUE_DATE_EXTENDED = "DueDateExtended"
 
 
 class ActivityPublishedV1(Schema):
@@ -132,6 +133,24 @@ class ResponseScoredV1(Schema):
     measure = fields.String(load_default=None, allow_none=True)
     scores = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreV1), load_default=dict)
     risk_flags = fields.List(fields.Nested(RiskFlagV1), load_default=list)
+
+
+class DueDateExtendedV1(Schema):
+    """A therapist moved an open assignment's due date later; what a consumer needs to plan around it again."""
+
+    assignment_id = fields.UUID(required=True)
+    client_id = identifier(required=True)
+    activity_title = fields.String(required=True)
+    previous_due_at = aware_datetime(required=True, allow_none=True)
+    due_at = aware_datetime(required=True)
+    expires_at = aware_datetime(
+        required=True, allow_none=True, metadata={"description": "Moved by as much as the due date."}
+    )
+    release_at = aware_datetime(
+        required=True, allow_none=True, metadata={"description": "When it was (or will be) released to the client."}
+    )
+    reminders = fields.List(fields.Nested(ReminderRuleV1), required=True, allow_none=True)
+    extended_by = identifier(required=True)
 
 
 class AssignmentCancelledV1(Schema):
@@ -243,6 +262,7 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (NOTIFICATION_FAILED, 1): NotificationFailedV1,
     (RELEASE_SCHEDULED, 1): ReleaseScheduledV1,
     (RELEASE_DUE, 1): ReleaseDueV1,
+    (DUE_DATE_EXTENDED, 1): DueDateExtendedV1,
 }
 
 

@@ -101,7 +101,8 @@ class TokenPairSchema(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True)
     expires_in = fields.Integer(required=True)
-    refresh_token = fields.String(required=True)
+    # Absent for a browser session (X-Interlude-Session: cookie): its refresh token is an HttpOnly cookie.
+    refresh_token = fields.String()
     refresh_expires_in = fields.Integer(required=True)
 
 

@@ -21,6 +21,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "assignments.RiskFlagRaised",
         "assignments.RiskFlagAcknowledged",
         "assignments.AssignmentExpired",
+        "assignments.DueDateExtended",
     ),
     "notifications.events": (
         "assignments.ActivityAssigned",
@@ -29,7 +30,10 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "assignments.AssignmentCancelled",
         "assignments.AssignmentExpired",
         "assignments.ReleaseScheduled",
+        "assignments.DueDateExtended",
     ),
+    # A submission's audit entry, derived from the event stored with the submission (docs/security.md).
+    "identity.events": ("assignments.ResponseSubmitted",),
     # The notifications scheduler's triggers, consumed by the assignments service.
     # (and its own ResponseSubmitted: a pathway step's completion releases the next step).
     "assignments.events": (

@@ -1,4 +1,8 @@
-"""The activity draft contract: what a therapist may write, and the errors naming what is wrong."""
+"""The activity draft contract: what a therapist may write, and the errors naming what is wrong.
+
+Each item's shape; the checks across items (duplicate ids, branches, bands) are the activity
+model's (activity_model/tests/test_structure.py).
+"""
 
 from typing import Any
 
@@ -91,12 +95,6 @@ def test_a_scale_may_span_exactly_101_points() -> None:
 
 
 # -- rejections ---------------------------------------------------------------
-
-
-def test_duplicate_item_ids_are_rejected_at_the_second_occurrence() -> None:
-    errors = item_errors(draft(free_text("same"), linear_scale("other"), single_choice("same")), index=2)
-
-    assert errors == {"id": ["Duplicate item id 'same'."]}
 
 
 def test_a_scale_whose_min_is_not_below_its_max_is_rejected_on_max() -> None:

@@ -30,7 +30,7 @@ def x_of(moment: datetime, first: datetime, last: datetime) -> float:
     return round(MARGIN_LEFT + PLOT_WIDTH * (moment - first).total_seconds() / span, 2)
 
 
-def point_positions(norms: dict[str, Any], series: list[dict[str, Any]]) -> list[tuple[float, float]]:
+def point_positions(norms: dict[str, Any] | None, series: list[dict[str, Any]]) -> list[tuple[float, float]]:
     moments = [datetime.fromisoformat(point["submitted_at"]) for point in series]
     if not moments:
         return []

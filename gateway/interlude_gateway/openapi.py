@@ -24,6 +24,8 @@ from interlude_contracts.api import (
     AssignRequest,
     CancelRequest,
     ClientReportSchema,
+    CompletedAssignmentSchema,
+    ExtendDueDateRequest,
     LoginRequest,
     NotificationSchema,
     SubmitResponseRequest,
@@ -94,8 +96,9 @@ class Contract:
 CONTRACTS: dict[tuple[str, str], Contract] = {
     ("GET", "/health"): Contract(response=HealthSchema),
     ("GET", "/health/ready"): Contract(response=HealthSchema),
-    ("POST", "/auth/token"): Contract(LoginRequest, TokenPairSchema),
-    ("POST", "/auth/refresh"): Contract(RefreshRequest, TokenPairSchema),
+    ("POST", "/auth/token"): Contract(LoginRequest, TokenPairSchema, headers=("X-Interlude-Session",)),
+    ("POST", "/auth/refresh"): Contract(RefreshRequest, TokenPairSchema, headers=("X-Interlude-Session",)),
+    ("DELETE", "/auth/refresh"): Contract(None, None, 204, headers=("X-Interlude-Session",)),
     ("POST", "/auth/logout"): Contract(RefreshRequest, None, 204),
     ("POST", "/clinics"): Contract(CreateClinicRequest, CreatedClinicSchema, 201),
     ("GET", "/clinics"): Contract(response=page_of("clinics", ClinicSchema), listed=True),
@@ -112,6 +115,7 @@ CONTRACTS: dict[tuple[str, str], Contract] = {
     ("POST", "/assignments"): Contract(AssignRequest, AssignmentSchema, 201),
     ("GET", "/assignments/<assignment_id>"): Contract(response=AssignmentSchema),
     ("POST", "/assignments/<assignment_id>/cancel"): Contract(CancelRequest, AssignmentSchema),
+    ("POST", "/assignments/<assignment_id>/due-date"): Contract(ExtendDueDateRequest, AssignmentSchema),
     ("POST", "/assignments/<assignment_id>/responses"): Contract(
         SubmitResponseRequest, AssignmentSchema, 201, headers=("Idempotency-Key",)
     ),
@@ -122,6 +126,7 @@ CONTRACTS: dict[tuple[str, str], Contract] = {
     ("GET", "/clients/<client_id>/notifications"): Contract(
         response=page_of("notifications", NotificationSchema), listed=True
     ),
+    ("GET", "/me/history"): Contract(response=page_of("assignments", CompletedAssignmentSchema), listed=True),
     ("GET", "/me/todo"): Contract(response=page_of("assignments", AssignmentSchema), listed=True),
     ("GET", "/me/notifications"): Contract(response=page_of("notifications", NotificationSchema), listed=True),
     ("GET", "/clients/<client_id>/export"): Contract(response=ClientExportSchema),
@@ -129,7 +134,7 @@ CONTRACTS: dict[tuple[str, str], Contract] = {
     ("DELETE", "/clients/<client_id>"): Contract(status=204),
 }
 
-NOT_DOCUMENTED = {"/openapi.json", "/docs", "/<path:path>"}
+NOT_DOCUMENTED = {"/openapi.json", "/docs", "/<path:path>", "/app/", "/app/<path:path>"}
 ERRORS = {
     400: "Malformed JSON",
     401: "Missing, invalid or expired token; or wrong credentials",

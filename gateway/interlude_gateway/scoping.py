@@ -1,7 +1,6 @@
 """Helpers routes use to scope a request: which client, which page, and what goes in the audit trail.
 
-They extend ``@endpoint(*roles)`` without changing its interface: a route
-mixin calls them with ``self`` (the service), the caller and the request.
+A route calls them with the service client they need, the caller and the request.
 """
 
 from typing import Any
@@ -11,10 +10,11 @@ from werkzeug.wrappers import Request
 from interlude_contracts.identity import DEFAULT_PAGE_SIZE, MAX_PAGE_OFFSET, MAX_PAGE_SIZE
 
 from .auth import CLIENT, THERAPIST, Caller
+from .clients import AssignmentsClient, AssignmentScope, IdentityClient, Record
 from .web import HttpProblem
 
 
-def require_client(service: Any, caller: Caller, client_id: str) -> None:
+def require_client(identity: IdentityClient, caller: Caller, client_id: str) -> None:
     """NotFound (404) unless the caller may see this client.
 
     A client only themself; a therapist their own clients; a clinic admin or an
@@ -25,11 +25,11 @@ def require_client(service: Any, caller: Caller, client_id: str) -> None:
         if client_id != caller.subject:
             raise HttpProblem(404, "not_found", "No such client.", {"client_id": ["Not yours."]})
         return
-    service.identity.require_client(caller.as_dict(), client_id)
+    identity.require_client(caller.as_dict(), client_id)
 
 
 def audit(
-    service: Any, caller: Caller, request: Request, correlation_id: str, action: str, client_id: str | None
+    identity: IdentityClient, caller: Caller, request: Request, correlation_id: str, action: str, client_id: str | None
 ) -> None:
     """Append who did what to which client's data; the request fails if the trail cannot be written."""
     entry = {
@@ -38,7 +38,7 @@ def audit(
         "resource": f"{request.method} {request.path}",
         "correlation_id": correlation_id,
     }
-    service.identity.record_audit(caller.as_dict(), entry)
+    identity.record_audit(caller.as_dict(), entry)
 
 
 def page_of(request: Request) -> tuple[int, int]:
@@ -71,7 +71,13 @@ def service_page(request: Request, key: str, answer: dict[str, Any]) -> dict[str
     return {key: answer[key], "page": {"limit": limit, "offset": offset, "total": answer["total"]}}
 
 
-def assignment_scope(caller: Caller) -> dict[str, str]:
+def therapist_scope(caller: Caller) -> str | None:
+    """A therapist reaches only what they made (assignments, recurrences, pathways, enrolments, groups);
+    a clinic admin, the clinic's. The services refuse anything else as absent (NotFound)."""
+    return caller.subject if caller.role == THERAPIST else None
+
+
+def assignment_scope(caller: Caller) -> AssignmentScope:
     """Who may see an assignment: the client it is for, the therapist who made it, else the clinic."""
     if caller.role == CLIENT:
         return {"client_id": caller.subject}
@@ -80,6 +86,6 @@ def assignment_scope(caller: Caller) -> dict[str, str]:
     return {}
 
 
-def require_assignment(service: Any, caller: Caller, assignment_id: str) -> dict[str, Any]:
+def require_assignment(assignments: AssignmentsClient, caller: Caller, assignment_id: str) -> Record:
     """The assignment if the caller may see it; NotFound (404) otherwise."""
-    return service.assignments.get_assignment(caller.clinic_id, assignment_id, **assignment_scope(caller))
+    return assignments.get_assignment_in_scope(caller.clinic_id, assignment_id, assignment_scope(caller))

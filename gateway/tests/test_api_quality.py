@@ -13,11 +13,15 @@ from typing import Any
 import pytest
 import requests
 from nameko.testing.services import replace_dependencies
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from interlude_contracts.errors import NotFound
+from interlude_contracts.identity import NotAuthenticated
 from interlude_gateway.auth import ANALYST, CLIENT, CLINIC_ADMIN, OPERATOR, THERAPIST, Caller, TokenSigner
 from interlude_gateway.openapi import http_routes
-from interlude_gateway.policy import RateLimiter
+from interlude_gateway.policy import Policy, RateLimiter, parse_networks
+from interlude_gateway.routes.privacy import EXPORT_KIND
 from interlude_gateway.service import GatewayService
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,6 +53,7 @@ def gateway(container_factory: Any, amqp_uri: str) -> Iterator[Gateway]:
         "TOKEN_SECRET": SECRET,
         "TOKEN_TTL_SECONDS": 600,
         "LOGIN_RATE_LIMIT": "3/60",
+        "LOGIN_ADDRESS_RATE_LIMIT": "8/60",
         "SUBMISSION_RATE_LIMIT": "2/60",
         "CORS_ALLOWED_ORIGINS": f"{FRONT_END}, https://other.example",
     }
@@ -58,6 +63,7 @@ def gateway(container_factory: Any, amqp_uri: str) -> Iterator[Gateway]:
     container.start()
     activities, assignments, notifications, reporting, identity = proxies
     identity.require_client.return_value = None
+    identity.session_generation.return_value = 0  # every caller's account is active, its tokens current
     yield Gateway(
         url=f"http://127.0.0.1:{port}",
         activities=activities,
@@ -81,7 +87,7 @@ def test_the_openapi_document_lists_every_route_with_its_contracts(gateway: Gate
     declared = {
         (method, re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule))
         for method, rule, _ in http_routes(GatewayService)
-        if rule not in ("/openapi.json", "/docs", "/<path:path>")
+        if rule not in ("/openapi.json", "/docs", "/<path:path>", "/app/", "/app/<path:path>")
     }
     assert documented == declared
     submit = document["paths"]["/assignments/{assignment_id}/responses"]["post"]
@@ -153,6 +159,45 @@ def test_logins_beyond_the_limit_are_429_with_retry_after(gateway: Gateway) -> N
     assert_problem(limited, 429, "too_many_requests")
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert gateway.identity.authenticate.call_count == 4
+
+
+def test_one_password_sprayed_over_many_usernames_from_one_address_is_429(gateway: Gateway) -> None:
+    gateway.identity.authenticate.side_effect = NotAuthenticated("Wrong username or password.")
+
+    def spray(number: int) -> requests.Response:
+        # A forged X-Forwarded-For does not make each attempt look like another address (no trusted proxy here).
+        headers = {"X-Forwarded-For": f"203.0.113.{number}"}
+        body = {"username": f"user{number}@clinic.a", "password": "Summer2024!"}
+        return gateway.request("POST", "/auth/token", headers=headers, json=body)
+
+    statuses = [spray(number).status_code for number in range(9)]
+
+    assert statuses == [401] * 8 + [429]
+    assert_problem(spray(9), 429, "too_many_requests")
+    assert gateway.identity.authenticate.call_count == 8
+
+
+def request_from(peer: str, forwarded_for: str | None = None) -> Request:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    builder = EnvironBuilder(path="/auth/token", headers=headers, environ_base={"REMOTE_ADDR": peer})
+    return Request(builder.get_environ())
+
+
+def policy_trusting(proxies: str) -> Policy:
+    limiter = RateLimiter(1, 60)
+    return Policy(limiter, limiter, limiter, frozenset(), parse_networks(proxies))
+
+
+def test_the_client_address_is_the_peer_unless_the_peer_is_a_trusted_proxy() -> None:
+    untrusting, trusting = policy_trusting(""), policy_trusting("10.0.0.0/8, 192.0.2.7")
+
+    assert untrusting.client_address(request_from("10.1.2.3", "203.0.113.9")) == "10.1.2.3"
+    assert trusting.client_address(request_from("198.51.100.1", "203.0.113.9")) == "198.51.100.1"
+    assert trusting.client_address(request_from("10.1.2.3", "203.0.113.9")) == "203.0.113.9"
+    assert trusting.client_address(request_from("10.1.2.3")) == "10.1.2.3"
+    # Only hops our proxies appended are believed: what the client wrote to the left of them is not.
+    assert trusting.client_address(request_from("10.1.2.3", "1.1.1.1, 203.0.113.9, 192.0.2.7")) == "203.0.113.9"
+    assert trusting.client_address(request_from("10.1.2.3", "not-an-address")) == "10.1.2.3"
 
 
 def test_submissions_beyond_the_limit_are_429_and_not_sent(gateway: Gateway) -> None:
@@ -250,6 +295,39 @@ def test_an_overlong_idempotency_key_is_422(gateway: Gateway) -> None:
     gateway.assignments.submit_response.assert_not_called()
 
 
+CREATES = [
+    ("/assignments", "assign", {"client_id": "client-ada", "activity_id": ASSIGNMENT_ID}),
+    (
+        "/pathways",
+        "create_pathway",
+        {"name": "P", "steps": [{"activity_id": ASSIGNMENT_ID, "release": {"type": "immediately"}}]},
+    ),
+    ("/groups", "create_group", {"name": "G"}),
+    ("/clients/client-ada/follow-ups", "send_follow_up", {"text": "Hello."}),
+]
+
+
+@pytest.mark.parametrize(("path", "method", "body"), CREATES)
+def test_every_create_passes_its_idempotency_key_on(gateway: Gateway, path: str, method: str, body: dict) -> None:
+    gateway.request("POST", path, THERAPIST_CALLER, json=body, headers={"Idempotency-Key": "k-1"})
+
+    called = getattr(gateway.assignments, method, None) if method != "send_follow_up" else None
+    proxy = called or getattr(gateway.notifications, method)
+    assert proxy.call_args.kwargs["idempotency_key"] == "k-1"
+
+
+@pytest.mark.parametrize("key", ["k" * 101, "has space", "naïve"])
+def test_an_idempotency_key_too_long_or_with_other_characters_is_a_problem_naming_the_header(
+    gateway: Gateway, key: str
+) -> None:
+    body = {"client_id": "client-ada", "activity_id": ASSIGNMENT_ID}
+    response = gateway.request("POST", "/assignments", THERAPIST_CALLER, json=body, headers={"Idempotency-Key": key})
+
+    assert_problem(response, 422, "validation_failed")
+    assert "Idempotency-Key" in response.json()["errors"]
+    gateway.assignments.assign.assert_not_called()
+
+
 def test_a_client_outside_the_callers_scope_is_404_and_nothing_is_read(gateway: Gateway) -> None:
     gateway.identity.require_client.side_effect = NotFound("No such client.", {"client_id": ["Not yours."]})
 
@@ -296,6 +374,22 @@ def test_a_clinic_admin_reads_a_report_unfiltered_and_it_is_audited(gateway: Gat
     )
 
 
+def test_the_clients_own_export_is_a_labelled_access_request_with_scores_and_risk_flags(gateway: Gateway) -> None:
+    scored = {"assignment_id": ASSIGNMENT_ID, "score": {"total": 21}, "risk_flags": [{"text": "Item 9 answered"}]}
+    gateway.identity.get_client.return_value = {"account_id": "client-ada", "username": "ada@clinic.a"}
+    gateway.assignments.list_for_client.return_value = [scored]
+    gateway.notifications.list_for_client.return_value = []
+    gateway.reporting.client_report.return_value = {"risk_flags": [{"text": "Item 9 answered"}]}
+
+    export = gateway.request("GET", "/me/export", CLIENT_CALLER).json()
+
+    assert export["kind"] == EXPORT_KIND == "data-subject-access-request"
+    assert "scores" in export["notice"] and "risk flags" in export["notice"]
+    assert export["assignments"] == [scored]
+    assert export["report"] == {"risk_flags": [{"text": "Item 9 answered"}]}
+    assert gateway.assignments.list_for_client.call_args.args[:2] == (CLINIC, "client-ada")
+
+
 def test_erasure_shreds_purges_and_then_removes_the_account(gateway: Gateway) -> None:
     response = gateway.request("DELETE", "/clients/client-ada", ADMIN_CALLER)
 
@@ -305,3 +399,18 @@ def test_erasure_shreds_purges_and_then_removes_the_account(gateway: Gateway) ->
     gateway.notifications.purge_client.assert_called_once_with(CLINIC, "client-ada")
     gateway.identity.erase_client.assert_called_once_with(ADMIN_CALLER.as_dict(), "client-ada")
     assert gateway.identity.record_audit.call_args.args[1]["action"] == "erase"
+
+
+def test_an_erased_clients_trail_is_still_read_and_an_id_never_in_it_is_404(gateway: Gateway) -> None:
+    gateway.identity.require_client.side_effect = NotFound("No such client.", {"client_id": ["Not yours."]})
+    entry = {"action": "erase", "client_id": "client-gone", "resource": "DELETE /clients/client-gone"}
+    gateway.identity.audit_trail.return_value = {"entries": [entry], "total": 1}
+
+    response = gateway.request("GET", "/audit?client_id=client-gone", ADMIN_CALLER)
+
+    assert response.status_code == 200
+    assert response.json()["entries"] == [entry]
+    gateway.identity.audit_trail.assert_called_with(ADMIN_CALLER.as_dict(), "client-gone", 50, 0)
+
+    gateway.identity.audit_trail.return_value = {"entries": [], "total": 0}
+    assert_problem(gateway.request("GET", "/audit?client_id=client-never", ADMIN_CALLER), 404, "not_found")

@@ -4,6 +4,7 @@ Same mocking policy as test_routes.py: only the RPC proxies are mocks; the HTTP 
 signing, the media store (in a temporary folder) and the display names from config are real.
 """
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 from unittest.mock import MagicMock
@@ -22,6 +23,9 @@ from interlude_gateway.service import GatewayService
 SECRET = "y" * 32
 THERAPIST_CALLER = Caller(subject="therapist-1", role=THERAPIST, clinic_id="clinic-a")
 CLIENT_CALLER = Caller(subject="client-ada", role=CLIENT, clinic_id="clinic-a")
+OTHER_CLINIC_THERAPIST = Caller(subject="therapist-b", role=THERAPIST, clinic_id="clinic-b")
+OTHER_CLINIC_CLIENT = Caller(subject="client-kim", role=CLIENT, clinic_id="clinic-b")
+PNG = b"\x89PNG\r\n\x1a\n" + b"pixels" * 10
 ACTIVITY_ID = "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11"
 ASSIGNMENT_ID = "5d0c2f4e-1b7a-4c8e-9f60-0c9a3e7d2b55"
 IMAGE = "/media/" + "a" * 64 + ".png"
@@ -95,9 +99,10 @@ def gateway(container_factory: Any, amqp_uri: str, tmp_path: Any) -> Iterator[Ga
         "CLINIC_NAMES": {"clinic-a": "Harbour Clinic"},
     }
     container = container_factory(GatewayService, config)
-    activities, assignments, _, _, _ = replace_dependencies(
+    activities, assignments, _, _, identity = replace_dependencies(
         container, "activities", "assignments", "notifications", "reporting", "identity"
     )
+    identity.session_generation.return_value = 0  # every caller's account is active, its tokens current
     for extension in [e for e in container.subextensions if isinstance(e, ReplyListener | QueueConsumer)]:
         container.subextensions.remove(extension)
     container.start()
@@ -157,21 +162,30 @@ def test_library_routes_call_the_activities_service(gateway: Gateway) -> None:
     assert gateway.request("GET", "/library", CLIENT_CALLER).status_code == 403
 
 
-def test_fhir_export_of_a_version_and_of_a_response(gateway: Gateway) -> None:
-    gateway.activities.get_version.return_value = {**ASSIGNMENT, "version": 1, "published_at": "x", "published_by": "t"}
+def test_fhir_export_of_a_draft_a_version_and_a_response_come_from_the_activities_service(gateway: Gateway) -> None:
+    questionnaire_resource = {"resourceType": "Questionnaire", "version": "1", "item": []}
+    response_resource = {"resourceType": "QuestionnaireResponse", "item": [{"linkId": "helped"}]}
+    gateway.activities.draft_questionnaire.return_value = {"resourceType": "Questionnaire", "status": "draft"}
+    gateway.activities.version_questionnaire.return_value = questionnaire_resource
+    gateway.activities.questionnaire_response.return_value = response_resource
     gateway.assignments.get_assignment.return_value = ASSIGNMENT
 
+    draft = gateway.request("GET", f"/activities/{ACTIVITY_ID}/fhir", THERAPIST_CALLER)
     questionnaire = gateway.request("GET", f"/activities/{ACTIVITY_ID}/versions/1/fhir", THERAPIST_CALLER)
     response = gateway.request("GET", f"/assignments/{ASSIGNMENT_ID}/fhir", THERAPIST_CALLER)
 
+    assert draft.headers["Content-Type"] == "application/fhir+json"
+    assert draft.json() == {"resourceType": "Questionnaire", "status": "draft"}
+    gateway.activities.draft_questionnaire.assert_called_once_with("clinic-a", ACTIVITY_ID)
     assert questionnaire.headers["Content-Type"] == "application/fhir+json"
-    assert questionnaire.json()["resourceType"] == "Questionnaire" and questionnaire.json()["version"] == "1"
-    assert response.json()["resourceType"] == "QuestionnaireResponse"
-    assert response.json()["item"] == [
-        {"linkId": "helped", "text": "Helpful?", "answer": [{"valueCoding": {"code": "y", "display": "Yes"}}]}
-    ]
+    assert questionnaire.json() == questionnaire_resource
+    gateway.activities.version_questionnaire.assert_called_once_with("clinic-a", ACTIVITY_ID, 1)
+    assert response.headers["Content-Type"] == "application/fhir+json"
+    assert response.json() == response_resource
+    gateway.activities.questionnaire_response.assert_called_once_with(ASSIGNMENT)
     gateway.assignments.get_assignment.return_value = ASSIGNMENT | {"status": "assigned", "answers": None}
     assert gateway.request("GET", f"/assignments/{ASSIGNMENT_ID}/fhir", THERAPIST_CALLER).status_code == 409
+    assert gateway.activities.questionnaire_response.call_count == 1
 
 
 def test_fhir_import_passes_the_resource_and_refuses_non_json(gateway: Gateway) -> None:
@@ -208,6 +222,82 @@ def test_media_upload_refuses_other_types_empty_bodies_and_clients(gateway: Gate
     # Not routed: 404, or 405 since the CORS preflight route matches every path for OPTIONS.
     assert gateway.request("GET", "/media/../../etc/passwd", CLIENT_CALLER).status_code in (404, 405)
     assert gateway.request("GET", "/media/" + "b" * 64 + ".png", CLIENT_CALLER).status_code == 404
+
+
+def test_media_is_served_as_stored_with_nosniff(gateway: Gateway) -> None:
+    url = gateway.request("POST", "/media", THERAPIST_CALLER, data=PNG, headers={"Content-Type": "image/png"}).json()
+
+    served = gateway.request("GET", url["url"], CLIENT_CALLER)
+
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Type"] == "image/png"
+
+
+def test_media_of_one_clinic_is_not_found_for_another_clinic(gateway: Gateway) -> None:
+    url = gateway.request("POST", "/media", THERAPIST_CALLER, data=PNG, headers={"Content-Type": "image/png"}).json()
+
+    for caller in (OTHER_CLINIC_THERAPIST, OTHER_CLINIC_CLIENT):
+        assert gateway.request("GET", url["url"], caller).status_code == 404, caller
+    assert gateway.request("GET", url["url"], THERAPIST_CALLER).content == PNG
+
+
+def test_the_same_file_uploaded_by_two_clinics_is_each_ones_own(gateway: Gateway) -> None:
+    png = {"data": PNG, "headers": {"Content-Type": "image/png"}}
+    ours = gateway.request("POST", "/media", THERAPIST_CALLER, **png).json()
+    theirs = gateway.request("POST", "/media", OTHER_CLINIC_THERAPIST, **png).json()
+
+    assert ours["url"] == theirs["url"]
+    assert gateway.request("GET", ours["url"], OTHER_CLINIC_CLIENT).content == PNG
+    assert gateway.request("GET", ours["url"], CLIENT_CALLER).content == PNG
+
+
+@pytest.mark.parametrize(
+    ("declared", "content"),
+    [
+        ("audio/mpeg", PNG),  # a PNG declared as audio
+        ("image/png", b"<html><script>alert(1)</script></html>"),
+        ("image/jpeg", PNG),
+        ("image/gif", b"GIF90a" + b"x" * 10),
+        ("image/webp", b"RIFF\x00\x00\x00\x00WAVEfmt "),
+        ("audio/wav", b"RIFF\x00\x00\x00\x00WEBPVP8 "),
+        ("audio/ogg", b"ID3\x04\x00" + b"x" * 10),
+        ("video/mp4", b"OggS" + b"x" * 10),
+        ("video/webm", b"\x00\x00\x00\x18ftypmp42"),
+    ],
+)
+def test_media_whose_bytes_are_not_the_declared_type_is_refused(
+    gateway: Gateway, declared: str, content: bytes
+) -> None:
+    response = gateway.request("POST", "/media", THERAPIST_CALLER, data=content, headers={"Content-Type": declared})
+
+    assert response.status_code == 415
+    assert declared in response.json()["detail"]
+    stored_name = hashlib.sha256(content).hexdigest()
+    for extension in ("png", "jpg", "gif", "webp", "mp3", "ogg", "wav", "m4a", "mp4", "webm"):
+        assert gateway.request("GET", f"/media/{stored_name}.{extension}", THERAPIST_CALLER).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("declared", "content"),
+    [
+        ("image/png", PNG),
+        ("image/jpeg", b"\xff\xd8\xff\xe0\x00\x10JFIF"),
+        ("image/gif", b"GIF89a" + b"x" * 10),
+        ("image/webp", b"RIFF\x10\x00\x00\x00WEBPVP8 "),
+        ("audio/mpeg", b"ID3\x04\x00" + b"x" * 10),
+        ("audio/mpeg", b"\xff\xfb\x90\x64" + b"x" * 10),
+        ("audio/ogg", b"OggS\x00\x02" + b"x" * 10),
+        ("audio/wav", b"RIFF\x24\x08\x00\x00WAVEfmt "),
+        ("audio/mp4", b"\x00\x00\x00\x20ftypM4A "),
+        ("video/mp4", b"\x00\x00\x00\x18ftypmp42"),
+        ("video/webm", b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81"),
+    ],
+)
+def test_media_of_each_allowed_type_is_accepted(gateway: Gateway, declared: str, content: bytes) -> None:
+    response = gateway.request("POST", "/media", THERAPIST_CALLER, data=content, headers={"Content-Type": declared})
+
+    assert response.status_code == 201, response.text
+    assert gateway.request("GET", response.json()["url"], CLIENT_CALLER).headers["Content-Type"] == declared
 
 
 def test_versions_and_archive_routes(gateway: Gateway) -> None:

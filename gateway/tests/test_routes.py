@@ -29,6 +29,7 @@ from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.identity import NotAuthenticated
 from interlude_gateway.auth import CLIENT, THERAPIST, Caller, TokenSigner
 from interlude_gateway.service import GatewayService
+from interlude_gateway.web import UpstreamTimeout
 
 SECRET = "x" * 32
 CLINIC = "clinic-a"
@@ -118,6 +119,7 @@ def gateway(container_factory: Any, amqp_uri: str) -> Iterator[Gateway]:
         container, "activities", "assignments", "notifications", "reporting", "identity"
     )
     identity.require_client.return_value = None  # the caller may see the client unless a test says otherwise
+    identity.session_generation.return_value = 0  # every caller's account is active, its tokens current
     drop_orphaned_reply_consumer(container)
     container.start()
     yield Gateway(
@@ -143,9 +145,13 @@ def assert_problem(response: requests.Response, status: int, code: str) -> dict[
     return body
 
 
+# Not the route's work: health probes, and the check that a signed token's session is current (authentication).
+NOT_WORK = ("health", "session_generation")
+
+
 def assert_no_rpc(gateway: Gateway) -> None:
     for service in gateway.services():
-        called = [call for call in service.mock_calls if not call[0].startswith("health")]
+        called = [call for call in service.mock_calls if not call[0].startswith(NOT_WORK)]
         assert called == [], called
 
 
@@ -261,11 +267,22 @@ def test_login_with_wrong_credentials_is_401(gateway: Gateway) -> None:
 def test_a_refresh_returns_a_new_pair_from_the_rotated_session(gateway: Gateway) -> None:
     gateway.identity.refresh.return_value = session_of(THERAPIST_CALLER)
 
-    response = gateway.request("POST", "/auth/refresh", json={"refresh_token": "o" * 43})
+    response = gateway.request(
+        "POST", "/auth/refresh", headers={"X-Correlation-Id": "corr-7"}, json={"refresh_token": "o" * 43}
+    )
 
     assert response.status_code == 200
     assert gateway.signer.verify(response.json()["access_token"]) == THERAPIST_CALLER
-    gateway.identity.refresh.assert_called_once_with("o" * 43)
+    # The correlation id names the rotation, so a redelivered one gets the same answer.
+    gateway.identity.refresh.assert_called_once_with("o" * 43, "corr-7")
+
+
+def test_a_refresh_with_an_idempotency_key_names_the_rotation_by_it(gateway: Gateway) -> None:
+    gateway.identity.refresh.return_value = session_of(THERAPIST_CALLER)
+
+    gateway.request("POST", "/auth/refresh", headers={"Idempotency-Key": "refresh-1"}, json={"refresh_token": "o" * 43})
+
+    gateway.identity.refresh.assert_called_once_with("o" * 43, "refresh-1")
 
 
 def test_a_spent_or_revoked_refresh_token_is_401(gateway: Gateway) -> None:
@@ -281,6 +298,92 @@ def test_logout_revokes_the_refresh_token(gateway: Gateway) -> None:
 
     assert response.status_code == 204
     gateway.identity.revoke.assert_called_once_with("o" * 43)
+
+
+# -- browser sessions: the refresh token in an HttpOnly cookie of the refresh route -------------
+
+BROWSER = {"X-Interlude-Session": "cookie"}
+
+
+def refresh_cookie_of(response: requests.Response) -> str:
+    return next(value for name, value in response.raw.headers.items() if name.lower() == "set-cookie")
+
+
+def test_a_browser_login_sets_the_refresh_token_as_a_strict_httponly_cookie_of_the_refresh_route(
+    gateway: Gateway,
+) -> None:
+    gateway.identity.authenticate.return_value = session_of(CLIENT_CALLER)
+
+    response = gateway.request(
+        "POST", "/auth/token", headers=BROWSER, json={"username": "ada@clinic.a", "password": "ada-pass"}
+    )
+
+    assert response.status_code == 200
+    assert "refresh_token" not in response.json() and response.json()["access_token"]
+    cookie = refresh_cookie_of(response)
+    assert cookie.startswith("interlude_refresh=" + "r" * 43 + ";")
+    for attribute in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/auth/refresh", "Max-Age=1209600"):
+        assert attribute in cookie
+
+
+def test_a_browser_refresh_spends_the_cookie_and_sets_the_rotated_one(gateway: Gateway) -> None:
+    gateway.identity.refresh.return_value = session_of(CLIENT_CALLER)
+
+    response = gateway.request(
+        "POST",
+        "/auth/refresh",
+        headers={**BROWSER, "Cookie": "interlude_refresh=" + "o" * 43, "X-Correlation-Id": "corr-8"},
+        json={},
+    )
+
+    assert response.status_code == 200
+    assert gateway.signer.verify(response.json()["access_token"]) == CLIENT_CALLER
+    gateway.identity.refresh.assert_called_once_with("o" * 43, "corr-8")
+    assert refresh_cookie_of(response).startswith("interlude_refresh=" + "r" * 43)
+
+
+def test_a_refresh_with_only_the_cookie_and_not_the_header_is_refused(gateway: Gateway) -> None:
+    """The custom header is the CSRF guard: without it, the cookie is not even read."""
+    response = gateway.request("POST", "/auth/refresh", headers={"Cookie": "interlude_refresh=" + "o" * 43}, json={})
+
+    assert_problem(response, 422, "validation_failed")
+    gateway.identity.refresh.assert_not_called()
+
+
+def test_a_reused_refresh_cookie_is_401_and_cleared(gateway: Gateway) -> None:
+    gateway.identity.refresh.side_effect = NotAuthenticated("Unknown, expired or revoked refresh token.")
+
+    response = gateway.request(
+        "POST", "/auth/refresh", headers={**BROWSER, "Cookie": "interlude_refresh=" + "o" * 43}, json={}
+    )
+
+    assert_problem(response, 401, "unauthenticated")
+    cookie = refresh_cookie_of(response)
+    assert cookie.startswith('interlude_refresh="";') or cookie.startswith("interlude_refresh=;")
+    assert "Max-Age=0" in cookie and "Path=/auth/refresh" in cookie
+
+
+def test_a_browser_refresh_without_a_cookie_is_401(gateway: Gateway) -> None:
+    response = gateway.request("POST", "/auth/refresh", headers=BROWSER, json={})
+
+    assert_problem(response, 401, "unauthenticated")
+    gateway.identity.refresh.assert_not_called()
+
+
+def test_ending_a_browser_session_revokes_and_clears_the_cookie(gateway: Gateway) -> None:
+    cookie = {"Cookie": "interlude_refresh=" + "o" * 43}
+    response = gateway.request("DELETE", "/auth/refresh", headers={**BROWSER, **cookie})
+
+    assert response.status_code == 204
+    gateway.identity.revoke.assert_called_once_with("o" * 43)
+    assert "Max-Age=0" in refresh_cookie_of(response)
+
+
+def test_ending_a_browser_session_needs_the_header(gateway: Gateway) -> None:
+    response = gateway.request("DELETE", "/auth/refresh", headers={"Cookie": "interlude_refresh=" + "o" * 43})
+
+    assert_problem(response, 400, "session_header_missing")
+    gateway.identity.revoke.assert_not_called()
 
 
 def test_login_without_a_password_is_422_naming_it(gateway: Gateway) -> None:
@@ -320,6 +423,49 @@ def test_a_bad_token_is_401(gateway: Gateway, authorization: str) -> None:
     assert_problem(response, 401, "unauthenticated")
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert_no_rpc(gateway)
+
+
+@pytest.mark.parametrize(
+    ("current", "method", "path", "body"),
+    [
+        (None, "PUT", "/me/notification-preferences", {"name": "Ada", "email": "ada@example.org"}),
+        (None, "GET", "/me/notifications", None),
+        (1, "GET", "/me/todo", None),
+    ],
+    ids=["erased-writes", "erased-reads", "logged-out"],
+)
+def test_a_token_of_an_erased_account_or_an_ended_session_is_401(
+    gateway: Gateway, current: int | None, method: str, path: str, body: Any
+) -> None:
+    gateway.identity.session_generation.return_value = current  # None: no active account; 1: after a logout
+
+    response = gateway.request(method, path, CLIENT_CALLER, json=body)
+
+    assert_problem(response, 401, "unauthenticated")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    gateway.identity.session_generation.assert_called_once_with("client-ada")
+    assert [service for service in gateway.services() if service.method_calls and service is not gateway.identity] == []
+
+
+def test_a_token_issued_after_the_session_moved_on_is_accepted(gateway: Gateway) -> None:
+    gateway.identity.session_generation.return_value = 2
+    gateway.assignments.todo.return_value = []
+
+    response = gateway.request(
+        "GET", "/me/todo", headers={"Authorization": f"Bearer {gateway.signer.issue(CLIENT_CALLER, generation=2)}"}
+    )
+
+    assert response.status_code == 200, response.text
+
+
+def test_an_erased_clients_tokens_are_refused_by_this_gateway_at_once(gateway: Gateway) -> None:
+    admin = Caller(subject="admin-1", role="clinic_admin", clinic_id=CLINIC)
+    assert gateway.request("GET", "/me/todo", CLIENT_CALLER).status_code != 401  # identity's answer is now kept
+    gateway.identity.session_generation.side_effect = lambda subject: None if subject == "client-ada" else 0
+
+    assert gateway.request("DELETE", "/clients/client-ada", admin).status_code == 204
+
+    assert_problem(gateway.request("GET", "/me/todo", CLIENT_CALLER), 401, "unauthenticated")
 
 
 @pytest.mark.parametrize(("method", "path"), THERAPIST_ROUTES)
@@ -383,6 +529,23 @@ def test_an_activity_with_a_scale_whose_min_is_not_below_max_is_422(gateway: Gat
     body = assert_problem(response, 422, "validation_failed")
     assert body["errors"] == {"items": {"0": {"max": ["max must be greater than min."]}}}
     gateway.activities.create_activity.assert_not_called()
+
+
+def test_a_draft_wrong_as_a_whole_is_422_naming_the_item_and_not_sent(gateway: Gateway) -> None:
+    branch_on_later = {"all": [{"item_id": "note", "operator": "answered"}]}
+    note = {"id": "note", "type": "free_text", "prompt": "Anything else?"}
+    draft = {**DRAFT, "items": [{**DRAFT["items"][0], "show_if": branch_on_later}, note]}
+
+    created = gateway.request("POST", "/activities", THERAPIST_CALLER, json=draft)
+    edited = gateway.request("PUT", f"/activities/{ACTIVITY_ID}/draft", THERAPIST_CALLER, json=draft)
+
+    for response in (created, edited):
+        body = assert_problem(response, 422, "validation_failed")
+        assert body["errors"] == {
+            "items": {"0": {"show_if": ["Item 'mood': branches on 'note', which does not come before it."]}}
+        }
+    gateway.activities.create_activity.assert_not_called()
+    gateway.activities.edit_draft.assert_not_called()
 
 
 def test_an_invalid_draft_edit_is_422_and_not_sent(gateway: Gateway) -> None:
@@ -517,6 +680,37 @@ def test_a_clients_todo_is_their_own(gateway: Gateway) -> None:
     gateway.assignments.todo.assert_called_once_with(CLINIC, "client-ada")
 
 
+def test_a_clients_history_is_their_completed_assignments_newest_first_without_scores_or_flags(
+    gateway: Gateway,
+) -> None:
+    def assignment(title: str, status: str, submitted_at: str | None) -> dict[str, Any]:
+        return {
+            "assignment_id": str(uuid.uuid4()),
+            "title": title,
+            "status": status,
+            "assigned_at": "2026-01-01T09:00:00+00:00",
+            "due_at": None,
+            "submitted_at": submitted_at,
+            "answers": {"mood": 2},
+            "scores": {"total": 9},
+            "risk_flags": [{"item_id": "harm"}],
+        }
+
+    gateway.assignments.list_for_client.return_value = [
+        assignment("Older", "submitted", "2026-01-02T09:00:00+00:00"),
+        assignment("Open", "open", None),
+        assignment("Newer", "submitted", "2026-01-03T09:00:00+00:00"),
+    ]
+
+    response = gateway.request("GET", "/me/history", CLIENT_CALLER)
+
+    assert response.status_code == 200
+    history = response.json()["assignments"]
+    assert [entry["title"] for entry in history] == ["Newer", "Older"]
+    assert set(history[0]) == {"assignment_id", "title", "assigned_at", "due_at", "submitted_at"}
+    gateway.assignments.list_for_client.assert_called_once_with(CLINIC, "client-ada", therapist_id=None)
+
+
 def test_a_clients_notifications_are_their_own(gateway: Gateway) -> None:
     gateway.notifications.list_for_client.return_value = []
 
@@ -537,6 +731,19 @@ def test_a_response_is_submitted_as_the_calling_client(gateway: Gateway) -> None
     assert response.json()["status"] == "submitted"
     clinic, client, assignment_id, body, _ = gateway.assignments.submit_response.call_args.args
     assert (clinic, client, assignment_id, body) == (CLINIC, "client-ada", ASSIGNMENT_ID, {"answers": {"mood": 7}})
+
+
+def test_a_stored_submission_is_accepted_while_identitys_audit_rpc_times_out(gateway: Gateway) -> None:
+    gateway.assignments.submit_response.return_value = {"assignment_id": ASSIGNMENT_ID, "status": "submitted"}
+    gateway.identity.record_audit.side_effect = UpstreamTimeout("identity")
+
+    response = gateway.request(
+        "POST", f"/assignments/{ASSIGNMENT_ID}/responses", CLIENT_CALLER, json={"answers": {"mood": 7}}
+    )
+
+    # Identity audits it from the stored ResponseSubmitted event instead (services/identity tests).
+    assert response.status_code == 201
+    gateway.identity.record_audit.assert_not_called()
 
 
 def test_a_client_cannot_name_another_client_in_a_response(gateway: Gateway) -> None:

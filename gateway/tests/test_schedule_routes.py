@@ -136,7 +136,7 @@ def test_a_therapist_sends_a_follow_up(gateway: Gateway) -> None:
 
     assert response.status_code == 202
     gateway.notifications.send_follow_up.assert_called_once_with(
-        CLINIC, "therapist-1", "client-ada", {"text": "See you Thursday."}, "c-2"
+        CLINIC, "therapist-1", "client-ada", {"text": "See you Thursday."}, "c-2", idempotency_key=None
     )
     empty = gateway.request("POST", "/clients/client-ada/follow-ups", THERAPIST_CALLER, json={"text": ""})
     assert "text" in assert_problem(empty, 422, "validation_failed")["errors"]
@@ -165,7 +165,9 @@ def test_a_therapist_creates_a_recurrence_in_the_clients_zone(gateway: Gateway) 
     response = gateway.request("POST", "/recurrences", THERAPIST_CALLER, headers={"X-Correlation-Id": "c-3"}, json=body)
 
     assert response.status_code == 201
-    gateway.assignments.create_recurrence.assert_called_once_with(CLINIC, "therapist-1", body, "c-3")
+    gateway.assignments.create_recurrence.assert_called_once_with(
+        CLINIC, "therapist-1", body, "c-3", idempotency_key=None
+    )
     missing_zone = {key: value for key, value in body.items() if key != "time_zone"}
     refused = gateway.request("POST", "/recurrences", THERAPIST_CALLER, json=missing_zone)
     assert "time_zone" in assert_problem(refused, 422, "validation_failed")["errors"]
@@ -189,7 +191,9 @@ def test_enrolment_actions_reach_the_assignments_service(gateway: Gateway) -> No
     )
 
     assert response.json() == {"status": "paused"}
-    gateway.assignments.change_enrolment.assert_called_once_with(CLINIC, "therapist-1", PATHWAY_ID, "pause", "c-4")
+    gateway.assignments.change_enrolment.assert_called_once_with(
+        CLINIC, "therapist-1", PATHWAY_ID, "pause", "c-4", therapist_id="therapist-1"
+    )
     # An unknown action is not routed: 404, or 405 since the CORS preflight route matches every path.
     assert gateway.request("POST", f"/enrolments/{PATHWAY_ID}/explode", THERAPIST_CALLER).status_code in (404, 405)
 
@@ -205,7 +209,7 @@ def test_a_group_assignment_names_no_client(gateway: Gateway) -> None:
 
     assert response.status_code == 201
     gateway.assignments.assign_to_group.assert_called_once_with(
-        CLINIC, "therapist-1", PATHWAY_ID, "activity", body, "c-5"
+        CLINIC, "therapist-1", PATHWAY_ID, "activity", body, "c-5", idempotency_key=None
     )
     refused = gateway.request(
         "POST", f"/groups/{PATHWAY_ID}/assignments", THERAPIST_CALLER, json={**body, "client_id": "client-ada"}
@@ -215,3 +219,29 @@ def test_a_group_assignment_names_no_client(gateway: Gateway) -> None:
         "POST", f"/groups/{PATHWAY_ID}/members", THERAPIST_CALLER, json={"client_id": "c", "joining": "yesterday"}
     )
     assert "joining" in assert_problem(joining, 422, "validation_failed")["errors"]
+
+
+SCOPED_TO_THE_THERAPIST = [
+    ("GET", f"/recurrences/{RECURRENCE_ID}", "get_recurrence"),
+    ("POST", f"/recurrences/{RECURRENCE_ID}/cancel", "cancel_recurrence"),
+    ("GET", f"/pathways/{PATHWAY_ID}", "get_pathway"),
+    ("GET", f"/pathways/{PATHWAY_ID}/enrolments", "list_enrolments"),
+    ("GET", f"/enrolments/{PATHWAY_ID}", "get_enrolment"),
+    ("POST", f"/enrolments/{PATHWAY_ID}/resume", "change_enrolment"),
+    ("GET", f"/groups/{PATHWAY_ID}", "get_group"),
+    ("POST", f"/groups/{PATHWAY_ID}/members", "add_group_member"),
+    ("DELETE", f"/groups/{PATHWAY_ID}/members/client-ada", "remove_group_member"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "rpc"), SCOPED_TO_THE_THERAPIST)
+def test_a_therapist_reaches_only_what_they_made(gateway: Gateway, method: str, path: str, rpc: str) -> None:
+    """The service is asked with the caller's therapist scope: a colleague's object is its NotFound."""
+    for name in ("get_group", rpc):
+        getattr(gateway.assignments, name).return_value = {"group_id": PATHWAY_ID}
+    gateway.assignments.list_enrolments.return_value = []
+
+    response = gateway.request(method, path, THERAPIST_CALLER, json={"client_id": "client-ada"})
+
+    assert response.status_code == 200
+    assert getattr(gateway.assignments, rpc).call_args.kwargs["therapist_id"] == "therapist-1"

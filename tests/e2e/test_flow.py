@@ -22,10 +22,15 @@ from typing import Any
 
 import pytest
 import requests
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.questionnaire import Questionnaire
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from interlude_contracts.runtime.storage import Database
 from interlude_gateway.auth import Caller, TokenSigner
 from interlude_reporting.projection import dump_tables
+from interlude_runtime.storage import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import MOOD_CHECK_IN, Stack, running_stack, wait_until
@@ -65,9 +70,13 @@ def invited_client(base: str, therapist: Api, username: str) -> str:
     return redeemed["account_id"]
 
 
-def minted(base: str, subject: str, role: str, clinic_id: str) -> Api:
-    """A token for an account that config does not list (another clinic, another client)."""
-    return Api(base, TokenSigner(SECRET, 600).issue(Caller(subject=subject, role=role, clinic_id=clinic_id)))
+def minted(stack: Stack, subject: str, role: str, clinic_id: str) -> Api:
+    """A token signed here for an account that config does not list (another clinic, another client).
+
+    The gateway accepts tokens of active accounts only, so the account is put in identity's store first.
+    """
+    stack.register_account(subject, role, clinic_id)
+    return Api(stack.url, TokenSigner(SECRET, 600).issue(Caller(subject=subject, role=role, clinic_id=clinic_id)))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -166,12 +175,56 @@ def test_bad_input_is_refused_with_the_field_named(stack: Stack) -> None:
     assert Api(stack.url).call("GET", "/activities", expect=401)["status"] == 401
 
 
+def test_an_assignment_resent_with_its_key_is_made_once(stack: Stack) -> None:
+    """Twenty resends with the same X-Correlation-Id and Idempotency-Key: one assignment, the same 201 each time."""
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    activity_id = create_published_activity(therapist)
+    headers = {"X-Correlation-Id": str(uuid.uuid4()), "Idempotency-Key": str(uuid.uuid4())}
+    body = {"client_id": "client-ada", "activity_id": activity_id}
+
+    answers = [
+        therapist.session.post(f"{stack.url}/assignments", json=body, headers=headers, timeout=30) for _ in range(20)
+    ]
+
+    assert {response.status_code for response in answers} == {201}
+    assert len({response.json()["assignment_id"] for response in answers}) == 1
+    listed = therapist.call("GET", "/clients/client-ada/assignments?limit=200", expect=200)["assignments"]
+    assert [a["activity_id"] for a in listed].count(activity_id) == 1
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    reused = therapist.session.post(f"{stack.url}/assignments", json={**body, "due_at": later}, headers=headers)
+    assert reused.status_code == 409 and "Idempotency-Key" in reused.json()["errors"]
+
+
+def test_malformed_bodies_are_refused_before_any_work(stack: Stack) -> None:
+    json_type = {"Content-Type": "application/json"}
+    deep = b'{"username": ' + b"[" * 1000 + b"]" * 1000 + b', "password": "x"}'
+    response = requests.post(stack.url + "/auth/token", data=deep, headers=json_type, timeout=10)
+    assert response.status_code == 400 and response.json()["errors"].keys() == {"_body"}  # no token needed
+
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    as_text = therapist.session.post(
+        stack.url + "/activities", data=json.dumps(MOOD_CHECK_IN), headers={"Content-Type": "text/plain"}, timeout=10
+    )
+    assert as_text.status_code == 415 and as_text.json()["errors"] == {"Content-Type": ["application/json"]}
+
+    client = login(stack.url, "ada@demo.client", "client-demo-pass")
+    assignment = assign(therapist, "client-ada", create_published_activity(therapist))
+    submit = f"{stack.url}/assignments/{assignment['assignment_id']}/responses"
+    lone_surrogate = rb'{"answers": {"mood": 5, "sleep": "good", "note": "\ud800"}}'
+    latin1 = b'{"answers": {"mood": 5, "sleep": "good", "note": "caf\xe9"}}'
+    huge_integer = b'{"answers": {"mood": 5' + b"0" * 5000 + b', "sleep": "good"}}'
+    for bad in (lone_surrogate, latin1, huge_integer):
+        refused = client.session.post(submit, data=bad, headers=json_type, timeout=10)
+        assert refused.status_code == 400, refused.text
+    answer(client, assignment, {"answers": {"mood": 5, "sleep": "good", "note": "café"}}, 201)  # nothing was stored
+
+
 def test_clinics_and_clients_are_kept_apart(stack: Stack) -> None:
     therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
     activity_id = create_published_activity(therapist)
     assignment = assign(therapist, "client-ada", activity_id)
-    other_clinic = minted(stack.url, "therapist-x", "therapist", "clinic-other")
-    other_client = minted(stack.url, "client-bob", "client", CLINIC)
+    other_clinic = minted(stack, "therapist-x", "therapist", "clinic-other")
+    other_client = minted(stack, "client-bob", "client", CLINIC)
 
     assert other_clinic.call("GET", f"/activities/{activity_id}", expect=404)["status"] == 404
     assert activity_id not in {
@@ -203,7 +256,7 @@ def test_relay_killed_mid_run_loses_and_duplicates_nothing(stack: Stack) -> None
             assignment = therapist.call(
                 "POST", "/assignments", {"client_id": client_id, "activity_id": activity_id}, 201
             )
-            answering = minted(stack.url, client_id, "client", CLINIC)
+            answering = minted(stack, client_id, "client", CLINIC)
             answering.call(
                 "POST",
                 f"/assignments/{assignment['assignment_id']}/responses",
@@ -315,6 +368,33 @@ def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack
     assert (flag["item_id"], flag["therapist_id"], flag["measure"]) == ("phq9_9", "therapist-demo", "PHQ-9")
     fhir = therapist.call("GET", f"/assignments/{assignment['assignment_id']}/fhir", expect=200)
     assert fhir["resourceType"] == "QuestionnaireResponse" and len(fhir["item"]) == 10
+    read_through_the_fhir_api(stack, therapist, client, copy["activity_id"], assignment["assignment_id"])
+
+
+def read_through_the_fhir_api(stack: Stack, therapist: Api, client: Api, activity_id: str, assignment_id: str) -> None:
+    """The read-only FHIR API over HTTP: capability, the Questionnaire by id and url, the response by id and subject."""
+    CapabilityStatement.parse_obj(requests.get(f"{stack.url}/fhir/metadata", timeout=10).json())
+    questionnaire = therapist.call("GET", f"/fhir/Questionnaire/{activity_id}", expect=200)
+    Questionnaire.parse_obj(questionnaire)
+    assert questionnaire["code"][0]["code"] == "44249-1" and questionnaire["item"][0]["code"][0]["code"] == "44250-9"
+    by_url = therapist.call("GET", f"/fhir/Questionnaire?url={questionnaire['url']}", expect=200)
+    assert [entry["resource"]["id"] for entry in Bundle.parse_obj(by_url).dict()["entry"]] == [activity_id]
+
+    response = therapist.call("GET", f"/fhir/QuestionnaireResponse/{assignment_id}", expect=200)
+    QuestionnaireResponse.parse_obj(response)
+    assert response["questionnaire"] == f"{questionnaire['url']}|1"
+    searched = therapist.call("GET", "/fhir/QuestionnaireResponse?subject=Patient/client-ada", expect=200)
+    assert assignment_id in {entry["resource"]["id"] for entry in Bundle.parse_obj(searched).dict()["entry"]}
+    own = client.call("GET", "/fhir/QuestionnaireResponse", expect=200)
+    assert assignment_id in {entry["resource"]["id"] for entry in own["entry"]}
+    assert not any("extension" in entry["resource"] for entry in own["entry"])  # scores are the therapist's
+    refused = requests.get(
+        f"{stack.url}/fhir/QuestionnaireResponse/{assignment_id}",
+        headers={"Authorization": "Bearer not-a-token"},
+        timeout=10,
+    )
+    assert refused.status_code == 401 and refused.headers["Content-Type"] == "application/fhir+json"
+    OperationOutcome.parse_obj(refused.json())
 
 
 def test_the_activities_guide_walkthrough_works(stack: Stack) -> None:

@@ -76,7 +76,7 @@ def test_a_risk_flag_alerts_the_therapist_and_stays_until_acknowledged(stack: St
     assert "risk_flag" not in {n["kind"] for n in client_view}
 
     path = f"/assignments/{assignment['assignment_id']}/risk-flags/{flag_id}/acknowledge"
-    analyst = minted(stack.url, "analyst-1", "analyst", CLINIC)
+    analyst = minted(stack, "analyst-1", "analyst", CLINIC)
     analyst.call("POST", path, {"note": "no"}, expect=403)
     acknowledged = therapist.call("POST", path, {"note": "Called Ada; safety plan reviewed."}, expect=201)
     assert acknowledged["acknowledged_by"] == "therapist-demo"
@@ -105,7 +105,7 @@ def test_reports_csv_and_charts_through_the_gateway(stack: Stack) -> None:
     assignments = [assign(therapist, "client-ada", activity_id) for _ in range(3)]
     for assignment in assignments[:2]:
         answer(client, assignment, {"answers": {"mood": 5, "sleep": "good"}}, 201)
-    analyst = minted(stack.url, "analyst-1", "analyst", CLINIC)
+    analyst = minted(stack, "analyst-1", "analyst", CLINIC)
     wanted = {a["assignment_id"] for a in assignments}
 
     def exported() -> list[dict[str, str]] | None:
@@ -128,5 +128,5 @@ def test_reports_csv_and_charts_through_the_gateway(stack: Stack) -> None:
     chart = therapist.session.get(stack.url + "/clients/client-ada/measures/PHQ-9/chart.svg", timeout=30)
     assert chart.status_code == 200 and chart.headers["Content-Type"].startswith("image/svg+xml")
     assert chart.text.startswith("<svg") and 'class="cutoff"' in chart.text
-    other_clinic = minted(stack.url, "analyst-x", "analyst", "clinic-other")
+    other_clinic = minted(stack, "analyst-x", "analyst", "clinic-other")
     other_clinic.call("GET", "/clients/client-ada/adherence", expect=404)  # another clinic: no such client

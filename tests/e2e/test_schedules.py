@@ -222,3 +222,61 @@ def test_a_pathway_step_follows_the_completion_of_the_previous(stack: Stack, peo
         timeout=30,
         what="the second step released",
     )
+
+
+def test_extending_the_due_date_moves_the_reminders_the_report_and_the_clients_view(stack: Stack, people) -> None:
+    """The worked example of docs/architecture.md, used as a therapist would: a client asks for two more days."""
+    therapist, client, activity_id = people
+    first_due = datetime.now(UTC) + timedelta(days=3)
+    assignment = therapist.call(
+        "POST",
+        "/assignments",
+        {"client_id": "client-ada", "activity_id": activity_id, "due_at": first_due.isoformat()},
+        expect=201,
+    )
+    path = f"/assignments/{assignment['assignment_id']}"
+
+    def reminders(state: str) -> list[datetime]:
+        entries = therapist.call("GET", "/clients/client-ada/schedule", expect=200)["entries"]
+        return sorted(
+            datetime.fromisoformat(e["due_at"])
+            for e in entries
+            if e["assignment_id"] == assignment["assignment_id"] and e["kind"] == "reminder" and e["state"] == state
+        )
+
+    wait_until(lambda: len(reminders("pending")) == 2, what="two default reminders")
+    before_due = reminders("pending")[-1]
+    assert abs((first_due - before_due) - timedelta(hours=2)) < timedelta(seconds=1)
+
+    earlier = therapist.call("POST", f"{path}/due-date", {"due_at": (first_due - timedelta(days=1)).isoformat()})
+    assert earlier["status"] == 422 and "due_at" in earlier["errors"]
+    past = therapist.call("POST", f"{path}/due-date", {"due_at": "2020-01-01T09:00:00+00:00"})
+    assert past["status"] == 422 and "due_at" in past["errors"]
+
+    new_due = first_due + timedelta(days=2)
+    extended = therapist.call("POST", f"{path}/due-date", {"due_at": new_due.isoformat()}, expect=200)
+    assert datetime.fromisoformat(extended["due_at"]) == new_due
+    again = therapist.call("POST", f"{path}/due-date", {"due_at": new_due.isoformat()}, expect=200)
+    assert again["due_at"] == extended["due_at"]
+
+    wait_until(lambda: before_due in reminders("cancelled"), what="the reminder before the old due date cancelled")
+    wait_until(
+        lambda: any(abs((new_due - r) - timedelta(hours=2)) < timedelta(seconds=1) for r in reminders("pending")),
+        what="a reminder two hours before the new due date",
+    )
+    assert len([r for r in reminders("pending") if r > first_due - timedelta(hours=3)]) == 1
+
+    todo = client.call("GET", "/me/todo", expect=200)["assignments"]
+    [seen] = [a for a in todo if a["assignment_id"] == assignment["assignment_id"]]
+    assert datetime.fromisoformat(seen["due_at"]) == new_due
+
+    def reported_due() -> datetime | None:
+        rows = therapist.call("GET", "/clients/client-ada/report", expect=200)["assignments"]
+        [row] = [r for r in rows if r["assignment_id"] == assignment["assignment_id"]] or [None]
+        return datetime.fromisoformat(row["due_at"]) if row and row["due_at"] else None
+
+    wait_until(lambda: reported_due() == new_due, what="the report showing the new due date")
+
+    client.call("POST", f"{path}/responses", {"answers": {"mood": 6, "sleep": "good"}}, expect=201)
+    closed = therapist.call("POST", f"{path}/due-date", {"due_at": (new_due + timedelta(days=1)).isoformat()})
+    assert closed["status"] == 409

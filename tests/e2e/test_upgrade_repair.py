@@ -21,7 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import Stack, running_stack, wait_until
 
-from interlude_contracts.scoring import score_response
+from interlude_activity_model.scoring import score_response
 
 from .test_flow import Api, login
 

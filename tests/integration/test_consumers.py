@@ -14,17 +14,18 @@ import pytest
 from kombu import Connection, Producer
 
 from interlude_assignments.application import create_application
+from interlude_assignments.handlers import Assign, SubmitResponse, handle
 from interlude_assignments.translation import to_envelope
-from interlude_contracts.runtime import consuming
-from interlude_contracts.runtime.metrics import EVENTS_DEAD_LETTERED
-from interlude_contracts.runtime.outbox import log_page
-from interlude_contracts.runtime.storage import Database
 from interlude_contracts.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS, dead_letter_queue_name
 from interlude_notifications.service import NotificationsService
 from interlude_notifications.store import for_client
 from interlude_reporting import service as reporting_service
 from interlude_reporting.projection import client_report
 from interlude_reporting.service import ReportingService
+from interlude_runtime import consuming
+from interlude_runtime.metrics import EVENTS_DEAD_LETTERED
+from interlude_runtime.outbox import log_page
+from interlude_runtime.storage import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import MOOD_CHECK_IN, declare, drain, queue_depth, wait_until
@@ -39,9 +40,9 @@ def history() -> list[dict[str, Any]]:
     """Real envelopes, made by the assignments service's own translation of a real log."""
     app = create_application({"DATABASE_URL": "memory://"})
     snapshot = {"activity_id": "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11", "version": 1, **MOOD_CHECK_IN}
-    first = app.assign(CLINIC, "therapist-1", "client-1", snapshot, None, "corr-1")
-    app.assign(CLINIC, "therapist-1", "client-1", snapshot, None, "corr-2")
-    app.submit(CLINIC, first.id, {"mood": 4, "sleep": "poor"}, "corr-3")
+    first = handle(app, Assign(CLINIC, "therapist-1", "client-1", snapshot, None, "corr-1"))
+    handle(app, Assign(CLINIC, "therapist-1", "client-1", snapshot, None, "corr-2"))
+    handle(app, SubmitResponse(CLINIC, first.id, {"mood": 4, "sleep": "poor"}, "corr-3"))
     envelopes, _ = log_page(app, to_envelope, 0, 100)
     return envelopes
 

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from eventsourcing.postgres import PostgresDatastore
 
-from interlude_contracts.runtime.storage import Database, postgres_params
+from interlude_runtime.storage import Database, postgres_params
 
 pytestmark = pytest.mark.postgres
 

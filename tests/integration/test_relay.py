@@ -16,10 +16,12 @@ import pytest
 from kombu import Connection, Producer
 
 from interlude_assignments.application import AssignmentsApplication, create_application
+from interlude_assignments.handlers import Assign, CancelAssignment, SubmitResponse, handle
 from interlude_assignments.translation import SOURCE, to_envelope
 from interlude_contracts.events import load_event
-from interlude_contracts.runtime.outbox import Relay, RelayTracking
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.outbox import EventLogSource, RelayTracking
+from interlude_runtime.relay import Relay
+from interlude_runtime.storage import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import MOOD_CHECK_IN, declare, drain, queue_depth, relay_env, wait_until
@@ -36,11 +38,13 @@ def snapshot() -> dict[str, Any]:
 def record_history(app: AssignmentsApplication, clients: int) -> list[str]:
     """Assign to each client, then answer every second assignment and cancel every third."""
     for number in range(clients):
-        assignment = app.assign("clinic-a", "therapist-1", f"client-{number}", snapshot(), None, f"corr-{number}")
+        assignment = handle(
+            app, Assign("clinic-a", "therapist-1", f"client-{number}", snapshot(), None, f"corr-{number}")
+        )
         if number % 2 == 0:
-            app.submit("clinic-a", assignment.id, {"mood": 5, "sleep": "good"}, "corr")
+            handle(app, SubmitResponse("clinic-a", assignment.id, {"mood": 5, "sleep": "good"}, "corr"))
         elif number % 3 == 0:
-            app.cancel("clinic-a", assignment.id, "therapist-1", None, "corr")
+            handle(app, CancelAssignment("clinic-a", assignment.id, "therapist-1", None, "corr"))
     return published_event_ids(app)
 
 
@@ -72,7 +76,7 @@ def test_relay_publishes_each_stored_event_with_its_position(
     declare(amqp_uri)
     drain(amqp_uri, QUEUE)
     tracking = RelayTracking(Database(store), relay_name=SOURCE)
-    relay = Relay(app, SOURCE, to_envelope, tracking, amqp_uri, batch_size=7)
+    relay = Relay(EventLogSource(app, to_envelope, tracking), SOURCE, amqp_uri, batch_size=7)
 
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         producer = Producer(connection.default_channel)
@@ -95,11 +99,11 @@ def test_relay_resumes_from_its_recorded_position(store: str, app: AssignmentsAp
     tracking = RelayTracking(Database(store), relay_name=SOURCE)
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         producer = Producer(connection.default_channel)
-        Relay(app, SOURCE, to_envelope, tracking, amqp_uri).publish_batch(producer)
+        Relay(EventLogSource(app, to_envelope, tracking), SOURCE, amqp_uri).publish_batch(producer)
         everything = record_history(app, clients=3)
         # A new relay (a restarted process) starts where the last one recorded.
         fresh_tracking = RelayTracking(Database(store), relay_name=SOURCE)
-        Relay(app, SOURCE, to_envelope, fresh_tracking, amqp_uri).publish_batch(producer)
+        Relay(EventLogSource(app, to_envelope, fresh_tracking), SOURCE, amqp_uri).publish_batch(producer)
     ids = [body["event_id"] for body in drain(amqp_uri, QUEUE)]
     assert ids == everything
     assert ids[: len(first)] == first

@@ -20,19 +20,19 @@ from typing import Any
 
 import pytest
 
-from interlude_contracts.runtime.storage import Database
 from interlude_notifications.channels import WebhookChannel
 from interlude_notifications.preferences import Preferences, save_preferences
 from interlude_notifications.schedule import Entry, entries_for_client, schedule_entry
 from interlude_notifications.scheduler import Scheduler
-from interlude_notifications.store import create_tables
+from interlude_notifications.schema import create_tables
+from interlude_runtime.storage import Database
 
 ENTRIES = 40
 LEASE_SECONDS = 2
 
 DOOMED = """
 import sys, time
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.storage import Database
 from interlude_notifications.channels import WebhookChannel
 from interlude_notifications.scheduler import Scheduler
 scheduler = Scheduler(Database(sys.argv[1]), {"webhook": WebhookChannel(sys.argv[2], "s")},

@@ -14,14 +14,22 @@ from typing import Any
 import pytest
 
 from interlude_assignments.application import AssignmentsApplication, create_application
+from interlude_assignments.handlers import (
+    Assign,
+    CreateRecurrence,
+    ExpireAssignment,
+    ReleaseOccurrence,
+    get_recurrence,
+    handle,
+)
 from interlude_assignments.translation import to_envelope
 from interlude_contracts.events import load_event
-from interlude_contracts.runtime.storage import Database
-from interlude_notifications.outbox import mark_published, unpublished
 from interlude_notifications.preferences import Preferences, save_preferences
 from interlude_notifications.schedule_entrypoints import schedule_for
 from interlude_notifications.scheduler import Scheduler
-from interlude_notifications.store import create_tables
+from interlude_notifications.schema import create_tables
+from interlude_runtime.outbox_table import mark_published, unpublished
+from interlude_runtime.storage import Database
 
 SNAPSHOT: dict[str, Any] = {
     "activity_id": "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11",
@@ -69,9 +77,15 @@ class Loop:
             event = load_event(json.loads(json.dumps(envelope)))
             if event.event_type == "ReleaseDue":
                 payload = event.payload
-                self.assignments.release_occurrence(payload["schedule_id"], payload["release_at"], event.correlation_id)
+                handle(
+                    self.assignments,
+                    ReleaseOccurrence(payload["schedule_id"], payload["release_at"], event.correlation_id),
+                )
             elif event.event_type == "AssignmentExpiryDue":
-                self.assignments.expire(event.clinic_id, event.payload["assignment_id"], event.correlation_id)
+                handle(
+                    self.assignments,
+                    ExpireAssignment(event.clinic_id, event.payload["assignment_id"], event.correlation_id),
+                )
             elif event.event_type == "NotificationSent" and event.payload["channel"] == "in_app":
                 self.messages.append(event.payload["kind"])
         mark_published(self.notifications, [envelope["position"] for envelope in envelopes])
@@ -92,16 +106,19 @@ def loop(tmp_path: Path) -> Loop:
 
 
 def test_a_daily_recurrence_releases_at_seven_local_across_the_dst_change(loop: Loop) -> None:
-    recurrence = loop.assignments.create_recurrence(
-        "clinic-a",
-        "therapist-1",
-        "client-1",
-        SNAPSHOT,
-        "FREQ=DAILY;COUNT=4",
-        datetime(2026, 3, 27, 7, 0),
-        "Europe/London",
-        "corr",
-        due_after=timedelta(hours=14),
+    recurrence = handle(
+        loop.assignments,
+        CreateRecurrence(
+            "clinic-a",
+            "therapist-1",
+            "client-1",
+            SNAPSHOT,
+            "FREQ=DAILY;COUNT=4",
+            datetime(2026, 3, 27, 7, 0),
+            "Europe/London",
+            "corr",
+            due_after=timedelta(hours=14),
+        ),
     )
     clock = loop.scheduler.clock
     releases = []
@@ -117,7 +134,7 @@ def test_a_daily_recurrence_releases_at_seven_local_across_the_dst_change(loop: 
         "2026-03-29T06:00:00+00:00",  # 07:00 BST
         "2026-03-30T06:00:00+00:00",
     ]
-    assert loop.assignments.get_recurrence("clinic-a", recurrence.id).status == "ended"
+    assert get_recurrence(loop.assignments, "clinic-a", recurrence.id).status == "ended"
     assert loop.messages.count("new_activity") == 4  # each occurrence announced once, at its release
 
 
@@ -125,8 +142,9 @@ def test_an_assignment_expires_through_the_scheduler(loop: Loop) -> None:
     clock = loop.scheduler.clock
     clock.now = datetime.now(UTC)  # the log stamps ActivityAssigned with the real time: start there
     due = clock.now + timedelta(days=1)
-    assignment = loop.assignments.assign(
-        "clinic-a", "therapist-1", "client-1", SNAPSHOT, due, "corr", expires_at=due + timedelta(hours=2)
+    assignment = handle(
+        loop.assignments,
+        Assign("clinic-a", "therapist-1", "client-1", SNAPSHOT, due, "corr", expires_at=due + timedelta(hours=2)),
     )
     while clock.now < due + timedelta(days=2):
         loop.settle()

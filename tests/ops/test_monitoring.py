@@ -9,7 +9,7 @@ import yaml
 from prometheus_client import REGISTRY
 from prometheus_client.metrics import MetricWrapperBase
 
-from interlude_contracts.runtime import metrics
+from interlude_runtime import metrics
 
 MONITORING = Path(__file__).resolve().parent.parent.parent / "deploy" / "monitoring"
 METRIC_NAME = re.compile(r"\binterlude_[a-z_]+\b")

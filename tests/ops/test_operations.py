@@ -2,14 +2,15 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from interlude_contracts.runtime.metrics import EVENTS_PUBLISHED
-from interlude_contracts.runtime.probes import broker_check, database_check, serve_operations
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.metrics import EVENTS_PUBLISHED
+from interlude_runtime.probes import CACHE_SECONDS, broker_check, database_check, serve_operations
+from interlude_runtime.storage import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import free_port
@@ -86,7 +87,7 @@ def test_the_gateway_has_no_database_to_check(container_factory, amqp_uri) -> No
 
 
 def test_migrate_creates_every_services_tables(postgres_database) -> None:
-    urls = {service: postgres_database(service) for service in ("activities", "reporting")}
+    urls = {service: postgres_database(service) for service in ("activities", "reporting", "identity", "notifications")}
     for service, url in urls.items():
         subprocess.run(
             [str(Path(sys.executable).parent / "interlude-migrate"), service],
@@ -97,6 +98,8 @@ def test_migrate_creates_every_services_tables(postgres_database) -> None:
         )
     assert {"relay_tracking", "activities_events"} <= tables(urls["activities"])
     assert {"tracking", "assignments", "activity_versions"} <= tables(urls["reporting"])
+    assert {"clinics", "accounts", "audit_entries"} <= tables(urls["identity"])
+    assert {"notifications", "schedule", "outbox"} <= tables(urls["notifications"])
 
 
 def tables(url: str) -> set[str]:
@@ -107,3 +110,49 @@ def tables(url: str) -> set[str]:
             return {row["table_name"] for row in cursor.fetchall()}
     finally:
         database.close()
+
+
+def set_connections_allowed(url: str, allowed: bool) -> None:
+    """Make a database unreachable to new connections (as when its server is gone), or reachable again."""
+    import psycopg
+    from psycopg import sql
+
+    from interlude_runtime.storage import postgres_conninfo, postgres_params
+
+    name = url.rsplit("/", 1)[1]
+    admin = postgres_conninfo(postgres_params(url.rsplit("/", 1)[0] + "/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        statement = sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS {}").format(sql.Identifier(name), sql.Literal(allowed))
+        connection.execute(statement)
+
+
+def test_a_service_whose_database_is_unreachable_is_not_ready_nor_healthy(
+    container_factory, amqp_uri, postgres_database, monkeypatch
+) -> None:
+    """Its pod leaves its Service, and the health RPC the gateway's /health/ready asks answers degraded."""
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    from interlude_reporting.service import ReportingService
+
+    url = postgres_database("reporting")
+    monkeypatch.setenv("DATABASE_URL", url)
+    port = free_port()
+    container = container_factory(ReportingService, {"AMQP_URI": amqp_uri, "METRICS_PORT": port})
+    container.start()
+    try:
+        with ServiceRpcProxy("reporting", {"AMQP_URI": amqp_uri}, timeout=10) as reporting:
+            assert reporting.health() == {"service": "reporting", "status": "ok"}
+            set_connections_allowed(url, False)
+            time.sleep(CACHE_SECONDS + 0.5)
+            health = reporting.health()
+            assert health["status"] == "degraded"
+            assert health["checks"]["database"].startswith("failing")
+            ready = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=10)
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["database"].startswith("failing")
+            set_connections_allowed(url, True)
+            time.sleep(CACHE_SECONDS + 0.5)
+            assert reporting.health() == {"service": "reporting", "status": "ok"}
+    finally:
+        set_connections_allowed(url, True)
+        container.stop()

@@ -1,50 +1,49 @@
 """A therapist's activities: drafts and published versions."""
 
-from typing import Any
-
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from interlude_contracts.activity import ActivityDraftSchema
+from interlude_activity_model.draft import CheckedDraftSchema
 
 from ..auth import THERAPIST, Caller
+from ..clients import ActivitiesClient
+from ..routing import RouteTable
 from ..scoping import paginated
-from ..web import endpoint, json_body, json_response
+from ..web import json_body, json_response
+
+routes = RouteTable()
 
 
-class ActivityRoutes:
-    @http("GET", "/activities")
-    @endpoint(THERAPIST)
-    def list_activities(self, request: Request, caller: Caller, **_: Any) -> Response:
-        return json_response(paginated(request, "activities", self.activities.list_activities(caller.clinic_id)))
+@routes.http("GET", "/activities", THERAPIST)
+def list_activities(request: Request, caller: Caller, activities: ActivitiesClient) -> Response:
+    return json_response(paginated(request, "activities", activities.list_activities(caller.clinic_id)))
 
-    @http("POST", "/activities")
-    @endpoint(THERAPIST)
-    def create_activity(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
-        draft = json_body(request, ActivityDraftSchema())
-        activity = self.activities.create_activity(caller.clinic_id, caller.subject, draft, correlation_id)
-        return json_response(activity, 201)
 
-    @http("GET", "/activities/<activity_id>")
-    @endpoint(THERAPIST)
-    def get_activity(self, request: Request, caller: Caller, activity_id: str, **_: Any) -> Response:
-        return json_response(self.activities.get_activity(caller.clinic_id, activity_id))
+@routes.http("POST", "/activities", THERAPIST)
+def create_activity(request: Request, caller: Caller, correlation_id: str, activities: ActivitiesClient) -> Response:
+    draft = json_body(request, CheckedDraftSchema())
+    activity = activities.create_activity(caller.clinic_id, caller.subject, draft, correlation_id)
+    return json_response(activity, 201)
 
-    @http("PUT", "/activities/<activity_id>/draft")
-    @endpoint(THERAPIST)
-    def edit_draft(self, request: Request, caller: Caller, correlation_id: str, activity_id: str, **_: Any) -> Response:
-        draft = json_body(request, ActivityDraftSchema())
-        return json_response(
-            self.activities.edit_draft(caller.clinic_id, activity_id, draft, caller.subject, correlation_id)
-        )
 
-    @http("POST", "/activities/<activity_id>/publish")
-    @endpoint(THERAPIST)
-    def publish(self, request: Request, caller: Caller, correlation_id: str, activity_id: str, **_: Any) -> Response:
-        version = self.activities.publish_activity(caller.clinic_id, activity_id, caller.subject, correlation_id)
-        return json_response(version, 201)
+@routes.http("GET", "/activities/<activity_id>", THERAPIST)
+def get_activity(caller: Caller, activity_id: str, activities: ActivitiesClient) -> Response:
+    return json_response(activities.get_activity(caller.clinic_id, activity_id))
 
-    @http("GET", "/activities/<activity_id>/versions/<int:version>")
-    @endpoint(THERAPIST)
-    def get_version(self, request: Request, caller: Caller, activity_id: str, version: int, **_: Any) -> Response:
-        return json_response(self.activities.get_version(caller.clinic_id, activity_id, version))
+
+@routes.http("PUT", "/activities/<activity_id>/draft", THERAPIST)
+def edit_draft(
+    request: Request, caller: Caller, correlation_id: str, activity_id: str, activities: ActivitiesClient
+) -> Response:
+    draft = json_body(request, CheckedDraftSchema())
+    return json_response(activities.edit_draft(caller.clinic_id, activity_id, draft, caller.subject, correlation_id))
+
+
+@routes.http("POST", "/activities/<activity_id>/publish", THERAPIST)
+def publish(caller: Caller, correlation_id: str, activity_id: str, activities: ActivitiesClient) -> Response:
+    version = activities.publish_activity(caller.clinic_id, activity_id, caller.subject, correlation_id)
+    return json_response(version, 201)
+
+
+@routes.http("GET", "/activities/<activity_id>/versions/<int:version>", THERAPIST)
+def get_version(caller: Caller, activity_id: str, version: int, activities: ActivitiesClient) -> Response:
+    return json_response(activities.get_version(caller.clinic_id, activity_id, version))

@@ -8,18 +8,19 @@ import csv
 import io
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
 
 from ..auth import ANALYST, THERAPIST, Caller
 from ..charts import render_score_chart
+from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record, ReportingClient
+from ..routing import RouteTable
 from ..scoping import require_assignment, require_client
-from ..web import endpoint, json_body, json_response
+from ..web import json_body, json_response
 
 log = logging.getLogger(__name__)
 
@@ -31,85 +32,95 @@ CSV_FILTERS = ("client_id", "assignment_id", "measure", "therapist_id")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class AnalyticsRoutes:
-    @http("GET", "/assignments/<assignment_id>/timeline")
-    @endpoint(*READERS)
-    def assignment_timeline(self, request: Request, caller: Caller, assignment_id: str, **_: Any) -> Response:
-        require_assignment(self, caller, assignment_id)
-        return json_response(self.reporting.assignment_timeline(caller.clinic_id, assignment_id))
-
-    @http("GET", "/clients/<client_id>/adherence")
-    @endpoint(*READERS)
-    def client_adherence(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
-        require_client(self, caller, client_id)
-        return json_response(self.reporting.client_adherence(caller.clinic_id, client_id))
-
-    @http("GET", "/clients/<client_id>/progress")
-    @endpoint(*READERS)
-    def client_progress(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
-        require_client(self, caller, client_id)
-        return json_response(self.reporting.client_progress(caller.clinic_id, client_id))
-
-    @http("GET", "/clients/<client_id>/risk-flags")
-    @endpoint(*READERS)
-    def client_risk_flags(self, request: Request, caller: Caller, client_id: str, **_: Any) -> Response:
-        require_client(self, caller, client_id)
-        return json_response({"risk_flags": self.reporting.client_risk_flags(caller.clinic_id, client_id)})
-
-    @http("GET", "/clients/<client_id>/measures/<measure>/chart.svg")
-    @endpoint(*READERS)
-    def score_chart(self, request: Request, caller: Caller, client_id: str, measure: str, **_: Any) -> Response:
-        require_client(self, caller, client_id)
-        progress = self.reporting.measure_progress(caller.clinic_id, client_id, measure)
-        svg = render_score_chart(client_id, measure, progress["norms"], progress["series"])
-        return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
-
-    @http("GET", "/me/caseload")
-    @endpoint(THERAPIST)
-    def my_caseload(self, request: Request, caller: Caller, **_: Any) -> Response:
-        return json_response({"clients": self.reporting.caseload(caller.clinic_id, caller.subject)})
-
-    @http("GET", "/clinic/usage")
-    @endpoint(*READERS)
-    def clinic_usage(self, request: Request, caller: Caller, **_: Any) -> Response:
-        return json_response(self.reporting.clinic_usage(caller.clinic_id))
-
-    @http("GET", "/reports/<report>.csv")
-    @endpoint(*READERS)
-    def export_csv(self, request: Request, caller: Caller, report: str, **_: Any) -> Response:
-        filters = {key: request.args[key] for key in CSV_FILTERS if request.args.get(key)}
-        if caller.role == THERAPIST:
-            filters["therapist_id"] = caller.subject  # a therapist exports their own caseload
-        first = self.reporting.export_page(caller.clinic_id, report, filters, 0, CSV_PAGE_SIZE)
-        rows = csv_lines(
-            first, lambda offset: self.reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE)
-        )
-        return Response(
-            rows,
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{report}.csv"', "Cache-Control": "no-store"},
-            direct_passthrough=True,
-        )
-
-    @http("POST", "/assignments/<assignment_id>/risk-flags/<flag_id>/acknowledge")
-    @endpoint(THERAPIST)
-    def acknowledge_risk_flag(
-        self, request: Request, caller: Caller, correlation_id: str, assignment_id: str, flag_id: str, **_: Any
-    ) -> Response:
-        body = json_body(request, AcknowledgeRiskFlagRequest())
-        require_assignment(self, caller, assignment_id)
-        acknowledgement = self.assignments.acknowledge_risk_flag(
-            caller.clinic_id, caller.subject, assignment_id, flag_id, body, correlation_id
-        )
-        return json_response(acknowledgement, 201)
-
-    @http("GET", "/me/alerts")
-    @endpoint(THERAPIST)
-    def my_alerts(self, request: Request, caller: Caller, **_: Any) -> Response:
-        return json_response({"alerts": self.notifications.list_for_therapist(caller.clinic_id, caller.subject)})
+routes = RouteTable()
 
 
-def csv_lines(first: dict[str, Any], next_page: Any) -> Iterator[bytes]:
+@routes.http("GET", "/assignments/<assignment_id>/timeline", *READERS)
+def assignment_timeline(
+    caller: Caller, assignment_id: str, assignments: AssignmentsClient, reporting: ReportingClient
+) -> Response:
+    require_assignment(assignments, caller, assignment_id)
+    return json_response(reporting.assignment_timeline(caller.clinic_id, assignment_id))
+
+
+@routes.http("GET", "/clients/<client_id>/adherence", *READERS)
+def client_adherence(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
+    require_client(identity, caller, client_id)
+    return json_response(reporting.client_adherence(caller.clinic_id, client_id))
+
+
+@routes.http("GET", "/clients/<client_id>/progress", *READERS)
+def client_progress(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
+    require_client(identity, caller, client_id)
+    return json_response(reporting.client_progress(caller.clinic_id, client_id))
+
+
+@routes.http("GET", "/clients/<client_id>/risk-flags", *READERS)
+def client_risk_flags(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
+    require_client(identity, caller, client_id)
+    return json_response({"risk_flags": reporting.client_risk_flags(caller.clinic_id, client_id)})
+
+
+@routes.http("GET", "/clients/<client_id>/measures/<measure>/chart.svg", *READERS)
+def score_chart(
+    caller: Caller, client_id: str, measure: str, identity: IdentityClient, reporting: ReportingClient
+) -> Response:
+    require_client(identity, caller, client_id)
+    progress = reporting.measure_progress(caller.clinic_id, client_id, measure)
+    svg = render_score_chart(client_id, measure, progress["norms"], progress["series"])
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
+
+
+@routes.http("GET", "/me/caseload", THERAPIST)
+def my_caseload(caller: Caller, reporting: ReportingClient) -> Response:
+    return json_response({"clients": reporting.caseload(caller.clinic_id, caller.subject)})
+
+
+@routes.http("GET", "/clinic/usage", *READERS)
+def clinic_usage(caller: Caller, reporting: ReportingClient) -> Response:
+    return json_response(reporting.clinic_usage(caller.clinic_id))
+
+
+@routes.http("GET", "/reports/<report>.csv", *READERS)
+def export_csv(request: Request, caller: Caller, report: str, reporting: ReportingClient) -> Response:
+    filters = {key: request.args[key] for key in CSV_FILTERS if request.args.get(key)}
+    if caller.role == THERAPIST:
+        filters["therapist_id"] = caller.subject  # a therapist exports their own caseload
+    first = reporting.export_page(caller.clinic_id, report, filters, 0, CSV_PAGE_SIZE)
+    rows = csv_lines(
+        first, lambda offset: reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE)
+    )
+    return Response(
+        rows,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{report}.csv"', "Cache-Control": "no-store"},
+        direct_passthrough=True,
+    )
+
+
+@routes.http("POST", "/assignments/<assignment_id>/risk-flags/<flag_id>/acknowledge", THERAPIST)
+def acknowledge_risk_flag(
+    request: Request,
+    caller: Caller,
+    correlation_id: str,
+    assignment_id: str,
+    flag_id: str,
+    assignments: AssignmentsClient,
+) -> Response:
+    body = json_body(request, AcknowledgeRiskFlagRequest())
+    require_assignment(assignments, caller, assignment_id)
+    acknowledgement = assignments.acknowledge_risk_flag(
+        caller.clinic_id, caller.subject, assignment_id, flag_id, body, correlation_id
+    )
+    return json_response(acknowledgement, 201)
+
+
+@routes.http("GET", "/me/alerts", THERAPIST)
+def my_alerts(caller: Caller, notifications: NotificationsClient) -> Response:
+    return json_response({"alerts": notifications.list_for_therapist(caller.clinic_id, caller.subject)})
+
+
+def csv_lines(first: Record, next_page: Callable[[int], Record]) -> Iterator[bytes]:
     """The report as CSV, one encoded line at a time; later pages are fetched as the client reads."""
     yield _line(first["columns"])
     page = first

@@ -3,25 +3,25 @@
 import functools
 from typing import Any
 
-from nameko.web.handlers import http
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from ..openapi import DOCS_PAGE, build_spec
-from ..web import endpoint, json_response
+from ..routing import RouteTable
+from ..web import json_response
+
+routes = RouteTable()
 
 
-class DocsRoutes:
-    @http("GET", "/openapi.json")
-    @endpoint()
-    def openapi(self, request: Request, **_: Any) -> Response:
-        """The OpenAPI 3 document of this API."""
-        return json_response(_spec_of(type(self)))
+@routes.http("GET", "/openapi.json")
+def openapi(service_class: type) -> Response:
+    """The OpenAPI 3 document of this API."""
+    return json_response(_spec_of(service_class))
 
-    @http("GET", "/docs")
-    @endpoint()
-    def docs(self, request: Request, **_: Any) -> Response:
-        """The API documentation, browsable."""
-        return Response(DOCS_PAGE, mimetype="text/html")
+
+@routes.http("GET", "/docs")
+def docs() -> Response:
+    """The API documentation, browsable."""
+    return Response(DOCS_PAGE, mimetype="text/html")
 
 
 @functools.cache

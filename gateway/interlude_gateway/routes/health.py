@@ -3,29 +3,42 @@
 from typing import Any
 
 import eventlet
-from nameko.web.handlers import http
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
-from ..web import endpoint, json_response
+from ..clients import ActivitiesClient, AssignmentsClient, IdentityClient, NotificationsClient, ReportingClient
+from ..routing import RouteTable
+from ..web import json_response
 
-SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
 READINESS_TIMEOUT_SECONDS = 3
 
+routes = RouteTable()
 
-class HealthRoutes:
-    @http("GET", "/health")
-    @endpoint()
-    def health(self, request: Request, **_: Any) -> Response:
-        return json_response({"status": "ok"})
 
-    @http("GET", "/health/ready")
-    @endpoint()
-    def ready(self, request: Request, **_: Any) -> Response:
-        """Ready when every service answers its health RPC within a few seconds."""
-        calls = {name: getattr(self, name).health.call_async() for name in SERVICES}
-        checks = {name: _answered(reply) for name, reply in calls.items()}
-        ready = all(checks.values())
-        return json_response({"status": "ok" if ready else "degraded", "services": checks}, 200 if ready else 503)
+@routes.http("GET", "/health")
+def health() -> Response:
+    return json_response({"status": "ok"})
+
+
+@routes.http("GET", "/health/ready")
+def ready(
+    activities: ActivitiesClient,
+    assignments: AssignmentsClient,
+    notifications: NotificationsClient,
+    reporting: ReportingClient,
+    identity: IdentityClient,
+) -> Response:
+    """Ready when every service answers its health RPC within a few seconds."""
+    services = {
+        "activities": activities,
+        "assignments": assignments,
+        "notifications": notifications,
+        "reporting": reporting,
+        "identity": identity,
+    }
+    calls = {name: client.health_async() for name, client in services.items()}
+    checks = {name: _answered(reply) for name, reply in calls.items()}
+    ready = all(checks.values())
+    return json_response({"status": "ok" if ready else "degraded", "services": checks}, 200 if ready else 503)
 
 
 def _answered(reply: Any) -> bool:

@@ -2,93 +2,187 @@
 
 from typing import Any
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.api import LoginRequest
-from interlude_contracts.identity import CreateClinicRequest, InvitationRequest, RedeemRequest, RefreshRequest
+from interlude_contracts.errors import NotFound
+from interlude_contracts.identity import (
+    CreateClinicRequest,
+    InvitationRequest,
+    NotAuthenticated,
+    RedeemRequest,
+    RefreshRequest,
+)
 
-from ..auth import CLINIC_ADMIN, OPERATOR, THERAPIST, Caller
+from ..auth import CLINIC_ADMIN, OPERATOR, THERAPIST, Caller, TokenSigner
+from ..clients import IdentityClient, Record
+from ..policy import Policy
+from ..routing import RouteTable
 from ..scoping import audit, page_of, require_client, service_page
-from ..web import endpoint, json_body, json_response
+from ..web import HttpProblem, idempotency_key, json_body, json_response, problem_response
+
+routes = RouteTable()
+
+# Browser sessions: the refresh token in a cookie only the refresh route sees. The custom header is
+# the CSRF guard: a cross-site form cannot send it, and CORS does not allow it from other origins.
+SESSION_HEADER = "X-Interlude-Session"
+COOKIE_SESSION = "cookie"
+REFRESH_COOKIE = "interlude_refresh"
+REFRESH_PATH = "/auth/refresh"
+
+# -- tokens ------------------------------------------------------------------
 
 
-class IdentityRoutes:
-    # -- tokens ------------------------------------------------------------------
+@routes.http("POST", "/auth/token")
+def login(request: Request, identity: IdentityClient, policy: Policy, tokens: TokenSigner) -> Response:
+    """A token pair; a browser session (``X-Interlude-Session: cookie``) gets its refresh token as a cookie."""
+    body = json_body(request, LoginRequest())
+    policy.hit_login(request, body["username"])
+    return _tokens_for(request, tokens, identity.authenticate(body["username"], body["password"]))
 
-    @http("POST", "/auth/token")
-    @endpoint()
-    def login(self, request: Request, **_: Any) -> Response:
-        body = json_body(request, LoginRequest())
-        self.policy.login.hit(f"{request.remote_addr}|{body['username'].strip().lower()}")
-        return json_response(self._token_pair(self.identity.authenticate(body["username"], body["password"])))
 
-    @http("POST", "/auth/refresh")
-    @endpoint()
-    def refresh(self, request: Request, **_: Any) -> Response:
-        """A new access token for a refresh token; the refresh token is rotated (the old one is spent)."""
+@routes.http("POST", "/auth/refresh")
+def refresh(request: Request, correlation_id: str, identity: IdentityClient, tokens: TokenSigner) -> Response:
+    """A new access token for a refresh token; the refresh token is rotated (the old one is spent).
+
+    A browser session sends ``X-Interlude-Session: cookie`` and no token: its token is the cookie,
+    rotated in the answer. A spent token sent again ends every session of the account, unless it is
+    the same request again (same ``Idempotency-Key``, or else correlation id) within a few seconds:
+    that gets the same answer.
+    """
+    rotation_key = idempotency_key(request) or correlation_id
+    if not _is_browser_session(request):
         body = json_body(request, RefreshRequest())
-        return json_response(self._token_pair(self.identity.refresh(body["refresh_token"])))
+        return _tokens_for(request, tokens, identity.refresh(body["refresh_token"], rotation_key))
+    try:
+        session = identity.refresh(_refresh_cookie(request), rotation_key)
+    except NotAuthenticated as error:
+        return _without_refresh_cookie(problem_response(HttpProblem(401, error.code, error.detail), correlation_id))
+    return _tokens_for(request, tokens, session)
 
-    @http("POST", "/auth/logout")
-    @endpoint()
-    def logout(self, request: Request, **_: Any) -> Response:
-        body = json_body(request, RefreshRequest())
-        self.identity.revoke(body["refresh_token"])
-        return Response(status=204)
 
-    def _token_pair(self, session: dict[str, Any]) -> dict[str, Any]:
-        caller = Caller(**session["caller"])
-        return {
-            "access_token": self.tokens.issue(caller),
-            "token_type": "Bearer",
-            "expires_in": self.tokens.ttl_seconds,
-            "refresh_token": session["refresh_token"],
-            "refresh_expires_in": session["refresh_expires_in"],
-        }
+@routes.http("DELETE", "/auth/refresh")
+def end_browser_session(request: Request, identity: IdentityClient) -> Response:
+    """Sign a browser session out: its refresh cookie is revoked and cleared (the cookie only reaches this path)."""
+    if not _is_browser_session(request):
+        raise HttpProblem(400, "session_header_missing", f"Send {SESSION_HEADER}: {COOKIE_SESSION}.")
+    cookie = request.cookies.get(REFRESH_COOKIE)
+    if cookie:
+        identity.revoke(cookie)
+    return _without_refresh_cookie(Response(status=204))
 
-    # -- clinics and invitations -----------------------------------------------------
 
-    @http("POST", "/clinics")
-    @endpoint(OPERATOR)
-    def create_clinic(self, request: Request, caller: Caller, **_: Any) -> Response:
-        body = json_body(request, CreateClinicRequest())
-        return json_response(self.identity.create_clinic(caller.as_dict(), body), 201)
+@routes.http("POST", "/auth/logout")
+def logout(request: Request, identity: IdentityClient) -> Response:
+    body = json_body(request, RefreshRequest())
+    identity.revoke(body["refresh_token"])
+    return Response(status=204)
 
-    @http("GET", "/clinics")
-    @endpoint(OPERATOR)
-    def list_clinics(self, request: Request, caller: Caller, **_: Any) -> Response:
-        answer = self.identity.list_clinics(caller.as_dict(), *page_of(request))
-        return json_response(service_page(request, "clinics", answer))
 
-    @http("POST", "/invitations")
-    @endpoint(CLINIC_ADMIN, THERAPIST)
-    def invite(self, request: Request, caller: Caller, **_: Any) -> Response:
-        """A clinic admin invites staff; a therapist invites a client. The code is shown once."""
-        body = json_body(request, InvitationRequest())
-        return json_response(self.identity.invite(caller.as_dict(), body), 201)
+def _tokens_for(request: Request, tokens: TokenSigner, session: Record) -> Response:
+    pair = _token_pair(tokens, session)
+    if not _is_browser_session(request):
+        return json_response(pair)
+    # The refresh token never reaches the page's script: it lives in an HttpOnly cookie.
+    refresh_token = pair.pop("refresh_token")
+    response = json_response(pair)
+    response.set_cookie(
+        REFRESH_COOKIE,
+        refresh_token,
+        max_age=pair["refresh_expires_in"],
+        path=REFRESH_PATH,
+        secure=True,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
-    @http("POST", "/invitations/redeem")
-    @endpoint()
-    def redeem(self, request: Request, **_: Any) -> Response:
-        body = json_body(request, RedeemRequest())
-        return json_response(self.identity.redeem_invitation(body))
 
-    # -- clients and the audit trail ---------------------------------------------------
+def _is_browser_session(request: Request) -> bool:
+    return request.headers.get(SESSION_HEADER, "").strip().lower() == COOKIE_SESSION
 
-    @http("GET", "/clients")
-    @endpoint(THERAPIST, CLINIC_ADMIN)
-    def list_clients(self, request: Request, caller: Caller, **_: Any) -> Response:
-        answer = self.identity.list_clients(caller.as_dict(), *page_of(request))
-        return json_response(service_page(request, "clients", answer))
 
-    @http("GET", "/audit")
-    @endpoint(CLINIC_ADMIN)
-    def audit_trail(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
-        """The clinic's trail, newest first; ``?client_id=`` for one client's."""
-        client_id = request.args.get("client_id") or None
-        if client_id is not None:
-            require_client(self, caller, client_id)
-        answer = self.identity.audit_trail(caller.as_dict(), client_id, *page_of(request))
-        audit(self, caller, request, correlation_id, "read_audit", client_id)
-        return json_response(service_page(request, "entries", answer))
+def _refresh_cookie(request: Request) -> str:
+    cookie = request.cookies.get(REFRESH_COOKIE)
+    if not cookie:
+        raise HttpProblem(401, "unauthenticated", "No refresh cookie: sign in again.")
+    return cookie
+
+
+def _without_refresh_cookie(response: Response) -> Response:
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH, secure=True, httponly=True, samesite="Strict")
+    return response
+
+
+def _token_pair(tokens: TokenSigner, session: Record) -> dict[str, Any]:
+    caller = Caller(**session["caller"])
+    return {
+        "access_token": tokens.issue(caller, generation=int(session.get("session_generation") or 0)),
+        "token_type": "Bearer",
+        "expires_in": tokens.ttl_seconds,
+        "refresh_token": session["refresh_token"],
+        "refresh_expires_in": session["refresh_expires_in"],
+    }
+
+
+# -- clinics and invitations -----------------------------------------------------
+
+
+@routes.http("POST", "/clinics", OPERATOR)
+def create_clinic(request: Request, caller: Caller, identity: IdentityClient) -> Response:
+    body = json_body(request, CreateClinicRequest())
+    return json_response(identity.create_clinic(caller.as_dict(), body), 201)
+
+
+@routes.http("GET", "/clinics", OPERATOR)
+def list_clinics(request: Request, caller: Caller, identity: IdentityClient) -> Response:
+    answer = identity.list_clinics(caller.as_dict(), *page_of(request))
+    return json_response(service_page(request, "clinics", answer))
+
+
+@routes.http("POST", "/invitations", CLINIC_ADMIN, THERAPIST)
+def invite(request: Request, caller: Caller, identity: IdentityClient) -> Response:
+    """A clinic admin invites staff; a therapist invites a client. The code is shown once."""
+    body = json_body(request, InvitationRequest())
+    return json_response(identity.invite(caller.as_dict(), body), 201)
+
+
+@routes.http("POST", "/invitations/redeem")
+def redeem(request: Request, identity: IdentityClient) -> Response:
+    body = json_body(request, RedeemRequest())
+    return json_response(identity.redeem_invitation(body))
+
+
+# -- clients and the audit trail ---------------------------------------------------
+
+
+@routes.http("GET", "/clients", THERAPIST, CLINIC_ADMIN)
+def list_clients(request: Request, caller: Caller, identity: IdentityClient) -> Response:
+    answer = identity.list_clients(caller.as_dict(), *page_of(request))
+    return json_response(service_page(request, "clients", answer))
+
+
+@routes.http("GET", "/audit", CLINIC_ADMIN)
+def audit_trail(request: Request, caller: Caller, correlation_id: str, identity: IdentityClient) -> Response:
+    """The clinic's trail, newest first; ``?client_id=`` for one client's."""
+    client_id = request.args.get("client_id") or None
+    answer = _trail(identity, caller, client_id, *page_of(request))
+    audit(identity, caller, request, correlation_id, "read_audit", client_id)
+    return json_response(service_page(request, "entries", answer))
+
+
+def _trail(identity: IdentityClient, caller: Caller, client_id: str | None, limit: int, offset: int) -> Record:
+    """The clinic's trail, or one client's; NotFound for an id that is neither a client nor in the trail.
+
+    Erasure removes the client but keeps their trail: a client no longer found is answered from the
+    trail, which only ever holds the caller's clinic's entries.
+    """
+    if client_id is not None:
+        try:
+            require_client(identity, caller, client_id)
+        except NotFound:
+            erased = identity.audit_trail(caller.as_dict(), client_id, limit, offset)
+            if not erased["total"]:
+                raise
+            return erased
+    return identity.audit_trail(caller.as_dict(), client_id, limit, offset)

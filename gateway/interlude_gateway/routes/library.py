@@ -2,135 +2,138 @@
 
 from typing import Any
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.activity import pages_of
-from interlude_contracts.fhir import to_questionnaire, to_questionnaire_response
 
 from ..auth import CLIENT, THERAPIST, Caller
-from ..media import CONTENT_TYPES, MAX_MEDIA_BYTES
+from ..clients import ActivitiesClient, AssignmentsClient
+from ..media import CONTENT_TYPES, MAX_MEDIA_BYTES, MediaStore, matches_declared_type
+from ..routing import RouteTable
 from ..scoping import require_assignment
-from ..web import HttpProblem, endpoint, json_response, parse_json
+from ..web import FHIR_JSON_TYPES, HttpProblem, json_response, parse_json
 
-QUESTIONNAIRE_URL = "urn:interlude:activity:{activity_id}"
+routes = RouteTable()
+
+# -- the shared library ---------------------------------------------------
 
 
-class LibraryRoutes:
-    # -- the shared library ---------------------------------------------------
+@routes.http("GET", "/library", THERAPIST)
+def browse_library(request: Request, activities: ActivitiesClient) -> Response:
+    return json_response({"entries": activities.browse_library(request.args.get("tag"))})
 
-    @http("GET", "/library")
-    @endpoint(THERAPIST)
-    def browse_library(self, request: Request, caller: Caller, **_: Any) -> Response:
-        return json_response({"entries": self.activities.browse_library(request.args.get("tag"))})
 
-    @http("GET", "/library/<slug>")
-    @endpoint(THERAPIST)
-    def library_entry(self, request: Request, caller: Caller, slug: str, **_: Any) -> Response:
-        return json_response(self.activities.get_library_entry(slug))
+@routes.http("GET", "/library/<slug>", THERAPIST)
+def library_entry(slug: str, activities: ActivitiesClient) -> Response:
+    return json_response(activities.get_library_entry(slug))
 
-    @http("POST", "/library/<slug>/copy")
-    @endpoint(THERAPIST)
-    def copy_library_entry(
-        self, request: Request, caller: Caller, correlation_id: str, slug: str, **_: Any
-    ) -> Response:
-        activity = self.activities.copy_from_library(caller.clinic_id, caller.subject, slug, correlation_id)
-        return json_response(activity, 201)
 
-    # -- versions and archive -------------------------------------------------
+@routes.http("POST", "/library/<slug>/copy", THERAPIST)
+def copy_library_entry(caller: Caller, correlation_id: str, slug: str, activities: ActivitiesClient) -> Response:
+    activity = activities.copy_from_library(caller.clinic_id, caller.subject, slug, correlation_id)
+    return json_response(activity, 201)
 
-    @http("GET", "/activities/<activity_id>/versions")
-    @endpoint(THERAPIST)
-    def list_versions(self, request: Request, caller: Caller, activity_id: str, **_: Any) -> Response:
-        return json_response({"versions": self.activities.list_versions(caller.clinic_id, activity_id)})
 
-    @http("POST", "/activities/<activity_id>/archive")
-    @endpoint(THERAPIST)
-    def archive(self, request: Request, caller: Caller, correlation_id: str, activity_id: str, **_: Any) -> Response:
-        return json_response(
-            self.activities.set_archived(caller.clinic_id, activity_id, True, caller.subject, correlation_id)
+# -- versions and archive -------------------------------------------------
+
+
+@routes.http("GET", "/activities/<activity_id>/versions", THERAPIST)
+def list_versions(caller: Caller, activity_id: str, activities: ActivitiesClient) -> Response:
+    return json_response({"versions": activities.list_versions(caller.clinic_id, activity_id)})
+
+
+@routes.http("POST", "/activities/<activity_id>/archive", THERAPIST)
+def archive(caller: Caller, correlation_id: str, activity_id: str, activities: ActivitiesClient) -> Response:
+    return json_response(activities.set_archived(caller.clinic_id, activity_id, True, caller.subject, correlation_id))
+
+
+@routes.http("POST", "/activities/<activity_id>/restore", THERAPIST)
+def restore(caller: Caller, correlation_id: str, activity_id: str, activities: ActivitiesClient) -> Response:
+    return json_response(activities.set_archived(caller.clinic_id, activity_id, False, caller.subject, correlation_id))
+
+
+@routes.http("GET", "/activities/archived", THERAPIST)
+def archived_activities(caller: Caller, activities: ActivitiesClient) -> Response:
+    everything = activities.list_activities_with_archived(caller.clinic_id)
+    return json_response({"activities": [a for a in everything if a["archived"]]})
+
+
+# -- FHIR R4 --------------------------------------------------------------
+
+
+@routes.http("POST", "/activities/fhir", THERAPIST, json_body=FHIR_JSON_TYPES)
+def import_questionnaire(
+    request: Request, caller: Caller, correlation_id: str, activities: ActivitiesClient
+) -> Response:
+    questionnaire = parse_json(request, FHIR_JSON_TYPES)
+    imported = activities.import_questionnaire(caller.clinic_id, caller.subject, questionnaire, correlation_id)
+    return json_response(imported, 201)
+
+
+@routes.http("GET", "/activities/<activity_id>/fhir", THERAPIST)
+def export_draft(caller: Caller, activity_id: str, activities: ActivitiesClient) -> Response:
+    return _fhir_json(activities.draft_questionnaire(caller.clinic_id, activity_id))
+
+
+@routes.http("GET", "/activities/<activity_id>/versions/<int:version>/fhir", THERAPIST)
+def export_version(caller: Caller, activity_id: str, version: int, activities: ActivitiesClient) -> Response:
+    return _fhir_json(activities.version_questionnaire(caller.clinic_id, activity_id, version))
+
+
+@routes.http("GET", "/assignments/<assignment_id>/fhir", THERAPIST, CLIENT)
+def export_response(
+    caller: Caller, assignment_id: str, assignments: AssignmentsClient, activities: ActivitiesClient
+) -> Response:
+    assignment = require_assignment(assignments, caller, assignment_id)
+    if assignment["status"] != "submitted":
+        raise HttpProblem(409, "conflict", "No response has been submitted yet.", {"assignment_id": ["Not answered."]})
+    return _fhir_json(activities.questionnaire_response(assignment))
+
+
+# -- rendering for clients ------------------------------------------------
+
+
+@routes.http("GET", "/assignments/<assignment_id>/render", THERAPIST, CLIENT)
+def render_assignment(request: Request, caller: Caller, assignment_id: str, assignments: AssignmentsClient) -> Response:
+    """The personalised activity as a front end shows it: pages of items with choices, rules and media URLs."""
+    assignment = require_assignment(assignments, caller, assignment_id)
+    return json_response(render(assignment, request.host_url.rstrip("/")))
+
+
+# -- media ----------------------------------------------------------------
+
+
+@routes.http("POST", "/media", THERAPIST, json_body=())  # an upload of its own media types
+def upload_media(request: Request, caller: Caller, media: MediaStore) -> Response:
+    content_type = (request.mimetype or "").lower()
+    if content_type not in CONTENT_TYPES:
+        allowed = sorted(CONTENT_TYPES)
+        raise HttpProblem(415, "unsupported_media_type", "Not a supported media type.", {"Content-Type": allowed})
+    if request.content_length and request.content_length > MAX_MEDIA_BYTES:
+        raise HttpProblem(413, "body_too_large", f"Media files are limited to {MAX_MEDIA_BYTES} bytes.")
+    content = request.get_data()
+    if not content:
+        raise HttpProblem(422, "validation_failed", "The upload is empty.", {"_body": ["Empty."]})
+    if not matches_declared_type(content, content_type):
+        raise HttpProblem(
+            415,
+            "unsupported_media_type",
+            f"The file's content is not {content_type}.",
+            {"Content-Type": [f"The bytes uploaded do not begin as {content_type} does."]},
         )
+    stored = media.put(caller.clinic_id, content, content_type)
+    stored["absolute_url"] = request.host_url.rstrip("/") + stored["url"]
+    return json_response(stored, 201)
 
-    @http("POST", "/activities/<activity_id>/restore")
-    @endpoint(THERAPIST)
-    def restore(self, request: Request, caller: Caller, correlation_id: str, activity_id: str, **_: Any) -> Response:
-        return json_response(
-            self.activities.set_archived(caller.clinic_id, activity_id, False, caller.subject, correlation_id)
-        )
 
-    @http("GET", "/activities/archived")
-    @endpoint(THERAPIST)
-    def archived_activities(self, request: Request, caller: Caller, **_: Any) -> Response:
-        everything = self.activities.list_activities(caller.clinic_id, True)
-        return json_response({"activities": [a for a in everything if a["archived"]]})
-
-    # -- FHIR R4 --------------------------------------------------------------
-
-    @http("POST", "/activities/fhir")
-    @endpoint(THERAPIST)
-    def import_questionnaire(self, request: Request, caller: Caller, correlation_id: str, **_: Any) -> Response:
-        questionnaire = parse_json(request)
-        imported = self.activities.import_questionnaire(caller.clinic_id, caller.subject, questionnaire, correlation_id)
-        return json_response(imported, 201)
-
-    @http("GET", "/activities/<activity_id>/fhir")
-    @endpoint(THERAPIST)
-    def export_draft(self, request: Request, caller: Caller, activity_id: str, **_: Any) -> Response:
-        activity = self.activities.get_activity(caller.clinic_id, activity_id)
-        return _fhir_json(to_questionnaire(activity["draft"], QUESTIONNAIRE_URL.format(activity_id=activity_id)))
-
-    @http("GET", "/activities/<activity_id>/versions/<int:version>/fhir")
-    @endpoint(THERAPIST)
-    def export_version(self, request: Request, caller: Caller, activity_id: str, version: int, **_: Any) -> Response:
-        published = self.activities.get_version(caller.clinic_id, activity_id, version)
-        return _fhir_json(to_questionnaire(published, QUESTIONNAIRE_URL.format(activity_id=activity_id)))
-
-    @http("GET", "/assignments/<assignment_id>/fhir")
-    @endpoint(THERAPIST, CLIENT)
-    def export_response(self, request: Request, caller: Caller, assignment_id: str, **_: Any) -> Response:
-        assignment = require_assignment(self, caller, assignment_id)
-        if assignment["status"] != "submitted":
-            raise HttpProblem(
-                409, "conflict", "No response has been submitted yet.", {"assignment_id": ["Not answered."]}
-            )
-        url = QUESTIONNAIRE_URL.format(activity_id=assignment["activity_id"])
-        return _fhir_json(to_questionnaire_response(assignment, url))
-
-    # -- rendering for clients ------------------------------------------------
-
-    @http("GET", "/assignments/<assignment_id>/render")
-    @endpoint(THERAPIST, CLIENT)
-    def render_assignment(self, request: Request, caller: Caller, assignment_id: str, **_: Any) -> Response:
-        """The personalised activity as a front end shows it: pages of items with choices, rules and media URLs."""
-        assignment = require_assignment(self, caller, assignment_id)
-        return json_response(render(assignment, request.host_url.rstrip("/")))
-
-    # -- media ----------------------------------------------------------------
-
-    @http("POST", "/media")
-    @endpoint(THERAPIST)
-    def upload_media(self, request: Request, caller: Caller, **_: Any) -> Response:
-        content_type = (request.mimetype or "").lower()
-        if content_type not in CONTENT_TYPES:
-            allowed = sorted(CONTENT_TYPES)
-            raise HttpProblem(415, "unsupported_media_type", "Not a supported media type.", {"Content-Type": allowed})
-        if request.content_length and request.content_length > MAX_MEDIA_BYTES:
-            raise HttpProblem(413, "body_too_large", f"Media files are limited to {MAX_MEDIA_BYTES} bytes.")
-        content = request.get_data()
-        if not content:
-            raise HttpProblem(422, "validation_failed", "The upload is empty.", {"_body": ["Empty."]})
-        stored = self.media.put(content, content_type)
-        stored["absolute_url"] = request.host_url.rstrip("/") + stored["url"]
-        return json_response(stored, 201)
-
-    @http("GET", "/media/<name>")
-    @endpoint(THERAPIST, CLIENT)
-    def get_media(self, request: Request, caller: Caller, name: str, **_: Any) -> Response:
-        found = self.media.get(name)
-        if found is None:
-            raise HttpProblem(404, "not_found", "No such media file.", {"name": ["Not found."]})
-        content, content_type = found
-        return Response(content, mimetype=content_type, headers={"Cache-Control": "private, max-age=86400"})
+@routes.http("GET", "/media/<name>", THERAPIST, CLIENT)
+def get_media(caller: Caller, name: str, media: MediaStore) -> Response:
+    found = media.get(caller.clinic_id, name)
+    if found is None:  # another clinic's file too: a 404, so its name tells nothing
+        raise HttpProblem(404, "not_found", "No such media file.", {"name": ["Not found."]})
+    content, content_type = found
+    headers = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+    return Response(content, mimetype=content_type, headers=headers)
 
 
 def render(assignment: dict[str, Any], base_url: str) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from interlude_contracts.errors import Conflict, NotFound
-from interlude_contracts.runtime.eventstore import save_with_retry
-from interlude_contracts.runtime.schema import created_despite_races
-from interlude_contracts.runtime.storage import database_url, eventstore_env
+from interlude_runtime.eventstore import save_with_retry
+from interlude_runtime.schema import created_despite_races
+from interlude_runtime.storage import database_url, eventstore_env
 
 from .domain import Activity, ClinicActivities, NothingToPublish
 
@@ -79,7 +79,7 @@ class ActivitiesApplication(Application[UUID]):
     def get(self, clinic_id: str, activity_id: UUID) -> Activity:
         """The activity, if it belongs to the clinic; other clinics' activities look absent."""
         try:
-            activity = self.repository.get(activity_id)
+            activity: object = self.repository.get(activity_id)
         except AggregateNotFoundError:
             activity = None
         if not isinstance(activity, Activity) or activity.clinic_id != clinic_id:
@@ -88,7 +88,7 @@ class ActivitiesApplication(Application[UUID]):
 
     def list_for_clinic(self, clinic_id: str, include_archived: bool = False) -> list[Activity]:
         index = self._clinic_index(clinic_id)
-        activities = [self.repository.get(activity_id) for activity_id in index.activity_ids]
+        activities: list[Activity] = [self.repository.get(activity_id) for activity_id in index.activity_ids]
         return [a for a in activities if include_archived or not getattr(a, "archived", False)]
 
     def _clinic_index(self, clinic_id: str) -> ClinicActivities:

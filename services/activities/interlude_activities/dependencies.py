@@ -1,6 +1,6 @@
 """The activities service's providers."""
 
-from interlude_contracts.runtime.providers import EventSourcedApplication
+from interlude_runtime.providers import EventSourcedApplication
 
 from .application import ActivitiesApplication, create_application
 

@@ -1,16 +1,19 @@
-"""The activities outbox relay: publishes stored events from the notification log.
+"""The activities service's shape, event-sourced (docs/architecture.md), and its relay's entry point.
 
-Runs as its own process, exactly one per deployment: ``interlude-activities-relay``.
+The relay runs as its own process, exactly one per deployment: ``interlude-activities-relay``.
 """
 
-from interlude_contracts.runtime.outbox import relay_main
+from interlude_runtime.relay import relay_main
+from interlude_runtime.shapes import EventSourcedShape
 
 from .application import SERVICE, create_application
 from .translation import to_envelope
 
+SHAPE = EventSourcedShape(SERVICE, create_application, to_envelope)
+
 
 def main() -> None:
-    relay_main(SERVICE, create_application, to_envelope)
+    relay_main(SHAPE)
 
 
 if __name__ == "__main__":

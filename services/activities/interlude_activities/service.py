@@ -5,16 +5,19 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from interlude_activity_model.draft import CheckedDraftSchema
 from interlude_contracts.activity import ActivityDraftSchema
 from interlude_contracts.errors import NotFound, ValidationFailed, parse_uuid, validated
-from interlude_contracts.fhir import from_questionnaire
-from interlude_contracts.runtime.health import HealthRpc
-from interlude_contracts.runtime.metrics import Metrics
-from interlude_contracts.runtime.outbox import log_page
-from interlude_contracts.runtime.rpc import rpc
+from interlude_runtime.health import HealthRpc
+from interlude_runtime.metrics import Metrics
+from interlude_runtime.outbox import log_page
+from interlude_runtime.rpc import rpc
 
 from . import library
 from .dependencies import activities_application
+from .domain import Activity
+from .fhir import questionnaire_url, to_questionnaire, to_questionnaire_response
+from .fhir_import import from_questionnaire
 from .translation import activity_body, to_envelope, version_body, version_summary
 
 MAX_LOG_PAGE = 1000
@@ -30,14 +33,14 @@ class ActivitiesService(HealthRpc):
     def create_activity(
         self, clinic_id: str, created_by: str, draft: dict[str, Any], correlation_id: str
     ) -> dict[str, Any]:
-        content = validated(ActivityDraftSchema(), draft)
+        content = validated(CheckedDraftSchema(), draft)
         return activity_body(self.app.create(clinic_id, created_by, content, correlation_id))
 
     @rpc
     def edit_draft(
         self, clinic_id: str, activity_id: str, draft: dict[str, Any], edited_by: str, correlation_id: str
     ) -> dict[str, Any]:
-        content = validated(ActivityDraftSchema(), draft)
+        content = validated(CheckedDraftSchema(), draft)
         activity = self.app.edit(clinic_id, parse_uuid(activity_id, "activity_id"), content, edited_by, correlation_id)
         return activity_body(activity)
 
@@ -77,9 +80,11 @@ class ActivitiesService(HealthRpc):
         """A new draft from a FHIR R4 Questionnaire; what could not be mapped is listed in ``unmapped``."""
         draft, unmapped = from_questionnaire(questionnaire)
         if not draft:
-            raise ValidationFailed("Not a FHIR Questionnaire.", {"resourceType": [unmapped[0]["problem"]]})
+            refusal = unmapped[0]
+            field = f"item {refusal['link_id']!r}" if refusal["link_id"] else "resourceType"
+            raise ValidationFailed(refusal["problem"], {field: [refusal["problem"]]})
         try:
-            content = ActivityDraftSchema().load(draft)
+            content = CheckedDraftSchema().load(draft)
         except ValidationError as error:
             raise ValidationFailed(
                 "The questionnaire maps to an activity that is not valid.",
@@ -87,6 +92,78 @@ class ActivitiesService(HealthRpc):
             ) from None
         activity = self.app.create(clinic_id, created_by, content, correlation_id)
         return {"activity": activity_body(activity), "unmapped": unmapped}
+
+    @rpc
+    def draft_questionnaire(self, clinic_id: str, activity_id: str) -> dict[str, Any]:
+        """The activity's draft as a FHIR R4 Questionnaire."""
+        draft = activity_body(self.app.get(clinic_id, parse_uuid(activity_id, "activity_id")))["draft"]
+        return to_questionnaire(draft, questionnaire_url(activity_id))
+
+    @rpc
+    def version_questionnaire(self, clinic_id: str, activity_id: str, version: int) -> dict[str, Any]:
+        """A published version as a FHIR R4 Questionnaire."""
+        return to_questionnaire(self._version(clinic_id, activity_id, version), questionnaire_url(activity_id))
+
+    @rpc
+    def fhir_questionnaire(self, clinic_id: str, activity_id: str) -> dict[str, Any]:
+        """The activity as the FHIR API serves it: its latest version, or its draft before the first."""
+        return self._current_questionnaire(self.app.get(clinic_id, parse_uuid(activity_id, "activity_id")))
+
+    @rpc
+    def search_questionnaires(
+        self, clinic_id: str, url: str | None = None, title: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The clinic's activities as Questionnaires, by FHIR search: ``url`` exact, ``title`` starts with
+        (case-insensitively), ``status`` (draft, active, retired)."""
+        found = []
+        for activity in self.app.list_for_clinic(clinic_id, True):
+            resource = self._current_questionnaire(activity)
+            if url is not None and resource.get("url") != url:
+                continue
+            if title is not None and not resource["title"].casefold().startswith(title.casefold()):
+                continue
+            if status is not None and resource["status"] != status:
+                continue
+            found.append(resource)
+        return found
+
+    def _current_questionnaire(self, activity: Activity) -> dict[str, Any]:
+        body = activity_body(activity)
+        activity_id = str(body["activity_id"])
+        number = activity.latest_version
+        published = activity.published_version(number) if number else None
+        content = version_body(activity, published) if published else body["draft"]
+        resource = {**to_questionnaire(content, questionnaire_url(activity_id)), "id": activity_id}
+        if body.get("archived"):
+            resource["status"] = "retired"
+        return resource
+
+    @rpc
+    def questionnaire_response(self, assignment: dict[str, Any]) -> dict[str, Any]:
+        """A submitted assignment (as the assignments service gives it) as a FHIR R4 QuestionnaireResponse."""
+        return self.questionnaire_responses([assignment])[0]
+
+    @rpc
+    def questionnaire_responses(self, assignments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Submitted assignments as QuestionnaireResponses, each nested and named as its version's Questionnaire."""
+        versions: dict[tuple[str, int], dict[str, Any] | None] = {}
+        responses = []
+        for assignment in assignments:
+            key = (str(assignment["activity_id"]), int(assignment["activity_version"]))
+            if key not in versions:
+                versions[key] = self._version_if_any(assignment.get("clinic_id"), *key)
+            url = questionnaire_url(key[0])
+            responses.append(to_questionnaire_response(assignment, url, versions[key]))
+        return responses
+
+    def _version_if_any(self, clinic_id: str | None, activity_id: str, version: int) -> dict[str, Any] | None:
+        """The version an assignment answered; None when it cannot be read (the assignment's snapshot serves)."""
+        if clinic_id is None:
+            return None
+        try:
+            return self._version(clinic_id, activity_id, version)
+        except NotFound:
+            return None
 
     # -- the shared library ---------------------------------------------------
 
@@ -114,6 +191,9 @@ class ActivitiesService(HealthRpc):
     @rpc
     def get_version(self, clinic_id: str, activity_id: str, version: int | None = None) -> dict[str, Any]:
         """A published version; the latest when ``version`` is None."""
+        return self._version(clinic_id, activity_id, version)
+
+    def _version(self, clinic_id: str, activity_id: str, version: int | None) -> dict[str, Any]:
         activity = self.app.get(clinic_id, parse_uuid(activity_id, "activity_id"))
         number = activity.latest_version if version is None else version
         published = activity.published_version(number) if number else None

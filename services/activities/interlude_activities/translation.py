@@ -7,29 +7,43 @@ from eventsourcing.domain import DomainEventProtocol
 from interlude_contracts.activity import ActivitySchema, ActivityVersionSchema
 from interlude_contracts.envelope import envelope_of
 from interlude_contracts.events import ACTIVITY_PUBLISHED, ActivityPublishedV1
+from interlude_runtime.eventstore import decorated_event
 
 from .domain import Activity
 
 SOURCE = "activities"
 
 
+PUBLISHED = decorated_event(Activity, "Published")
+
+
 def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, Any] | None:
     """The bus envelope of a stored event, or None for events kept private."""
-    if not isinstance(domain_event, Activity.Published):
+    if not isinstance(domain_event, PUBLISHED):
         return None
-    content = domain_event.content
-    payload = ActivityPublishedV1().dump(
+    return envelope_of(
+        domain_event,
+        source=SOURCE,
+        event_type=ACTIVITY_PUBLISHED,
+        position=position,
+        payload=_published_payload(domain_event),
+    )
+
+
+def _published_payload(event: Any) -> dict[str, Any]:
+    """The event's attributes are the arguments of ``Activity._published``, which the checker cannot see."""
+    content = event.content
+    return ActivityPublishedV1().dump(
         {
-            "activity_id": domain_event.originator_id,
-            "version": domain_event.version,
+            "activity_id": event.originator_id,
+            "version": event.version,
             "title": content["title"],
             "instructions": content["instructions"],
             "items": content["items"],
             "measure": content.get("measure"),
-            "published_by": domain_event.published_by,
+            "published_by": event.published_by,
         }
     )
-    return envelope_of(domain_event, source=SOURCE, event_type=ACTIVITY_PUBLISHED, position=position, payload=payload)
 
 
 def activity_body(activity: Activity) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from interlude_activities.application import ActivitiesApplication
-from interlude_contracts.activity import ActivityDraftSchema
+from interlude_activity_model.draft import CheckedDraftSchema
 
 MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
@@ -39,7 +39,7 @@ def raw_draft() -> dict[str, Any]:
 @pytest.fixture
 def draft(raw_draft: dict[str, Any]) -> dict[str, Any]:
     """A draft as the application receives it: loaded through the contract."""
-    return ActivityDraftSchema().load(raw_draft)
+    return CheckedDraftSchema().load(raw_draft)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The builder's RPCs: version history and immutability, archive and restore, the library, FHIR import.
+"""The builder's RPCs: version history and immutability, archive and restore, the library, FHIR import and export.
 
 As in test_service.py, nothing is mocked: a real application on eventsourcing's in-memory store.
 """
@@ -11,10 +11,10 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from interlude_activities.application import ActivitiesApplication
+from interlude_activities.fhir import SOURCE_EXTENSION, to_questionnaire
 from interlude_activities.service import ActivitiesService
 from interlude_contracts.activity import ActivitySchema
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
-from interlude_contracts.fhir import SOURCE_EXTENSION, to_questionnaire
 
 
 @pytest.fixture
@@ -123,6 +123,57 @@ def test_an_activity_of_the_clinic_s_own_has_no_source_licence_or_copyright(
     version = service.get_version("clinic-a", activity_id, 1)
     assert "source" not in version and "licence" not in version
     assert "copyright" not in to_questionnaire(version)
+
+
+def test_a_draft_and_a_version_export_as_questionnaires_named_by_the_activity(
+    service: ActivitiesService, raw_draft: dict[str, Any]
+) -> None:
+    activity_id = create_and_publish(service, raw_draft)
+    url = f"urn:interlude:activity:{activity_id}"
+
+    draft = service.draft_questionnaire("clinic-a", activity_id)
+    version = service.version_questionnaire("clinic-a", activity_id, 1)
+
+    assert draft == to_questionnaire(service.get_activity("clinic-a", activity_id)["draft"], url)
+    assert (draft["resourceType"], draft["status"], draft["url"]) == ("Questionnaire", "draft", url)
+    assert version == to_questionnaire(service.get_version("clinic-a", activity_id, 1), url)
+    assert (version["resourceType"], version["version"], version["url"]) == ("Questionnaire", "1", url)
+    assert json.loads(json.dumps(version)) == version
+    with pytest.raises(NotFound):
+        service.version_questionnaire("clinic-a", activity_id, 2)
+    with pytest.raises(NotFound):
+        service.draft_questionnaire("clinic-b", activity_id)
+
+
+def test_a_submitted_assignment_exports_as_a_questionnaire_response(service: ActivitiesService) -> None:
+    activity_id = "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11"
+    assignment = {
+        "assignment_id": "5d0c2f4e-1b7a-4c8e-9f60-0c9a3e7d2b55",
+        "client_id": "client-ada",
+        "activity_id": activity_id,
+        "activity_version": 1,
+        "items": [
+            {
+                "id": "helped",
+                "type": "single_choice",
+                "prompt": "Helpful?",
+                "options": [{"value": "y", "label": "Yes", "score": 1}, {"value": "n", "label": "No", "score": 0}],
+            },
+            {"id": "why", "type": "free_text", "prompt": "Why not?", "max_length": 100},
+        ],
+        "status": "submitted",
+        "submitted_at": "2026-01-06T09:30:00+00:00",
+        "answers": {"helped": "y"},
+        "scores": {},
+    }
+
+    response = service.questionnaire_response(assignment)
+
+    assert response["resourceType"] == "QuestionnaireResponse"
+    assert response["questionnaire"] == f"urn:interlude:activity:{activity_id}|1"
+    assert response["item"] == [
+        {"linkId": "helped", "text": "Helpful?", "answer": [{"valueCoding": {"code": "y", "display": "Yes"}}]}
+    ]
 
 
 def test_browsing_and_reading_the_library(service: ActivitiesService) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from interlude_activities import library
-from interlude_contracts.answers import answer_errors
-from interlude_contracts.scoring import item_range, score_response
+from interlude_activity_model.answers import answer_errors
+from interlude_activity_model.scoring import item_range, score_response
 
 REQUIRED_MEASURES = {"PHQ-9", "GAD-7", "WHO-5", "PCL-5", "K10", "OUTCOME-4"}
 

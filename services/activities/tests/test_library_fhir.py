@@ -3,8 +3,9 @@
 import pytest
 
 from interlude_activities import library
-from interlude_contracts.activity import ActivityDraftSchema
-from interlude_contracts.fhir import from_questionnaire, to_questionnaire
+from interlude_activities.fhir import to_questionnaire
+from interlude_activities.fhir_import import from_questionnaire
+from interlude_activity_model.draft import CheckedDraftSchema
 
 
 @pytest.mark.parametrize("slug", sorted(library.entries()))
@@ -13,4 +14,4 @@ def test_library_entry_round_trips_through_fhir(slug: str) -> None:
     draft, unmapped = from_questionnaire(to_questionnaire(activity))
 
     assert unmapped == []
-    assert ActivityDraftSchema().load(draft) == activity
+    assert CheckedDraftSchema().load(draft) == activity

@@ -9,7 +9,7 @@ from interlude_activities.application import ActivitiesApplication
 from interlude_activities.domain import Activity, ClinicActivities
 from interlude_activities.translation import SOURCE, to_envelope
 from interlude_contracts.events import ACTIVITY_PUBLISHED, load_event
-from interlude_contracts.runtime.outbox import log_page
+from interlude_runtime.outbox import log_page
 
 
 def edited(draft: dict[str, Any], title: str) -> dict[str, Any]:

@@ -1,18 +1,23 @@
-"""The assignments service's providers."""
+"""The assignments service's providers.
+
+Each is declared as what nameko puts in its place on every worker (the
+application, the repair schedule), so entrypoints are typed against what they
+use, not against the provider.
+"""
 
 import os
-from typing import Any
+from typing import Any, cast
 
 from nameko.extensions import DependencyProvider
 
-from interlude_contracts.runtime.providers import EventSourcedApplication
+from interlude_runtime.providers import EventSourcedApplication
 
 from .application import AssignmentsApplication, create_application
 from .repair import RepairSchedule
 
 
-def assignments_application() -> EventSourcedApplication[AssignmentsApplication]:
-    return EventSourcedApplication(create_application)
+def assignments_application() -> AssignmentsApplication:
+    return cast(AssignmentsApplication, EventSourcedApplication(create_application))
 
 
 class SnapshotRepairSchedule(DependencyProvider):
@@ -26,3 +31,7 @@ class SnapshotRepairSchedule(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> RepairSchedule:
         return self.schedule
+
+
+def snapshot_repair_schedule() -> RepairSchedule:
+    return cast(RepairSchedule, SnapshotRepairSchedule())

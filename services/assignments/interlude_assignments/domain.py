@@ -6,9 +6,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from interlude_contracts.answers import answer_errors
-from interlude_contracts.scoring import score_response
+from interlude_activity_model.answers import answer_errors
+from interlude_activity_model.scoring import score_response
 
+from .idempotency import Idempotency, create
 from .snapshot import Personalisation, assignment_snapshot
 
 ASSIGNED = "assigned"
@@ -45,6 +46,10 @@ class NotReleased(AssignmentError):
     pass
 
 
+class DueDateNotLater(AssignmentError):
+    """An extension must move the due date later, and not past when the assignment expires."""
+
+
 class InvalidAnswers(AssignmentError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("The answers do not fit the activity version.")
@@ -67,7 +72,9 @@ class Assignment(Aggregate):
         expires_at: datetime | None = None,
         reminders: list[dict[str, Any]] | None = None,
         origin: dict[str, Any] | None = None,
+        request_digest: str | None = None,
     ) -> None:
+        self.request_digest = request_digest  # of the request that created it (idempotency.py)
         self.origin = origin  # {"enrolment_id", "step"} for a pathway step; None otherwise
         self.release_at = release_at
         self.expires_at = expires_at
@@ -165,6 +172,8 @@ class Assignment(Aggregate):
         """The activity completed from its exact version; a response already recorded is scored now."""
         self._snapshot_completed(clinic_id=self.clinic_id, client_id=self.client_id, activity=activity)
         if self.status == SUBMITTED and self.answers is not None and not self.scores:
+            if self.submitted_at is None:
+                raise AssignmentError("A submitted assignment has no submission time.")
             result = score_response(self.activity, self.answers)
             if result["scores"] or result["risk_flags"]:
                 self._response_scored(
@@ -235,6 +244,53 @@ class Assignment(Aggregate):
             cancelled_at=datetime.now(UTC),
             correlation_id=correlation_id,
         )
+
+    def extend_due_date(self, due_at: datetime, extended_by: str, correlation_id: str) -> bool:
+        """Move the due date of an open assignment later; the expiry moves with it. False when already there."""
+        self._require_open()
+        if due_at == self.due_at:
+            return False
+        if self.due_at is not None and due_at < self.due_at:
+            raise DueDateNotLater("The new due date is earlier than the current one.")
+        self._due_date_extended(
+            clinic_id=self.clinic_id,
+            client_id=self.client_id,
+            activity_title=self.activity["title"],
+            previous_due_at=self.due_at,
+            due_at=due_at,
+            expires_at=self._expiry_for(due_at),
+            # Released on assignment when no release time was set: reminders anchored there stay put.
+            release_at=self.release_at or self.created_on,
+            reminders=self.reminders,
+            extended_by=extended_by,
+            correlation_id=correlation_id,
+        )
+        return True
+
+    def _expiry_for(self, due_at: datetime) -> datetime | None:
+        """The same grace after the new due date as after the old one (none without an expiry)."""
+        if self.expires_at is None:
+            return None
+        if self.due_at is None:
+            raise DueDateNotLater("An assignment with an expiry but no due date cannot be given one.")
+        return due_at + (self.expires_at - self.due_at)
+
+    @event("DueDateExtended")
+    def _due_date_extended(
+        self,
+        clinic_id: str,
+        client_id: str,
+        activity_title: str,
+        previous_due_at: datetime | None,
+        due_at: datetime,
+        expires_at: datetime | None,
+        release_at: datetime | None,
+        reminders: list[dict[str, Any]] | None,
+        extended_by: str,
+        correlation_id: str,
+    ) -> None:
+        self.due_at = due_at
+        self.expires_at = expires_at
 
     @event("Cancelled")
     def _cancelled(
@@ -315,6 +371,8 @@ class Assignment(Aggregate):
         """Expire if still open and past ``expires_at``; False otherwise (a late or repeated trigger)."""
         if self.status != ASSIGNED or self.expires_at is None or now < self.expires_at:
             return False
+        if self.due_at is None:  # an expiry is always the due date plus a grace (schedules.expiry_of)
+            raise AssignmentError("An assignment with an expiry has no due date.")
         self._expired(
             clinic_id=self.clinic_id,
             client_id=self.client_id,
@@ -332,12 +390,17 @@ class Assignment(Aggregate):
         self.status = EXPIRED
 
 
-def new_assignment(version: dict[str, Any], personalisation: Personalisation, **details: Any) -> Assignment:
+def new_assignment(
+    version: dict[str, Any], personalisation: Personalisation, idempotency: Idempotency | None = None, **details: Any
+) -> Assignment:
     """The one way an assignment comes to exist: its activity is ``assignment_snapshot`` of the version.
 
-    One-off, recurrence occurrence, group assignment, pathway step and late group joiner all come through here.
+    One-off, recurrence occurrence, group assignment, pathway step and late group joiner all come through here;
+    with an ``idempotency``, under the id it derives.
     """
-    return Assignment(activity=assignment_snapshot(version, personalisation), **details)
+    return create(
+        Assignment, "Assigned", idempotency, activity=assignment_snapshot(version, personalisation), **details
+    )
 
 
 def risk_flag_id(assignment_id: UUID, rule_id: str) -> UUID:

@@ -26,9 +26,18 @@ class GroupError(Exception):
     pass
 
 
+class AlreadyMember(GroupError):
+    pass
+
+
+class NotAMember(GroupError):
+    pass
+
+
 class Group(Aggregate):
     @event("Created")
-    def __init__(self, clinic_id: str, name: str, created_by: str) -> None:
+    def __init__(self, clinic_id: str, name: str, created_by: str, request_digest: str | None = None) -> None:
+        self.request_digest = request_digest  # of the request that created it (idempotency.py)
         self.clinic_id = clinic_id
         self.name = name
         self.created_by = created_by
@@ -37,7 +46,7 @@ class Group(Aggregate):
 
     def add_member(self, client_id: str) -> None:
         if client_id in self.members:
-            raise GroupError(f"{client_id} is already a member.")
+            raise AlreadyMember(f"{client_id} is already a member.")
         self._member_added(client_id=client_id)
 
     @event("MemberAdded")
@@ -46,17 +55,30 @@ class Group(Aggregate):
 
     def remove_member(self, client_id: str) -> None:
         if client_id not in self.members:
-            raise GroupError(f"{client_id} is not a member.")
+            raise NotAMember(f"{client_id} is not a member.")
         self._member_removed(client_id=client_id)
 
     @event("MemberRemoved")
     def _member_removed(self, client_id: str) -> None:
         self.members.remove(client_id)
 
-    def start_programme(self, kind: str, spec: dict[str, Any], started_at: datetime) -> dict[str, Any]:
-        programme = {"programme_id": uuid4(), "kind": kind, "spec": spec, "started_at": started_at}
+    def start_programme(
+        self,
+        kind: str,
+        spec: dict[str, Any],
+        started_at: datetime,
+        programme_id: UUID | None = None,
+        request_digest: str | None = None,
+    ) -> dict[str, Any]:
+        """A new programme; ``programme_id`` and ``request_digest`` come from the request's idempotency."""
+        programme = {"programme_id": programme_id or uuid4(), "kind": kind, "spec": spec, "started_at": started_at}
+        if request_digest is not None:
+            programme["request_digest"] = request_digest
         self._programme_started(programme=programme)
         return programme
+
+    def programme(self, programme_id: UUID) -> dict[str, Any] | None:
+        return next((p for p in self.programmes if p["programme_id"] == programme_id), None)
 
     @event("ProgrammeStarted")
     def _programme_started(self, programme: dict[str, Any]) -> None:

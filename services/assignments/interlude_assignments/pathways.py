@@ -47,7 +47,15 @@ class Pathway(Aggregate):
     """The template: name and steps (activity snapshot, release rule, optional due time after release)."""
 
     @event("Created")
-    def __init__(self, clinic_id: str, name: str, steps: list[dict[str, Any]], created_by: str) -> None:
+    def __init__(
+        self,
+        clinic_id: str,
+        name: str,
+        steps: list[dict[str, Any]],
+        created_by: str,
+        request_digest: str | None = None,
+    ) -> None:
+        self.request_digest = request_digest  # of the request that created it (idempotency.py)
         self.clinic_id = clinic_id
         self.name = name
         self.steps = steps
@@ -78,16 +86,39 @@ class PathwayEnrolments(Aggregate):
         self.enrolment_ids.append(enrolment_id)
 
 
+class StepAssignment(Aggregate):
+    """Which enrolment's step an assignment was released for, found by the assignment's id alone.
+
+    Saved with the enrolment and the step's assignment, so that a submitted response looks its
+    pathway up with one read by id, which finds nothing for an assignment outside every pathway.
+    """
+
+    @staticmethod
+    def create_id(assignment_id: UUID) -> UUID:
+        from uuid import NAMESPACE_URL, uuid5
+
+        return uuid5(NAMESPACE_URL, f"interlude:pathway-step-assignment:{assignment_id}")
+
+    @event("Recorded")
+    def __init__(self, assignment_id: UUID, enrolment_id: UUID, step: int) -> None:
+        self.assignment_id = assignment_id
+        self.enrolment_id = enrolment_id
+        self.step = step
+
+
 def release_time(step: dict[str, Any], *, enrolled_at: datetime, previous: dict[str, Any] | None) -> datetime | None:
     """When the step is due given what is known now; None while its rule waits on the previous step."""
     rule = step["release"]
-    if rule["type"] == IMMEDIATELY or (previous is None and rule["type"] != DAYS_AFTER_ENROLMENT):
+    if rule["type"] == IMMEDIATELY:
         return enrolled_at
     if rule["type"] == DAYS_AFTER_ENROLMENT:
         return enrolled_at + timedelta(days=rule["days"])
+    if previous is None:  # the first step has no previous one to wait on
+        return enrolled_at
     if rule["type"] == INTERVAL:
-        return previous["released_at"] + timedelta(days=rule["days"]) if previous["released_at"] else None
-    completed = previous["completed_at"]
+        released: datetime | None = previous["released_at"]
+        return released + timedelta(days=rule["days"]) if released else None
+    completed: datetime | None = previous["completed_at"]
     if completed is None:
         return None
     return completed + timedelta(hours=rule.get("hours", 0) if rule["type"] == HOURS_AFTER_PREVIOUS_COMPLETED else 0)
@@ -108,7 +139,9 @@ class Enrolment(Aggregate):
         enrolled_at: datetime,
         correlation_id: str,
         personalisation: dict[str, Any] | None = None,
+        request_digest: str | None = None,
     ) -> None:
+        self.request_digest = request_digest  # of the request that created it (idempotency.py)
         self.personalisation = personalisation  # the names each step's assignment is personalised with
         self.clinic_id = clinic_id
         self.client_id = client_id

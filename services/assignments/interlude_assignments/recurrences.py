@@ -91,7 +91,9 @@ class Recurrence(Aggregate):
         reminders: list[dict[str, Any]] | None,
         correlation_id: str,
         personalisation: dict[str, Any] | None = None,
+        request_digest: str | None = None,
     ) -> None:
+        self.request_digest = request_digest  # of the request that created it (idempotency.py)
         self.personalisation = personalisation  # the names each occurrence is personalised with
         self.clinic_id = clinic_id
         self.client_id = client_id

@@ -25,8 +25,8 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from interlude_contracts.runtime.eventstore import save_with_retry
-from interlude_contracts.runtime.shredding import ClientDataErased
+from interlude_runtime.eventstore import decorated_event, save_with_retry
+from interlude_runtime.shredding import ClientDataErased
 
 from .domain import Assignment
 from .groups import Group
@@ -37,7 +37,13 @@ from .snapshot import Personalisation, assignment_snapshot, completed_snapshot, 
 log = logging.getLogger(__name__)
 
 # The creation events of the aggregates that keep a snapshot of a version.
-KEEPERS = (Assignment.Assigned, Recurrence.Created, Pathway.Created, Enrolment.Enrolled, Group.ProgrammeStarted)
+KEEPERS = (
+    decorated_event(Assignment, "Assigned"),
+    decorated_event(Recurrence, "Created"),
+    decorated_event(Pathway, "Created"),
+    decorated_event(Enrolment, "Enrolled"),
+    decorated_event(Group, "ProgrammeStarted"),
+)
 PAGE = 500
 
 # The exact version a snapshot was taken from: (clinic_id, activity_id, version) → the published version.
@@ -125,9 +131,12 @@ def _keepers_after(app: Application, position: int) -> Iterator[tuple[UUID, int]
         page = app.recorder.select_notifications(start=position + 1, limit=PAGE, topics=topics)
         for notification in page:
             position = notification.id
-            if notification.originator_id not in seen:
-                seen.add(notification.originator_id)
-                yield notification.originator_id, position
+            originator_id = notification.originator_id
+            if not isinstance(originator_id, UUID):
+                raise TypeError(f"Event {position} has the non-UUID originator id {originator_id!r}.")
+            if originator_id not in seen:
+                seen.add(originator_id)
+                yield originator_id, position
         if len(page) < PAGE:
             return
 
@@ -137,7 +146,7 @@ def _repair(
 ) -> None:
     def build() -> list[Aggregate]:
         try:
-            aggregate = app.repository.get(aggregate_id)
+            aggregate: Aggregate = app.repository.get(aggregate_id)
         except ClientDataErased:
             return []  # an erased client's assignments are unreadable for good: nothing to score
         repair = REPAIRS[type(aggregate)]

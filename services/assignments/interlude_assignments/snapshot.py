@@ -13,8 +13,8 @@ from copy import deepcopy
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from interlude_activity_model.personalise import personalise
 from interlude_contracts.errors import Conflict
-from interlude_contracts.personalise import personalise
 
 # Enough to render, validate and score the assignment forever.
 SNAPSHOT_KEYS = ("activity_id", "version", "title", "instructions", "measure", "items", "pages", "scoring")
@@ -58,7 +58,8 @@ def pinned_version(version: Mapping[str, Any]) -> dict[str, Any]:
 
 def assignment_snapshot(version: Mapping[str, Any], personalisation: Personalisation) -> dict[str, Any]:
     """The activity an assignment keeps: the version's keys, personalised for its client."""
-    return personalise(pinned_version(version), personalisation.tokens())
+    personalised: dict[str, Any] = personalise(pinned_version(version), personalisation.tokens())
+    return personalised
 
 
 def missing_keys(snapshot: Mapping[str, Any]) -> bool:

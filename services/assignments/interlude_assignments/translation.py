@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
+from marshmallow import Schema
 
 from interlude_contracts.activity import pages_of
 from interlude_contracts.api import AssignmentSchema
@@ -13,6 +14,7 @@ from interlude_contracts.events import (
     ASSIGNMENT_CANCELLED,
     ASSIGNMENT_EXPIRED,
     ASSIGNMENT_OPENED,
+    DUE_DATE_EXTENDED,
     RELEASE_SCHEDULED,
     RESPONSE_SCORED,
     RESPONSE_SUBMITTED,
@@ -22,12 +24,14 @@ from interlude_contracts.events import (
     AssignmentCancelledV1,
     AssignmentExpiredV1,
     AssignmentOpenedV1,
+    DueDateExtendedV1,
     ReleaseScheduledV1,
     ResponseScoredV1,
     ResponseSubmittedV1,
     RiskFlagAcknowledgedV1,
     RiskFlagRaisedV1,
 )
+from interlude_runtime.eventstore import decorated_event
 
 from .domain import Assignment
 from .groups import Group
@@ -60,128 +64,47 @@ def _assigned(event: Any) -> dict[str, Any]:
     return {key: value for key, value in payload.items() if key not in SCHEDULE_FIELDS or value is not None}
 
 
-def _opened(event: Any) -> dict[str, Any]:
-    return AssignmentOpenedV1().dump(
-        {"assignment_id": event.originator_id, "client_id": event.client_id, "opened_at": event.opened_at}
-    )
+def _same_names(
+    schema: type[Schema], id_field: str = "assignment_id", when_absent: dict[str, Any] | None = None, **fixed: Any
+) -> Callable[[Any], dict[str, Any]]:
+    """A payload whose fields are the event's attributes of the same names, the aggregate's id as ``id_field``.
+
+    ``when_absent`` fills fields that events stored by older releases lack (or hold as None).
+    """
+
+    def payload_of(event: Any) -> dict[str, Any]:
+        contract = schema()
+        values = {name: getattr(event, name) for name in contract.fields if hasattr(event, name)}
+        for name, default in (when_absent or {}).items():
+            if values.get(name) is None:
+                values[name] = default
+        return contract.dump({**values, id_field: event.originator_id, **fixed})
+
+    return payload_of
 
 
-def _expired(event: Any) -> dict[str, Any]:
-    return AssignmentExpiredV1().dump(
-        {
-            "assignment_id": event.originator_id,
-            "client_id": event.client_id,
-            "due_at": event.due_at,
-            "expired_at": event.expired_at,
-        }
-    )
-
-
-def _release_scheduled(event: Any) -> dict[str, Any]:
-    return ReleaseScheduledV1().dump(
-        {
-            "schedule_id": event.originator_id,
-            "schedule_kind": "recurrence",
-            "client_id": event.client_id,
-            "release_at": event.release_at,
-        }
-    )
-
-
-def _step_scheduled(event: Any) -> dict[str, Any]:
-    return ReleaseScheduledV1().dump(
-        {
-            "schedule_id": event.originator_id,
-            "schedule_kind": "pathway",
-            "client_id": event.client_id,
-            "release_at": event.release_at,
-            "step": event.step,
-        }
-    )
-
-
-def _submitted(event: Any) -> dict[str, Any]:
-    return ResponseSubmittedV1().dump(
-        {
-            "assignment_id": event.originator_id,
-            "activity_id": event.activity_id,
-            "activity_version": event.activity_version,
-            "client_id": event.client_id,
-            "answers": event.answers,
-            # Events stored before scoring existed have none of these attributes.
-            "measure": getattr(event, "measure", None),
-            "scores": getattr(event, "scores", None) or {},
-            "risk_flags": getattr(event, "risk_flags", None) or [],
-        }
-    )
-
-
-def _scored(event: Any) -> dict[str, Any]:
-    return ResponseScoredV1().dump(
-        {
-            "assignment_id": event.originator_id,
-            "activity_id": event.activity_id,
-            "activity_version": event.activity_version,
-            "client_id": event.client_id,
-            "submitted_at": event.submitted_at,
-            "measure": event.measure,
-            "scores": event.scores,
-            "risk_flags": event.risk_flags,
-        }
-    )
-
-
-def _risk_flag(event: Any) -> dict[str, Any]:
-    return RiskFlagRaisedV1().dump(
-        {
-            "flag_id": event.flag_id,
-            "assignment_id": event.originator_id,
-            "activity_id": event.activity_id,
-            "activity_version": event.activity_version,
-            "client_id": event.client_id,
-            "therapist_id": event.therapist_id,
-            "measure": event.measure,
-            "rule_id": event.rule_id,
-            "item_id": event.item_id,
-            "message": event.message,
-        }
-    )
-
-
-def _cancelled(event: Any) -> dict[str, Any]:
-    return AssignmentCancelledV1().dump(
-        {
-            "assignment_id": event.originator_id,
-            "client_id": event.client_id,
-            "cancelled_by": event.cancelled_by,
-            "reason": event.reason,
-        }
-    )
-
-
-def _flag_acknowledged(event: Any) -> dict[str, Any]:
-    return RiskFlagAcknowledgedV1().dump(
-        {
-            "flag_id": event.flag_id,
-            "assignment_id": event.originator_id,
-            "client_id": event.client_id,
-            "acknowledged_by": event.acknowledged_by,
-            "note": event.note,
-        }
-    )
+# Events stored before scoring existed have no measure, scores or risk flags.
+_submitted = _same_names(ResponseSubmittedV1, when_absent={"measure": None, "scores": {}, "risk_flags": []})
 
 
 PUBLISHED_EVENTS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {
-    Assignment.Assigned: (ACTIVITY_ASSIGNED, _assigned),
-    Assignment.ResponseSubmitted: (RESPONSE_SUBMITTED, _submitted),
-    Assignment.ResponseScored: (RESPONSE_SCORED, _scored),
-    Assignment.Cancelled: (ASSIGNMENT_CANCELLED, _cancelled),
-    Assignment.RiskFlagRaised: (RISK_FLAG_RAISED, _risk_flag),
-    Assignment.RiskFlagAcknowledged: (RISK_FLAG_ACKNOWLEDGED, _flag_acknowledged),
-    Assignment.Opened: (ASSIGNMENT_OPENED, _opened),
-    Assignment.Expired: (ASSIGNMENT_EXPIRED, _expired),
-    Recurrence.OccurrenceScheduled: (RELEASE_SCHEDULED, _release_scheduled),
-    Enrolment.StepScheduled: (RELEASE_SCHEDULED, _step_scheduled),
+    decorated_event(Assignment, "Assigned"): (ACTIVITY_ASSIGNED, _assigned),
+    decorated_event(Assignment, "ResponseSubmitted"): (RESPONSE_SUBMITTED, _submitted),
+    decorated_event(Assignment, "ResponseScored"): (RESPONSE_SCORED, _same_names(ResponseScoredV1)),
+    decorated_event(Assignment, "Cancelled"): (ASSIGNMENT_CANCELLED, _same_names(AssignmentCancelledV1)),
+    decorated_event(Assignment, "DueDateExtended"): (DUE_DATE_EXTENDED, _same_names(DueDateExtendedV1)),
+    decorated_event(Assignment, "RiskFlagRaised"): (RISK_FLAG_RAISED, _same_names(RiskFlagRaisedV1)),
+    decorated_event(Assignment, "RiskFlagAcknowledged"): (RISK_FLAG_ACKNOWLEDGED, _same_names(RiskFlagAcknowledgedV1)),
+    decorated_event(Assignment, "Opened"): (ASSIGNMENT_OPENED, _same_names(AssignmentOpenedV1)),
+    decorated_event(Assignment, "Expired"): (ASSIGNMENT_EXPIRED, _same_names(AssignmentExpiredV1)),
+    decorated_event(Recurrence, "OccurrenceScheduled"): (
+        RELEASE_SCHEDULED,
+        _same_names(ReleaseScheduledV1, "schedule_id", schedule_kind="recurrence"),
+    ),
+    decorated_event(Enrolment, "StepScheduled"): (
+        RELEASE_SCHEDULED,
+        _same_names(ReleaseScheduledV1, "schedule_id", schedule_kind="pathway"),
+    ),
 }
 
 

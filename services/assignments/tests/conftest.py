@@ -12,7 +12,7 @@ import pytest
 from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.snapshot import pinned_version
 from interlude_contracts.activity import ActivityVersionSchema
-from interlude_contracts.testing import SCHEDULE_START, Clock
+from interlude_testing import SCHEDULE_START, Clock
 
 MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 

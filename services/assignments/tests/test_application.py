@@ -14,6 +14,7 @@ import pytest
 
 from interlude_assignments.application import AssignmentsApplication, create_application
 from interlude_assignments.domain import ASSIGNED, CANCELLED, SUBMITTED, Assignment, ClientAssignments
+from interlude_assignments.handlers import Assign, CancelAssignment, SubmitResponse, handle
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 
 OpenApp = Callable[[], AssignmentsApplication]
@@ -35,7 +36,7 @@ def app(open_app: OpenApp) -> AssignmentsApplication:
 @pytest.fixture
 def assign(app: AssignmentsApplication, snapshot: dict[str, Any]) -> Callable[..., Assignment]:
     def assign_(due_at: datetime | None = SOON, client_id: str = "client-1", clinic_id: str = "clinic-a") -> Assignment:
-        return app.assign(clinic_id, "therapist-1", client_id, snapshot, due_at, "corr-assign")
+        return handle(app, Assign(clinic_id, "therapist-1", client_id, snapshot, due_at, "corr-assign"))
 
     return assign_
 
@@ -69,8 +70,8 @@ class TestAssignmentsApplication:
         cancelled = assign(due_at=SOON - timedelta(days=2)).id
         undated_new = assign(due_at=None).id
         other_client = assign(due_at=SOON - timedelta(days=3), client_id="client-2").id
-        app.submit("clinic-a", submitted, valid_answers, "corr-submit")
-        app.cancel("clinic-a", cancelled, "therapist-1", None, "corr-cancel")
+        handle(app, SubmitResponse("clinic-a", submitted, valid_answers, "corr-submit"))
+        handle(app, CancelAssignment("clinic-a", cancelled, "therapist-1", None, "corr-cancel"))
 
         todo = [a.id for a in app.todo("clinic-a", "client-1")]
 
@@ -87,7 +88,7 @@ class TestAssignmentsApplication:
     ) -> None:
         assignment_id = assign().id
 
-        app.submit("clinic-a", assignment_id, valid_answers, "corr-submit", client_id="client-1")
+        handle(app, SubmitResponse("clinic-a", assignment_id, valid_answers, "corr-submit", client_id="client-1"))
 
         reloaded = open_app().get("clinic-a", assignment_id)
         assert reloaded.status == SUBMITTED
@@ -102,7 +103,9 @@ class TestAssignmentsApplication:
         version_before = open_app().get("clinic-a", assignment_id).version
 
         with pytest.raises(ValidationFailed) as got:
-            app.submit("clinic-a", assignment_id, {"mood": 42, "sleep": "good"}, "corr-submit", "client-1")
+            handle(
+                app, SubmitResponse("clinic-a", assignment_id, {"mood": 42, "sleep": "good"}, "corr-submit", "client-1")
+            )
 
         assert set(got.value.fields["answers"]) == {"mood"}
         reloaded = open_app().get("clinic-a", assignment_id)
@@ -117,10 +120,10 @@ class TestAssignmentsApplication:
         valid_answers: dict[str, Any],
     ) -> None:
         assignment_id = assign().id
-        app.submit("clinic-a", assignment_id, valid_answers, "corr-1", "client-1")
+        handle(app, SubmitResponse("clinic-a", assignment_id, valid_answers, "corr-1", "client-1"))
 
         with pytest.raises(Conflict) as got:
-            app.submit("clinic-a", assignment_id, {"mood": 1, "sleep": "poor"}, "corr-2", "client-1")
+            handle(app, SubmitResponse("clinic-a", assignment_id, {"mood": 1, "sleep": "poor"}, "corr-2", "client-1"))
 
         assert "already been submitted" in got.value.fields["assignment_id"][0]
         assert open_app().get("clinic-a", assignment_id).answers == valid_answers
@@ -136,15 +139,15 @@ class TestAssignmentsApplication:
         version_before = app.get("clinic-a", assignment_id).version
 
         with pytest.raises(NotFound):
-            app.submit("clinic-a", assignment_id, valid_answers, "corr-1", client_id="client-2")
+            handle(app, SubmitResponse("clinic-a", assignment_id, valid_answers, "corr-1", client_id="client-2"))
         with pytest.raises(NotFound):
-            app.submit("clinic-b", assignment_id, valid_answers, "corr-2", client_id="client-1")
+            handle(app, SubmitResponse("clinic-b", assignment_id, valid_answers, "corr-2", client_id="client-1"))
         with pytest.raises(NotFound):
             app.get("clinic-b", assignment_id)
         with pytest.raises(NotFound):
             app.get("clinic-a", assignment_id, client_id="client-2")
         with pytest.raises(NotFound):
-            app.cancel("clinic-b", assignment_id, "intruder", None, "corr-3")
+            handle(app, CancelAssignment("clinic-b", assignment_id, "intruder", None, "corr-3"))
         assert app.for_client("clinic-b", "client-1") == []
 
         reloaded = open_app().get("clinic-a", assignment_id, client_id="client-1")
@@ -165,7 +168,7 @@ class TestAssignmentsApplication:
         kept = assign().id
         cancelled = assign().id
 
-        app.cancel("clinic-a", cancelled, "therapist-1", "No longer needed", "corr-cancel")
+        handle(app, CancelAssignment("clinic-a", cancelled, "therapist-1", "No longer needed", "corr-cancel"))
 
         reloaded = open_app()
         assert reloaded.get("clinic-a", cancelled).status == CANCELLED
@@ -177,10 +180,10 @@ class TestAssignmentsApplication:
         self, app: AssignmentsApplication, assign: Callable[..., Assignment]
     ) -> None:
         assignment_id = assign().id
-        app.cancel("clinic-a", assignment_id, "therapist-1", None, "corr-1")
+        handle(app, CancelAssignment("clinic-a", assignment_id, "therapist-1", None, "corr-1"))
 
         with pytest.raises(Conflict):
-            app.cancel("clinic-a", assignment_id, "therapist-1", None, "corr-2")
+            handle(app, CancelAssignment("clinic-a", assignment_id, "therapist-1", None, "corr-2"))
 
     def test_concurrent_assignments_all_reach_the_clients_index(
         self, app: AssignmentsApplication, open_app: OpenApp, assign: Callable[..., Assignment]

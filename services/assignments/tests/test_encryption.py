@@ -9,6 +9,7 @@ import base64
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,22 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from interlude_assignments.application import AssignmentsApplication, create_application
+from interlude_assignments.handlers import (
+    Assign,
+    CreatePathway,
+    CreateRecurrence,
+    Enrol,
+    SubmitResponse,
+    enrolments,
+    get_enrolment,
+    get_recurrence,
+    handle,
+)
 from interlude_assignments.translation import to_envelope
 from interlude_contracts.errors import NotFound
-from interlude_contracts.runtime.outbox import log_page
-from interlude_contracts.runtime.shredding import MASTER_KEY_VARIABLE, client_key_id
-from interlude_contracts.runtime.storage import is_postgres, postgres_conninfo, postgres_params, sqlite_path
+from interlude_runtime.outbox import log_page
+from interlude_runtime.shredding import MASTER_KEY_VARIABLE, ClientDataErased, client_key_id
+from interlude_runtime.storage import is_postgres, postgres_conninfo, postgres_params, sqlite_path
 
 MASTER_KEY = base64.b64encode(os.urandom(32)).decode()
 
@@ -53,8 +65,10 @@ def raw_contents(url: str) -> bytes:
 
 
 def answered(app: AssignmentsApplication, snapshot: dict[str, Any], client_id: str, note: str) -> Any:
-    assignment = app.assign("clinic-a", "therapist-1", client_id, snapshot, None, "corr-1")
-    app.submit("clinic-a", assignment.id, {"mood": 3, "sleep": "poor", "note": note}, "corr-2", client_id)
+    assignment = handle(app, Assign("clinic-a", "therapist-1", client_id, snapshot, None, "corr-1"))
+    handle(
+        app, SubmitResponse("clinic-a", assignment.id, {"mood": 3, "sleep": "poor", "note": note}, "corr-2", client_id)
+    )
     return assignment
 
 
@@ -102,6 +116,63 @@ def test_an_application_reopened_with_the_master_key_still_cannot_read_erased_ev
             reopened.get("clinic-a", erased.id)
     finally:
         reopened.close()
+
+
+def test_an_erased_clients_recurrence_and_enrolment_are_not_found_and_shared_pathways_still_list(
+    app: AssignmentsApplication, snapshot: dict[str, Any]
+) -> None:
+    steps = [{"activity": snapshot, "release": {"type": "immediately"}, "due_after_hours": 48}]
+    pathway = handle(app, CreatePathway("clinic-a", "therapist-1", "Sleep programme", steps))
+    erased = handle(app, Enrol("clinic-a", "therapist-1", pathway.id, "client-erased", "corr-e"))
+    kept = handle(app, Enrol("clinic-a", "therapist-1", pathway.id, "client-kept", "corr-k"))
+    recurrence = handle(
+        app,
+        CreateRecurrence(
+            "clinic-a", "therapist-1", "client-erased", snapshot, "FREQ=DAILY", datetime(2026, 3, 27, 7), "UTC", "c"
+        ),
+    )
+
+    app.erase_client("clinic-a", "client-erased")
+
+    with pytest.raises(NotFound):
+        get_recurrence(app, "clinic-a", recurrence.id, "therapist-1")
+    with pytest.raises(NotFound):
+        get_enrolment(app, "clinic-a", erased.id, "therapist-1")
+    assert [e.id for e in enrolments(app, "clinic-a", pathway.id, "therapist-1")] == [kept.id]
+    assert get_enrolment(app, "clinic-a", kept.id).client_id == "client-kept"
+
+
+def test_an_erasure_through_one_replica_holds_at_once_in_another(
+    app: AssignmentsApplication, database_url: str, snapshot: dict[str, Any]
+) -> None:
+    erased = answered(app, snapshot, "client-erased", "gone-for-good")
+    replica = create_application({"DATABASE_URL": database_url, MASTER_KEY_VARIABLE: MASTER_KEY})
+    try:
+        assert replica.get("clinic-a", erased.id).answers["note"] == "gone-for-good"  # its key in memory now
+        assert log_page(replica, to_envelope, 0, 100)[0]
+
+        app.erase_client("clinic-a", "client-erased")
+
+        with pytest.raises(ClientDataErased):
+            replica.repository.get(erased.id)
+        with pytest.raises(NotFound):
+            replica.for_client("clinic-a", "client-erased")
+        assert log_page(replica, to_envelope, 0, 100)[0] == []
+    finally:
+        replica.close()
+
+
+def test_an_aggregate_load_looks_its_client_key_up_once(
+    app: AssignmentsApplication, snapshot: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assignment = answered(app, snapshot, "client-busy", "one")
+    lookups: list[object] = []
+    load = app.client_keys._load
+    monkeypatch.setattr(app.client_keys, "_load", lambda key_ids: lookups.append(key_ids) or load(key_ids))
+
+    loaded = app.repository.get(assignment.id)  # assigned, then answered: two events sealed with the client's key
+
+    assert loaded.answers["note"] == "one" and len(lookups) == 1
 
 
 def test_the_relay_skips_erased_events_and_publishes_the_rest(

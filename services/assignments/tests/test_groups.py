@@ -7,9 +7,20 @@ import pytest
 
 from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.groups import FROM_START, FROM_TODAY
+from interlude_assignments.handlers import (
+    AddGroupMember,
+    AssignToGroup,
+    CreateGroup,
+    CreatePathway,
+    RemoveGroupMember,
+    get_enrolment,
+    get_group,
+    get_recurrence,
+    handle,
+)
 from interlude_assignments.pathways import RELEASED, SCHEDULED
 from interlude_contracts.errors import Conflict, NotFound
-from interlude_contracts.testing import SCHEDULE_START, Clock
+from interlude_testing import SCHEDULE_START, Clock
 
 T0 = SCHEDULE_START
 
@@ -29,20 +40,20 @@ def titles(app: AssignmentsApplication, client_id: str) -> list[str]:
 
 
 def test_each_member_gets_their_own_assignment(app: AssignmentsApplication, snapshot: dict[str, Any]) -> None:
-    group = app.create_group("clinic-a", "therapist-1", "Tuesday group", ["client-1", "client-2", "client-1"])
+    group = handle(app, CreateGroup("clinic-a", "therapist-1", "Tuesday group", ["client-1", "client-2", "client-1"]))
 
-    app.assign_to_group("clinic-a", "therapist-1", group.id, "activity", activity_spec(snapshot), "corr")
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "activity", activity_spec(snapshot), "corr"))
 
     [one], [two] = app.for_client("clinic-a", "client-1"), app.for_client("clinic-a", "client-2")
     assert one.id != two.id and (one.client_id, two.client_id) == ("client-1", "client-2")
-    deliveries = app.get_group("clinic-a", group.id).programmes[0]["deliveries"]
+    deliveries = get_group(app, "clinic-a", group.id).programmes[0]["deliveries"]
     assert {d["client_id"]: d["target_id"] for d in deliveries} == {"client-1": one.id, "client-2": two.id}
 
 
 def test_a_recurrence_for_the_group_is_one_recurrence_per_member(
     app: AssignmentsApplication, snapshot: dict[str, Any]
 ) -> None:
-    group = app.create_group("clinic-a", "therapist-1", "G", ["client-1", "client-2"])
+    group = handle(app, CreateGroup("clinic-a", "therapist-1", "G", ["client-1", "client-2"]))
     spec = {
         "activity": snapshot,
         "rule": "FREQ=DAILY",
@@ -53,10 +64,10 @@ def test_a_recurrence_for_the_group_is_one_recurrence_per_member(
         "reminders": None,
     }
 
-    app.assign_to_group("clinic-a", "therapist-1", group.id, "recurrence", spec, "corr")
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "recurrence", spec, "corr"))
 
-    targets = [d["target_id"] for d in app.get_group("clinic-a", group.id).programmes[0]["deliveries"]]
-    recurrences = [app.get_recurrence("clinic-a", target) for target in targets]
+    targets = [d["target_id"] for d in get_group(app, "clinic-a", group.id).programmes[0]["deliveries"]]
+    recurrences = [get_recurrence(app, "clinic-a", target) for target in targets]
     assert [r.client_id for r in recurrences] == ["client-1", "client-2"]
     assert {r.next_release_at for r in recurrences} == {datetime(2030, 6, 4, 6, 0, tzinfo=UTC)}  # 07:00 BST
 
@@ -71,18 +82,18 @@ def pathway(app: AssignmentsApplication, snapshot: dict[str, Any]) -> Any:
             "due_after_hours": None,
         },
     ]
-    return app.create_pathway("clinic-a", "therapist-1", "Course", steps)
+    return handle(app, CreatePathway("clinic-a", "therapist-1", "Course", steps))
 
 
 def test_a_late_joiner_from_the_start_catches_up(
     app: AssignmentsApplication, snapshot: dict[str, Any], pathway: Any, clock: Clock
 ) -> None:
-    group = app.create_group("clinic-a", "therapist-1", "G", ["client-1"])
-    app.assign_to_group("clinic-a", "therapist-1", group.id, "activity", activity_spec(snapshot), "corr")
-    app.assign_to_group("clinic-a", "therapist-1", group.id, "pathway", {"pathway_id": str(pathway.id)}, "corr")
+    group = handle(app, CreateGroup("clinic-a", "therapist-1", "G", ["client-1"]))
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "activity", activity_spec(snapshot), "corr"))
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "pathway", {"pathway_id": str(pathway.id)}, "corr"))
 
     clock.now = T0 + timedelta(days=8)
-    app.add_group_member("clinic-a", group.id, "client-2", FROM_START, "corr")
+    handle(app, AddGroupMember("clinic-a", group.id, "client-2", FROM_START, "corr"))
 
     assert titles(app, "client-2") == ["Mood check-in", "Week 1", "Week 2"]  # week 2 was due on day 7
 
@@ -90,18 +101,18 @@ def test_a_late_joiner_from_the_start_catches_up(
 def test_a_late_joiner_from_today_starts_fresh(
     app: AssignmentsApplication, snapshot: dict[str, Any], pathway: Any, clock: Clock
 ) -> None:
-    group = app.create_group("clinic-a", "therapist-1", "G", ["client-1"])
-    app.assign_to_group("clinic-a", "therapist-1", group.id, "activity", activity_spec(snapshot), "corr")
-    app.assign_to_group("clinic-a", "therapist-1", group.id, "pathway", {"pathway_id": str(pathway.id)}, "corr")
+    group = handle(app, CreateGroup("clinic-a", "therapist-1", "G", ["client-1"]))
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "activity", activity_spec(snapshot), "corr"))
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "pathway", {"pathway_id": str(pathway.id)}, "corr"))
 
     clock.now = T0 + timedelta(days=8)
-    app.add_group_member("clinic-a", group.id, "client-3", FROM_TODAY, "corr")
+    handle(app, AddGroupMember("clinic-a", group.id, "client-3", FROM_TODAY, "corr"))
 
     assert titles(app, "client-3") == ["Week 1"]  # no past one-off activity; the pathway starts today
     [delivery] = [
-        d for d in app.get_group("clinic-a", group.id).programmes[1]["deliveries"] if d["client_id"] == "client-3"
+        d for d in get_group(app, "clinic-a", group.id).programmes[1]["deliveries"] if d["client_id"] == "client-3"
     ]
-    steps = app.get_enrolment("clinic-a", delivery["target_id"]).steps
+    steps = get_enrolment(app, "clinic-a", delivery["target_id"]).steps
     assert [(s["status"], s["release_at"]) for s in steps] == [
         (RELEASED, clock.now),
         (SCHEDULED, clock.now + timedelta(days=7)),
@@ -109,14 +120,14 @@ def test_a_late_joiner_from_today_starts_fresh(
 
 
 def test_membership_rules_and_scoping(app: AssignmentsApplication) -> None:
-    group = app.create_group("clinic-a", "therapist-1", "G", ["client-1"])
+    group = handle(app, CreateGroup("clinic-a", "therapist-1", "G", ["client-1"]))
 
     with pytest.raises(Conflict):
-        app.add_group_member("clinic-a", group.id, "client-1", FROM_TODAY, "corr")
-    app.remove_group_member("clinic-a", group.id, "client-1")
-    assert app.get_group("clinic-a", group.id).members == []
+        handle(app, AddGroupMember("clinic-a", group.id, "client-1", FROM_TODAY, "corr"))
+    handle(app, RemoveGroupMember("clinic-a", group.id, "client-1"))
+    assert get_group(app, "clinic-a", group.id).members == []
     with pytest.raises(NotFound):
-        app.get_group("clinic-b", group.id)
+        get_group(app, "clinic-b", group.id)
 
 
 def test_the_service_sends_a_group_assignment_and_refuses_bad_kinds(

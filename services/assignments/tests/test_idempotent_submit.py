@@ -13,6 +13,7 @@ import pytest
 
 from interlude_assignments.application import AssignmentsApplication, create_application
 from interlude_assignments.domain import SUBMITTED, AlreadySubmitted, Assignment
+from interlude_assignments.handlers import Assign, SubmitResponse, handle
 from interlude_contracts.errors import Conflict
 
 OpenApp = Callable[[], AssignmentsApplication]
@@ -25,7 +26,7 @@ def open_app(application_opener: Callable[..., OpenApp]) -> OpenApp:
 
 def assign(app: AssignmentsApplication, snapshot: dict[str, Any]) -> Assignment:
     due = datetime.now(UTC) + timedelta(days=7)
-    return app.assign("clinic-a", "therapist-1", "client-1", snapshot, due, "corr-assign")
+    return handle(app, Assign("clinic-a", "therapist-1", "client-1", snapshot, due, "corr-assign"))
 
 
 def submitted_events(app: AssignmentsApplication, assignment: Assignment) -> list:
@@ -36,9 +37,11 @@ def submitted_events(app: AssignmentsApplication, assignment: Assignment) -> lis
 def test_the_same_request_again_is_done_once(open_app: OpenApp, snapshot, valid_answers) -> None:
     app = open_app()
     assignment = assign(app, snapshot)
-    app.submit("clinic-a", assignment.id, valid_answers, "corr-submit-1", client_id="client-1")
+    handle(app, SubmitResponse("clinic-a", assignment.id, valid_answers, "corr-submit-1", client_id="client-1"))
 
-    again = open_app().submit("clinic-a", assignment.id, valid_answers, "corr-submit-1", client_id="client-1")
+    again = handle(
+        open_app(), SubmitResponse("clinic-a", assignment.id, valid_answers, "corr-submit-1", client_id="client-1")
+    )
 
     assert again.status == SUBMITTED
     assert len(submitted_events(open_app(), assignment)) == 1
@@ -47,10 +50,12 @@ def test_the_same_request_again_is_done_once(open_app: OpenApp, snapshot, valid_
 def test_another_request_is_still_a_conflict(open_app: OpenApp, snapshot, valid_answers) -> None:
     app = open_app()
     assignment = assign(app, snapshot)
-    app.submit("clinic-a", assignment.id, valid_answers, "corr-submit-1", client_id="client-1")
+    handle(app, SubmitResponse("clinic-a", assignment.id, valid_answers, "corr-submit-1", client_id="client-1"))
 
     with pytest.raises(Conflict):
-        open_app().submit("clinic-a", assignment.id, valid_answers, "corr-submit-2", client_id="client-1")
+        handle(
+            open_app(), SubmitResponse("clinic-a", assignment.id, valid_answers, "corr-submit-2", client_id="client-1")
+        )
 
 
 def test_same_correlation_id_with_other_answers_is_a_conflict(snapshot, valid_answers) -> None:

@@ -13,9 +13,22 @@ import pytest
 from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.domain import Assignment
 from interlude_assignments.groups import FROM_START, FROM_TODAY
+from interlude_assignments.handlers import (
+    AddGroupMember,
+    Assign,
+    AssignToGroup,
+    CreateGroup,
+    CreatePathway,
+    CreateRecurrence,
+    Enrol,
+    ReleaseOccurrence,
+    get_group,
+    get_recurrence,
+    handle,
+)
 from interlude_assignments.snapshot import SNAPSHOT_KEYS, Personalisation, assignment_snapshot
 from interlude_contracts.errors import Conflict
-from interlude_contracts.testing import SCHEDULE_START
+from interlude_testing import SCHEDULE_START
 
 T0 = SCHEDULE_START
 NAMES = Personalisation(client_first_name="Ada", therapist_name="Dr Lee", clinic_name="Harbour Clinic")
@@ -48,8 +61,8 @@ def recurrence_spec(version: dict[str, Any]) -> dict[str, Any]:
 
 
 def released(app: AssignmentsApplication, recurrence_id: Any) -> Assignment:
-    recurrence = app.get_recurrence("clinic-a", recurrence_id)
-    assignment = app.release_occurrence(recurrence.id, recurrence.next_release_at, "corr-release")
+    recurrence = get_recurrence(app, "clinic-a", recurrence_id)
+    assignment = handle(app, ReleaseOccurrence(recurrence.id, recurrence.next_release_at, "corr-release"))
     assert assignment is not None
     return assignment
 
@@ -61,30 +74,35 @@ def only(app: AssignmentsApplication, client_id: str) -> Assignment:
 
 def by_way(app: AssignmentsApplication, version: dict[str, Any]) -> dict[str, Assignment]:
     """One assignment made each way; every client but the group's members is Ada."""
-    made = {"one-off": app.assign("clinic-a", "therapist-1", "client-1", version, None, "c", personalisation=NAMES)}
-    recurrence = app.create_recurrence(
-        "clinic-a", "therapist-1", "client-2", version, "FREQ=DAILY", datetime(2030, 6, 4, 7), "UTC", "c",
-        personalisation=NAMES,
+    made = {
+        "one-off": handle(app, Assign("clinic-a", "therapist-1", "client-1", version, None, "c", personalisation=NAMES))
+    }
+    recurrence = handle(
+        app,
+        CreateRecurrence(
+            "clinic-a", "therapist-1", "client-2", version, "FREQ=DAILY", datetime(2030, 6, 4, 7), "UTC", "c",
+            personalisation=NAMES,
+        ),
     )  # fmt: skip
     made["recurrence"] = released(app, recurrence.id)
-    pathway = app.create_pathway(
-        "clinic-a", "therapist-1", "P", [{"activity": version, "release": {"type": "immediately"}}]
+    pathway = handle(
+        app, CreatePathway("clinic-a", "therapist-1", "P", [{"activity": version, "release": {"type": "immediately"}}])
     )
-    app.enrol("clinic-a", "therapist-1", pathway.id, "client-3", "c", personalisation=NAMES)
+    handle(app, Enrol("clinic-a", "therapist-1", pathway.id, "client-3", "c", personalisation=NAMES))
     made["pathway step"] = only(app, "client-3")
-    group = app.create_group("clinic-a", "therapist-1", "G", ["client-4"])
+    group = handle(app, CreateGroup("clinic-a", "therapist-1", "G", ["client-4"]))
     spec = {"activity": version, "due_at": T0 + timedelta(days=2), "release_at": None, "expires_at": None}
-    app.assign_to_group("clinic-a", "therapist-1", group.id, "activity", spec | {"reminders": None,
-                        "personalisation": GROUP_NAMES}, "c")  # fmt: skip
+    spec |= {"reminders": None, "personalisation": GROUP_NAMES}
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "activity", spec, "c"))
     made["group assignment"] = only(app, "client-4")
-    app.add_group_member("clinic-a", group.id, "client-5", FROM_START, "c")
+    handle(app, AddGroupMember("clinic-a", group.id, "client-5", FROM_START, "c"))
     made["late joiner from the start"] = only(app, "client-5")
-    app.assign_to_group("clinic-a", "therapist-1", group.id, "recurrence", recurrence_spec(version), "c")
-    [*_, programme] = app.get_group("clinic-a", group.id).programmes
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "recurrence", recurrence_spec(version), "c"))
+    [*_, programme] = get_group(app, "clinic-a", group.id).programmes
     [delivery, *_] = programme["deliveries"]
     made["group recurrence"] = released(app, delivery["target_id"])
-    app.add_group_member("clinic-a", group.id, "client-6", FROM_TODAY, "c")
-    [*_, programme] = app.get_group("clinic-a", group.id).programmes
+    handle(app, AddGroupMember("clinic-a", group.id, "client-6", FROM_TODAY, "c"))
+    [*_, programme] = get_group(app, "clinic-a", group.id).programmes
     [joiner] = [d for d in programme["deliveries"] if d["client_id"] == "client-6"]
     made["late joiner from today"] = released(app, joiner["target_id"])
     return made
@@ -117,21 +135,25 @@ def _names_of(way: str) -> dict[str, Any]:
 
 def test_every_schedule_refuses_an_archived_activity(app: AssignmentsApplication, version: dict[str, Any]) -> None:
     archived = {**version, "archived": True}
-    group = app.create_group("clinic-a", "therapist-1", "G", ["client-1"])
+    group = handle(app, CreateGroup("clinic-a", "therapist-1", "G", ["client-1"]))
     attempts = {
-        "one-off": lambda: app.assign("clinic-a", "therapist-1", "client-1", archived, None, "c"),
-        "recurrence": lambda: app.create_recurrence(
-            "clinic-a", "therapist-1", "client-1", archived, "FREQ=DAILY", datetime(2030, 6, 4, 7), "UTC", "c"
+        "one-off": lambda: handle(app, Assign("clinic-a", "therapist-1", "client-1", archived, None, "c")),
+        "recurrence": lambda: handle(
+            app,
+            CreateRecurrence(
+                "clinic-a", "therapist-1", "client-1", archived, "FREQ=DAILY", datetime(2030, 6, 4, 7), "UTC", "c"
+            ),
         ),
-        "pathway": lambda: app.create_pathway(
-            "clinic-a", "therapist-1", "P", [{"activity": archived, "release": {"type": "immediately"}}]
+        "pathway": lambda: handle(
+            app,
+            CreatePathway("clinic-a", "therapist-1", "P", [{"activity": archived, "release": {"type": "immediately"}}]),
         ),
-        "group recurrence": lambda: app.assign_to_group(
-            "clinic-a", "therapist-1", group.id, "recurrence", recurrence_spec(archived), "c"
+        "group recurrence": lambda: handle(
+            app, AssignToGroup("clinic-a", "therapist-1", group.id, "recurrence", recurrence_spec(archived), "c")
         ),
     }
     for way, attempt in attempts.items():
         with pytest.raises(Conflict):
             attempt()
         assert app.for_client("clinic-a", "client-1") == [], way
-    assert app.get_group("clinic-a", group.id).programmes == []
+    assert get_group(app, "clinic-a", group.id).programmes == []

@@ -8,6 +8,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from interlude_assignments.application import AssignmentsApplication
+from interlude_assignments.handlers import CancelRecurrence, CreateRecurrence, ReleaseOccurrence, get_recurrence, handle
 from interlude_assignments.recurrences import ACTIVE, CANCELLED, ENDED, InvalidRule, occurrences, parse_rule
 from interlude_assignments.service import AssignmentsService
 from interlude_contracts.errors import NotFound, ValidationFailed
@@ -80,16 +81,19 @@ def app(memory_app: AssignmentsApplication, clock: Clock) -> AssignmentsApplicat
 
 
 def daily(app: AssignmentsApplication, snapshot: dict[str, Any], rule: str = "FREQ=DAILY;COUNT=3") -> Any:
-    return app.create_recurrence(
-        "clinic-a",
-        "therapist-1",
-        "client-1",
-        snapshot,
-        rule,
-        datetime(2026, 3, 27, 7, 0),
-        LONDON,
-        "corr",
-        due_after=timedelta(hours=12),
+    return handle(
+        app,
+        CreateRecurrence(
+            "clinic-a",
+            "therapist-1",
+            "client-1",
+            snapshot,
+            rule,
+            datetime(2026, 3, 27, 7, 0),
+            LONDON,
+            "corr",
+            due_after=timedelta(hours=12),
+        ),
     )
 
 
@@ -99,14 +103,14 @@ def test_each_release_creates_one_assignment_and_schedules_the_next(
     recurrence = daily(app, snapshot)
     assert recurrence.next_release_at == utc(2026, 3, 27, 7)
 
-    first = app.release_occurrence(recurrence.id, utc(2026, 3, 27, 7), "corr-r1")
-    repeated = app.release_occurrence(recurrence.id, utc(2026, 3, 27, 7), "corr-r1")
-    stale = app.release_occurrence(recurrence.id, utc(2026, 3, 26, 7), "corr-r0")
+    first = handle(app, ReleaseOccurrence(recurrence.id, utc(2026, 3, 27, 7), "corr-r1"))
+    repeated = handle(app, ReleaseOccurrence(recurrence.id, utc(2026, 3, 27, 7), "corr-r1"))
+    stale = handle(app, ReleaseOccurrence(recurrence.id, utc(2026, 3, 26, 7), "corr-r0"))
 
     assert first is not None and repeated is None and stale is None
     assert (first.release_at, first.due_at) == (utc(2026, 3, 27, 7), utc(2026, 3, 27, 19))
     assert first.expires_at == utc(2026, 3, 28, 19)  # the default 24 h grace
-    recurrence = app.get_recurrence("clinic-a", recurrence.id)
+    recurrence = get_recurrence(app, "clinic-a", recurrence.id)
     assert recurrence.next_release_at == utc(2026, 3, 28, 7)
     assert [a.id for a in app.for_client("clinic-a", "client-1")] == [first.id]
 
@@ -114,20 +118,20 @@ def test_each_release_creates_one_assignment_and_schedules_the_next(
 def test_the_count_ends_the_recurrence(app: AssignmentsApplication, snapshot: dict[str, Any]) -> None:
     recurrence = daily(app, snapshot)
     for release in (utc(2026, 3, 27, 7), utc(2026, 3, 28, 7), utc(2026, 3, 29, 6)):
-        assert app.release_occurrence(recurrence.id, release, "corr") is not None
+        assert handle(app, ReleaseOccurrence(recurrence.id, release, "corr")) is not None
 
-    recurrence = app.get_recurrence("clinic-a", recurrence.id)
+    recurrence = get_recurrence(app, "clinic-a", recurrence.id)
     assert (recurrence.status, recurrence.next_release_at, len(recurrence.released)) == (ENDED, None, 3)
 
 
 def test_a_cancelled_recurrence_releases_nothing(app: AssignmentsApplication, snapshot: dict[str, Any]) -> None:
     recurrence = daily(app, snapshot)
-    app.cancel_recurrence("clinic-a", recurrence.id, "therapist-1", "corr")
+    handle(app, CancelRecurrence("clinic-a", recurrence.id, "therapist-1", "corr"))
 
-    assert app.release_occurrence(recurrence.id, utc(2026, 3, 27, 7), "corr") is None
-    assert app.get_recurrence("clinic-a", recurrence.id).status == CANCELLED
+    assert handle(app, ReleaseOccurrence(recurrence.id, utc(2026, 3, 27, 7), "corr")) is None
+    assert get_recurrence(app, "clinic-a", recurrence.id).status == CANCELLED
     with pytest.raises(NotFound):
-        app.get_recurrence("clinic-b", recurrence.id)
+        get_recurrence(app, "clinic-b", recurrence.id)
 
 
 def test_the_service_validates_rule_and_zone(memory_app: AssignmentsApplication, version_body: dict[str, Any]) -> None:

@@ -14,12 +14,21 @@ from uuid import UUID
 
 import pytest
 
+from interlude_activity_model.scoring import score_response
 from interlude_assignments import repair
 from interlude_assignments.application import create_application
 from interlude_assignments.domain import SUBMITTED, Assignment
+from interlude_assignments.handlers import (
+    ReleaseOccurrence,
+    SubmitResponse,
+    get_enrolment,
+    get_group,
+    get_pathway,
+    get_recurrence,
+    handle,
+)
 from interlude_assignments.repair import repair_snapshots
 from interlude_assignments.snapshot import SNAPSHOT_KEYS
-from interlude_contracts.scoring import score_response
 
 FIXTURE = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "upgrade_from_1cc4933"
 MANIFEST = json.loads((FIXTURE / "manifest.json").read_text())
@@ -121,7 +130,9 @@ def test_open_assignments_score_when_answered_after_the_repair(app) -> None:
     assert {a["created_by"].split(" ")[0] for a in open_phq9} == {"recurrence", "group"}
 
     for expected in open_phq9:
-        submitted = app.submit(MANIFEST["clinic_id"], UUID(expected["assignment_id"]), answers, "corr-answer")
+        submitted = handle(
+            app, SubmitResponse(MANIFEST["clinic_id"], UUID(expected["assignment_id"]), answers, "corr-answer")
+        )
         assert submitted.scores["total"] == {"value": 10.0, "band": "moderate", "above_cutoff": True}
         assert [flag["rule_id"] for flag in submitted.risk_flags] == ["phq9-item9"]
 
@@ -131,16 +142,16 @@ def test_schedules_release_complete_assignments_after_the_repair(app) -> None:
     repair_snapshots(app, version_of, "corr-repair")
 
     for recurrence in MANIFEST["recurrences"]:
-        kept = app.get_recurrence(MANIFEST["clinic_id"], UUID(recurrence["recurrence_id"])).activity
+        kept = get_recurrence(app, MANIFEST["clinic_id"], UUID(recurrence["recurrence_id"])).activity
         assert kept["scoring"] and kept["measure"], recurrence["how"]
     [pathway] = MANIFEST["pathways"]
-    for step in app.get_pathway(MANIFEST["clinic_id"], UUID(pathway["pathway_id"])).steps:
+    for step in get_pathway(app, MANIFEST["clinic_id"], UUID(pathway["pathway_id"])).steps:
         assert step["activity"]["scoring"]["total"]
     for enrolment in MANIFEST["enrolments"]:
-        definition = app.get_enrolment(MANIFEST["clinic_id"], UUID(enrolment["enrolment_id"])).definition
+        definition = get_enrolment(app, MANIFEST["clinic_id"], UUID(enrolment["enrolment_id"])).definition
         assert all(step["activity"]["measure"] == "PHQ-9" for step in definition)
     [group] = MANIFEST["groups"]
-    for programme in app.get_group(MANIFEST["clinic_id"], UUID(group["group_id"])).programmes:
+    for programme in get_group(app, MANIFEST["clinic_id"], UUID(group["group_id"])).programmes:
         if "activity" in programme["spec"]:
             assert programme["spec"]["activity"]["scoring"]
 
@@ -148,9 +159,9 @@ def test_schedules_release_complete_assignments_after_the_repair(app) -> None:
 def test_a_daily_recurrence_created_before_the_fix_releases_a_scored_occurrence(app) -> None:
     repair_snapshots(app, version_of, "corr-repair")
     [daily] = [r for r in MANIFEST["recurrences"] if r["rule"].startswith("FREQ=DAILY")]
-    recurrence = app.get_recurrence(MANIFEST["clinic_id"], UUID(daily["recurrence_id"]))
+    recurrence = get_recurrence(app, MANIFEST["clinic_id"], UUID(daily["recurrence_id"]))
 
-    released = app.release_occurrence(recurrence.id, recurrence.next_release_at, "corr-release")
+    released = handle(app, ReleaseOccurrence(recurrence.id, recurrence.next_release_at, "corr-release"))
 
     assert released is not None and released.activity["measure"] == "PHQ-9"
     assert set(released.activity) == set(SNAPSHOT_KEYS)

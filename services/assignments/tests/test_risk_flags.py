@@ -14,12 +14,13 @@ from nameko.testing.services import worker_factory
 
 from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.domain import Assignment, FlagAlreadyAcknowledged, UnknownRiskFlag
+from interlude_assignments.handlers import AcknowledgeRiskFlag, Assign, handle
 from interlude_assignments.service import AssignmentsService
 from interlude_assignments.translation import to_envelope
 from interlude_contracts.analytics import AcknowledgementSchema
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.events import RISK_FLAG_ACKNOWLEDGED, load_event
-from interlude_contracts.runtime.outbox import log_page
+from interlude_runtime.outbox import log_page
 
 
 @pytest.fixture
@@ -141,13 +142,13 @@ def test_acknowledgements_survive_reloading_the_store(application_opener, snapsh
 
     open_app = application_opener(create_application)
     app = open_app()
-    assignment = app.assign("clinic-a", "therapist-1", "client-1", snapshot, None, "corr")
+    assignment = handle(app, Assign("clinic-a", "therapist-1", "client-1", snapshot, None, "corr"))
     flag_id = raise_flag(assignment)
     app.save(assignment)
-    app.acknowledge_risk_flag("clinic-a", assignment.id, flag_id, "therapist-1", "ok", "corr-ack")
+    handle(app, AcknowledgeRiskFlag("clinic-a", assignment.id, flag_id, "therapist-1", "ok", "corr-ack"))
 
     reloaded = open_app().get("clinic-a", assignment.id)
 
     assert reloaded.acknowledged_flags[str(flag_id)]["note"] == "ok"
     with pytest.raises(Conflict):
-        open_app().acknowledge_risk_flag("clinic-a", assignment.id, flag_id, "therapist-1", None, "again")
+        handle(open_app(), AcknowledgeRiskFlag("clinic-a", assignment.id, flag_id, "therapist-1", None, "again"))

@@ -16,20 +16,21 @@ from nameko.testing.services import worker_factory
 
 from interlude_assignments.application import AssignmentsApplication, create_application
 from interlude_assignments.domain import ASSIGNED, EXPIRED
+from interlude_assignments.handlers import Assign, ExpireAssignment, OpenAssignment, SubmitResponse, handle
 from interlude_assignments.schedules import expiry_of
 from interlude_assignments.service import AssignmentsService
 from interlude_assignments.translation import to_envelope
 from interlude_contracts.envelope import make_envelope
 from interlude_contracts.errors import Conflict, NotFound, ValidationFailed
 from interlude_contracts.events import load_event
-from interlude_contracts.testing import SCHEDULE_START, Clock
+from interlude_testing import SCHEDULE_START, Clock
 
 T0 = SCHEDULE_START
 
 
 def assign(app: AssignmentsApplication, snapshot: dict[str, Any], **schedule: Any) -> Any:
     due = schedule.pop("due_at", T0 + timedelta(days=2))
-    return app.assign("clinic-a", "therapist-1", "client-1", snapshot, due, "corr-assign", **schedule)
+    return handle(app, Assign("clinic-a", "therapist-1", "client-1", snapshot, due, "corr-assign", **schedule))
 
 
 def published(app: AssignmentsApplication) -> list[Any]:
@@ -60,9 +61,9 @@ def test_an_unreleased_assignment_is_hidden_from_the_client_until_its_release(
 def test_opening_is_recorded_once(app: AssignmentsApplication, snapshot: dict[str, Any], clock: Clock) -> None:
     assignment = assign(app, snapshot)
 
-    app.open("clinic-a", assignment.id, "client-1", "corr-open")
+    handle(app, OpenAssignment("clinic-a", assignment.id, "client-1", "corr-open"))
     clock.now += timedelta(hours=1)
-    again = app.open("clinic-a", assignment.id, "client-1", "corr-open-2")
+    again = handle(app, OpenAssignment("clinic-a", assignment.id, "client-1", "corr-open-2"))
 
     assert again.opened_at == T0
     opened = [event for event in published(app) if event.event_type == "AssignmentOpened"]
@@ -73,7 +74,7 @@ def test_another_client_cannot_open_it(app: AssignmentsApplication, snapshot: di
     assignment = assign(app, snapshot)
 
     with pytest.raises(NotFound):
-        app.open("clinic-a", assignment.id, "client-2", "corr-open")
+        handle(app, OpenAssignment("clinic-a", assignment.id, "client-2", "corr-open"))
 
 
 def test_expiry_comes_only_after_the_grace_period_and_closes_the_assignment(
@@ -83,14 +84,14 @@ def test_expiry_comes_only_after_the_grace_period_and_closes_the_assignment(
     assignment = assign(app, snapshot, due_at=due, expires_at=expiry_of(due, timedelta(hours=6)))
 
     clock.now = due + timedelta(hours=5)
-    assert app.expire("clinic-a", assignment.id, "corr-x") is False  # too early: a stale trigger
+    assert handle(app, ExpireAssignment("clinic-a", assignment.id, "corr-x")) is False  # too early: a stale trigger
     clock.now = due + timedelta(hours=6)
-    assert app.expire("clinic-a", assignment.id, "corr-x") is True
-    assert app.expire("clinic-a", assignment.id, "corr-x") is False  # a redelivered trigger
+    assert handle(app, ExpireAssignment("clinic-a", assignment.id, "corr-x")) is True
+    assert handle(app, ExpireAssignment("clinic-a", assignment.id, "corr-x")) is False  # a redelivered trigger
 
     assert app.get("clinic-a", assignment.id).status == EXPIRED
     with pytest.raises(Conflict):
-        app.submit("clinic-a", assignment.id, valid_answers, "corr-late", "client-1")
+        handle(app, SubmitResponse("clinic-a", assignment.id, valid_answers, "corr-late", "client-1"))
     [expired] = [event for event in published(app) if event.event_type == "AssignmentExpired"]
     assert expired.payload["due_at"] == due and expired.payload["expired_at"] == due + timedelta(hours=6)
 
@@ -100,10 +101,10 @@ def test_a_submitted_assignment_never_expires(
 ) -> None:
     due = T0 + timedelta(days=2)
     assignment = assign(app, snapshot, due_at=due, expires_at=expiry_of(due, None))
-    app.submit("clinic-a", assignment.id, valid_answers, "corr-submit", "client-1")
+    handle(app, SubmitResponse("clinic-a", assignment.id, valid_answers, "corr-submit", "client-1"))
 
     clock.now = due + timedelta(days=30)
-    assert app.expire("clinic-a", assignment.id, "corr-x") is False
+    assert handle(app, ExpireAssignment("clinic-a", assignment.id, "corr-x")) is False
 
 
 def test_the_default_grace_is_24_hours() -> None:

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.domain import Assignment, ClientAssignments
+from interlude_assignments.handlers import Assign, CancelAssignment, SubmitResponse, handle
 from interlude_assignments.translation import SOURCE, to_envelope
 from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
@@ -13,7 +14,7 @@ from interlude_contracts.events import (
     RESPONSE_SUBMITTED,
     load_event,
 )
-from interlude_contracts.runtime.outbox import log_page
+from interlude_runtime.outbox import log_page
 
 DUE = datetime(2030, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -156,10 +157,10 @@ def test_envelope_survives_a_round_trip_through_the_store(
 def test_log_page_returns_envelopes_after_a_position(
     memory_app: AssignmentsApplication, snapshot: dict[str, Any], valid_answers: dict[str, Any]
 ) -> None:
-    first = memory_app.assign("clinic-a", "therapist-1", "client-1", snapshot, DUE, "corr-1")
-    second = memory_app.assign("clinic-a", "therapist-1", "client-2", snapshot, None, "corr-2")
-    memory_app.submit("clinic-a", first.id, valid_answers, "corr-3")
-    memory_app.cancel("clinic-a", second.id, "therapist-1", None, "corr-4")
+    first = handle(memory_app, Assign("clinic-a", "therapist-1", "client-1", snapshot, DUE, "corr-1"))
+    second = handle(memory_app, Assign("clinic-a", "therapist-1", "client-2", snapshot, None, "corr-2"))
+    handle(memory_app, SubmitResponse("clinic-a", first.id, valid_answers, "corr-3"))
+    handle(memory_app, CancelAssignment("clinic-a", second.id, "therapist-1", None, "corr-4"))
     newest = memory_app.recorder.max_notification_id()
 
     everything, last = log_page(memory_app, to_envelope, 0, 100)
@@ -183,7 +184,7 @@ def test_log_page_returns_envelopes_after_a_position(
 
 
 def test_log_page_advances_past_private_events(memory_app: AssignmentsApplication, snapshot: dict[str, Any]) -> None:
-    memory_app.assign("clinic-a", "therapist-1", "client-1", snapshot, None, "corr-1")
+    handle(memory_app, Assign("clinic-a", "therapist-1", "client-1", snapshot, None, "corr-1"))
     [assigned], _ = log_page(memory_app, to_envelope, 0, 100)
 
     # After the Assigned event come only the index's Started and AssignmentAdded.

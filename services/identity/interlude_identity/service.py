@@ -8,6 +8,7 @@ no other caller of this RPC API can step outside them.
 from typing import Any
 
 from interlude_contracts.errors import Forbidden, NotFound, ValidationFailed, validated
+from interlude_contracts.events import RESPONSE_SUBMITTED, Event
 from interlude_contracts.identity import (
     CLIENT,
     CLINIC_ADMIN,
@@ -25,12 +26,14 @@ from interlude_contracts.identity import (
     NotAuthenticated,
     RedeemRequest,
 )
-from interlude_contracts.runtime.health import HealthRpc
-from interlude_contracts.runtime.metrics import Metrics
-from interlude_contracts.runtime.rpc import rpc
+from interlude_runtime.consuming import event_consumer
+from interlude_runtime.health import HealthRpc
+from interlude_runtime.metrics import Metrics
+from interlude_runtime.rpc import rpc
 
 from . import store
 from .dependencies import IdentitySettings, identity_database
+from .password_policy import require_acceptable_password
 from .passwords import DUMMY_HASH, hash_password, verify_password
 
 
@@ -80,10 +83,18 @@ class IdentityService(HealthRpc):
 
     @rpc
     def redeem_invitation(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Activate an invited account with a password of the invitee's choice (refused if easy to guess).
+
+        The code is checked first, so a weak password reveals nothing about unknown codes and does not spend a good one.
+        """
         body = validated(RedeemRequest(), request)
+        username = store.invited_username(self.database, body["code"])
+        if username is None:
+            raise _invalid_invitation()
+        require_acceptable_password(body["password"], username)
         account = store.redeem(self.database, body["code"], hash_password(body["password"]))
         if account is None:
-            raise NotAuthenticated("Unknown, used or expired invitation code.", {"code": ["Not valid."]})
+            raise _invalid_invitation()
         return AccountSchema().dump(account)
 
     # -- logins and refresh tokens --------------------------------------------------
@@ -96,20 +107,36 @@ class IdentityService(HealthRpc):
         matches = verify_password(str(password), record["password_hash"] if record else DUMMY_HASH)
         if record is None or not matches:
             raise NotAuthenticated("Wrong username or password.")
-        return self._session(record)
+        token = store.issue_refresh_token(self.database, record["account_id"], self.settings.refresh_ttl)
+        return self._session(record, token)
 
     @rpc
-    def refresh(self, refresh_token: str) -> dict[str, Any]:
-        """Rotate a refresh token: the old one is spent; a reused one revokes the account's sessions."""
-        account_id = store.use_refresh_token(self.database, str(refresh_token))
-        record = store.account(self.database, account_id) if account_id else None
-        if record is None or record["status"] != "active":
+    def refresh(self, refresh_token: str, rotation_key: str | None = None) -> dict[str, Any]:
+        """Rotate a refresh token: the old one is spent; a reused one revokes the account's sessions.
+
+        ``rotation_key`` names the request (its Idempotency-Key or correlation id): the same
+        rotation redelivered within ``store.ROTATION_GRACE_SECONDS`` answers with the same token.
+        """
+        key = str(rotation_key) if rotation_key else None
+        rotated = store.rotate_refresh_token(self.database, str(refresh_token), self.settings.refresh_ttl, key)
+        record = store.account(self.database, rotated[0]) if rotated else None
+        if rotated is None or record is None or record["status"] != "active":
             raise NotAuthenticated("Unknown, expired or revoked refresh token.", {"refresh_token": ["Not valid."]})
-        return self._session(record)
+        return self._session(record, rotated[1])
 
     @rpc
     def revoke(self, refresh_token: str) -> None:
+        """Spend the refresh token; the account's access tokens end with it (``session_generation``)."""
         store.revoke_refresh_token(self.database, str(refresh_token))
+
+    @rpc
+    def session_generation(self, account_id: str) -> int | None:
+        """The generation the account's current access tokens carry; None for no active account (erased too).
+
+        Revoking a refresh token, reusing a spent one and erasure bump it, so the
+        gateway refuses every access token issued before.
+        """
+        return store.session_generation(self.database, str(account_id))
 
     # -- who sees which client ---------------------------------------------------------
 
@@ -163,6 +190,12 @@ class IdentityService(HealthRpc):
             },
         )
 
+    @event_consumer("identity.events")
+    def on_event(self, event: Event) -> None:
+        """A stored submission's audit entry: redelivered, or consumed after an outage, it is still one entry."""
+        if event.event_type == RESPONSE_SUBMITTED:
+            store.append_audit(self.database, submission_audit_entry(event))
+
     @rpc
     def audit_trail(self, caller: dict[str, Any], client_id: str | None, limit: int, offset: int) -> dict[str, Any]:
         who = _caller(caller, CLINIC_ADMIN)
@@ -175,10 +208,10 @@ class IdentityService(HealthRpc):
         code, expires_at = store.invite(self.database, account["account_id"], self.settings.invitation_ttl)
         return {"code": code, "account": AccountSchema().dump(account), "expires_at": expires_at.isoformat()}
 
-    def _session(self, record: dict[str, Any]) -> dict[str, Any]:
-        token = store.issue_refresh_token(self.database, record["account_id"], self.settings.refresh_ttl)
+    def _session(self, record: dict[str, Any], token: str) -> dict[str, Any]:
         return {
             "caller": {"subject": record["account_id"], "role": record["role"], "clinic_id": record["clinic_id"]},
+            "session_generation": store.session_generation(self.database, record["account_id"]) or 0,
             "refresh_token": token,
             "refresh_expires_in": self.settings.refresh_ttl,
         }
@@ -201,3 +234,22 @@ def _page(limit: Any, offset: Any) -> tuple[int, int]:
             "Page out of range.", {"limit": [f"1 to {MAX_PAGE_SIZE}."], "offset": [f"0 to {MAX_PAGE_OFFSET}."]}
         )
     return limit, offset
+
+
+def _invalid_invitation() -> NotAuthenticated:
+    return NotAuthenticated("Unknown, used or expired invitation code.", {"code": ["Not valid."]})
+
+
+def submission_audit_entry(event: Event) -> dict[str, Any]:
+    """What the gateway recorded for ``POST /assignments/<id>/responses``: the client submitted their own answers."""
+    client_id = str(event.payload["client_id"])
+    return {
+        "clinic_id": event.clinic_id,
+        "at": event.occurred_at.isoformat(),
+        "actor_id": client_id,
+        "actor_role": CLIENT,
+        "action": "submit",
+        "client_id": client_id,
+        "resource": f"POST /assignments/{event.payload['assignment_id']}/responses",
+        "correlation_id": event.correlation_id,
+    }

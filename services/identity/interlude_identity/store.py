@@ -1,12 +1,19 @@
-"""The identity store: clinics, accounts, invitations, refresh tokens and the audit trail.
+"""The identity store: clinics, accounts, invitations, refresh tokens, session generations and the audit trail.
 
 Secrets are never stored as given: passwords as scrypt hashes, invitation
 codes and refresh tokens as SHA-256 digests (they are random, 192+ bits, so a
 plain digest suffices and lookups stay indexable). Expiry times are epoch
 seconds. The audit table is only ever inserted into.
+
+An account's session generation (0 until first bumped) is the number every
+access token of the account carries; ending the account's sessions bumps it,
+so the gateway refuses the access tokens issued before.
 """
 
+import base64
 import hashlib
+import hmac
+import os
 import secrets
 import time
 import uuid
@@ -14,10 +21,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from interlude_contracts.errors import Conflict
 from interlude_contracts.identity import ANALYST, CLIENT, CLINIC_ADMIN, THERAPIST
-from interlude_contracts.runtime.shredding import erase_rows
-from interlude_contracts.runtime.storage import Cursor, Database
+from interlude_runtime.shredding import erase_rows
+from interlude_runtime.storage import Cursor, Database
 
 ACCOUNT_COLUMNS = "account_id, clinic_id, username, role, display_name, therapist_id, status, created_at"
 
@@ -52,8 +62,20 @@ COMMON_SCHEMA = [
         revoked_at BIGINT
     )""",
     "CREATE INDEX IF NOT EXISTS refresh_tokens_by_account ON refresh_tokens (account_id)",
+    # Which token a rotation issued, sealed so that only whoever presents the spent token again can read it.
+    """CREATE TABLE IF NOT EXISTS refresh_rotations (
+        token_digest TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        sealed_successor TEXT NOT NULL,
+        rotated_at BIGINT NOT NULL
+    )""",
+    # A table of its own rather than a column of accounts, so stores of earlier versions need no migration.
+    """CREATE TABLE IF NOT EXISTS session_generations (
+        account_id TEXT PRIMARY KEY,
+        generation BIGINT NOT NULL
+    )""",
 ]
-AUDIT_COLUMNS = """clinic_id TEXT NOT NULL,
+AUDIT_COLUMNS_V1 = """clinic_id TEXT NOT NULL,
         at TEXT NOT NULL,
         actor_id TEXT NOT NULL,
         actor_role TEXT NOT NULL,
@@ -61,6 +83,8 @@ AUDIT_COLUMNS = """clinic_id TEXT NOT NULL,
         client_id TEXT,
         resource TEXT NOT NULL,
         correlation_id TEXT NOT NULL"""
+AUDIT_COLUMNS = f"""{AUDIT_COLUMNS_V1},
+        entry_key TEXT"""
 
 
 APPEND_ONLY = "The audit trail is append-only."
@@ -78,11 +102,31 @@ POSTGRES_APPEND_ONLY = [
 ]
 
 
+def _only_row(cursor: Cursor) -> dict[str, Any]:
+    """The row of a statement that always returns one: a COUNT, or an UPDATE of a row read in the same transaction."""
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("The statement returned no row.")
+    return row
+
+
+def _entry_key_column(database: Database) -> list[str]:
+    """Adds ``entry_key`` to a store created before it existed (its older entries keep NULL, which never conflicts)."""
+    if database.is_postgres:
+        return ["ALTER TABLE audit_entries ADD COLUMN IF NOT EXISTS entry_key TEXT"]
+    with database.transaction() as cursor:
+        cursor.execute("SELECT name FROM pragma_table_info('audit_entries')")
+        columns = {row["name"] for row in cursor.fetchall()}
+    return [] if not columns or "entry_key" in columns else ["ALTER TABLE audit_entries ADD COLUMN entry_key TEXT"]
+
+
 def create_tables(database: Database) -> None:
     key = "entry_id BIGSERIAL PRIMARY KEY" if database.is_postgres else "entry_id INTEGER PRIMARY KEY AUTOINCREMENT"
     audit = [
         f"CREATE TABLE IF NOT EXISTS audit_entries ({key}, {AUDIT_COLUMNS})",
         "CREATE INDEX IF NOT EXISTS audit_by_clinic ON audit_entries (clinic_id, client_id, entry_id)",
+        *_entry_key_column(database),
+        "CREATE UNIQUE INDEX IF NOT EXISTS audit_by_entry_key ON audit_entries (entry_key)",
         *(POSTGRES_APPEND_ONLY if database.is_postgres else SQLITE_APPEND_ONLY),
     ]
     database.execute_script([*COMMON_SCHEMA, *audit])
@@ -121,7 +165,7 @@ def create_clinic(database: Database, name: str, clinic_id: str | None = None) -
 def list_clinics(database: Database, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     with database.transaction() as cursor:
         cursor.execute("SELECT COUNT(*) AS total FROM clinics")
-        total = cursor.fetchone()["total"]
+        total = _only_row(cursor)["total"]
         cursor.execute(
             """SELECT clinic_id, name, created_at FROM clinics
             ORDER BY created_at, clinic_id LIMIT :limit OFFSET :offset""",
@@ -188,6 +232,19 @@ def invite(database: Database, account_id: str, ttl_seconds: int) -> tuple[str, 
     return code, datetime.fromtimestamp(expires_at, UTC)
 
 
+def invited_username(database: Database, code: str) -> str | None:
+    """The username an unredeemed, unexpired invitation code is for; None otherwise (nothing is spent)."""
+    with database.transaction() as cursor:
+        cursor.execute(
+            """SELECT accounts.username FROM invitations JOIN accounts USING (account_id)
+            WHERE invitations.code_digest = :code AND invitations.redeemed_at IS NULL
+            AND invitations.expires_at > :now""",
+            {"code": digest(code), "now": int(time.time())},
+        )
+        row = cursor.fetchone()
+    return row["username"] if row else None
+
+
 def redeem(database: Database, code: str, password_hash: str) -> dict[str, Any] | None:
     """Set the invited account's password and activate it; None for an unknown, used or expired code."""
     with database.transaction() as cursor:
@@ -204,7 +261,7 @@ def redeem(database: Database, code: str, password_hash: str) -> dict[str, Any] 
             WHERE account_id = :account_id RETURNING {ACCOUNT_COLUMNS}""",
             {"password_hash": password_hash, "account_id": invitation["account_id"]},
         )
-        return _account(cursor.fetchone())
+        return _account(_only_row(cursor))
 
 
 def login_record(database: Database, username: str) -> dict[str, Any] | None:
@@ -239,7 +296,7 @@ def clients_of(
     where, params = _scope_filter(caller)
     with database.transaction() as cursor:
         cursor.execute(f"SELECT COUNT(*) AS total FROM accounts WHERE {where}", params)
-        total = cursor.fetchone()["total"]
+        total = _only_row(cursor)["total"]
         cursor.execute(
             f"""SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {where}
             ORDER BY created_at, account_id LIMIT :limit OFFSET :offset""",
@@ -270,6 +327,8 @@ def erase_client(database: Database, clinic_id: str, client_id: str) -> bool:
         {
             "invitations": "account_id = :client_id",
             "refresh_tokens": "account_id = :client_id",
+            "refresh_rotations": "account_id = :client_id",
+            "session_generations": "account_id = :client_id",
             "accounts": "account_id = :client_id AND clinic_id = :clinic_id AND role = :role",
         },
         params,
@@ -280,22 +339,26 @@ def erase_client(database: Database, clinic_id: str, client_id: str) -> bool:
 # -- refresh tokens ------------------------------------------------------------
 
 
+# A rotation redelivered (identity committed it and died before answering, or the gateway retried)
+# presents the spent token again with the same rotation key; within this window it gets the same successor.
+ROTATION_GRACE_SECONDS = 30
+NONCE_BYTES = 12
+
+
 def issue_refresh_token(database: Database, account_id: str, ttl_seconds: int) -> str:
-    token = secrets.token_urlsafe(32)
     with database.transaction() as cursor:
-        cursor.execute(
-            """INSERT INTO refresh_tokens (token_digest, account_id, expires_at)
-            VALUES (:token, :account_id, :expires_at)""",
-            {"token": digest(token), "account_id": account_id, "expires_at": int(time.time()) + ttl_seconds},
-        )
-    return token
+        return _issue(cursor, account_id, ttl_seconds)
 
 
-def use_refresh_token(database: Database, token: str) -> str | None:
-    """Revoke the token and return its account id; None when unknown, expired or already used.
+def rotate_refresh_token(
+    database: Database, token: str, ttl_seconds: int, rotation_key: str | None = None
+) -> tuple[str, str] | None:
+    """Spend the token and issue its successor: (account id, new token); None when unknown, expired or already used.
 
     A token presented again after use means it leaked: every token of that
-    account is revoked, so whoever holds the rotated one must log in again.
+    account is revoked, so whoever holds the rotated one must log in again. The
+    one exception is the same rotation redelivered: the same rotation key within
+    ``ROTATION_GRACE_SECONDS`` gets the successor the first rotation issued.
     """
     now = int(time.time())
     with database.transaction() as cursor:
@@ -306,22 +369,118 @@ def use_refresh_token(database: Database, token: str) -> str | None:
         row = cursor.fetchone()
         if row is None:
             return None
-        if row["revoked_at"] is not None:
-            _revoke_all(cursor, row["account_id"], now)
+        account_id = row["account_id"]
+        if row["revoked_at"] is None and _spend(cursor, token, now):
+            if row["expires_at"] <= now:
+                return None
+            return account_id, _issue_successor(cursor, token, account_id, ttl_seconds, rotation_key, now)
+        successor = _redelivered_successor(cursor, token, rotation_key, now)
+        if successor is None:
+            _revoke_all(cursor, account_id, now)
             return None
+        return account_id, successor
+
+
+def _issue(cursor: Cursor, account_id: str, ttl_seconds: int) -> str:
+    token = secrets.token_urlsafe(32)
+    cursor.execute(
+        """INSERT INTO refresh_tokens (token_digest, account_id, expires_at)
+        VALUES (:token, :account_id, :expires_at)""",
+        {"token": digest(token), "account_id": account_id, "expires_at": int(time.time()) + ttl_seconds},
+    )
+    return token
+
+
+def _spend(cursor: Cursor, token: str, now: int) -> bool:
+    """False when a concurrent rotation spent the token first."""
+    cursor.execute(
+        """UPDATE refresh_tokens SET revoked_at = :now
+        WHERE token_digest = :token AND revoked_at IS NULL RETURNING account_id""",
+        {"now": now, "token": digest(token)},
+    )
+    return cursor.fetchone() is not None
+
+
+def _issue_successor(
+    cursor: Cursor, token: str, account_id: str, ttl_seconds: int, rotation_key: str | None, now: int
+) -> str:
+    successor = _issue(cursor, account_id, ttl_seconds)
+    if rotation_key:
         cursor.execute(
-            "UPDATE refresh_tokens SET revoked_at = :now WHERE token_digest = :token",
-            {"now": now, "token": digest(token)},
+            """INSERT INTO refresh_rotations (token_digest, account_id, sealed_successor, rotated_at)
+            VALUES (:token, :account_id, :sealed, :now)""",
+            {
+                "token": digest(token),
+                "account_id": account_id,
+                "sealed": _seal_successor(token, rotation_key, successor),
+                "now": now,
+            },
         )
-        return row["account_id"] if row["expires_at"] > now else None
+    return successor
+
+
+def _redelivered_successor(cursor: Cursor, token: str, rotation_key: str | None, now: int) -> str | None:
+    """The successor of the same rotation seen again within the grace window, if it is still unused."""
+    if not rotation_key:
+        return None
+    cursor.execute(
+        "SELECT sealed_successor, rotated_at FROM refresh_rotations WHERE token_digest = :token",
+        {"token": digest(token)},
+    )
+    rotation = cursor.fetchone()
+    if rotation is None or now - rotation["rotated_at"] > ROTATION_GRACE_SECONDS:
+        return None
+    successor = _open_successor(token, rotation_key, rotation["sealed_successor"])
+    if successor is None:
+        return None
+    cursor.execute(
+        "SELECT 1 AS live FROM refresh_tokens WHERE token_digest = :token AND revoked_at IS NULL",
+        {"token": digest(successor)},
+    )
+    return successor if cursor.fetchone() is not None else None
+
+
+def _rotation_cipher(token: str, rotation_key: str) -> AESGCM:
+    # Keyed by the spent token (stored only as a digest) and the rotation key: a copy of the store
+    # reveals no successor, and another rotation key cannot open it (the tag fails).
+    key = hmac.new(token.encode(), b"refresh-rotation\0" + rotation_key.encode(), hashlib.sha256).digest()
+    return AESGCM(key)
+
+
+def _seal_successor(token: str, rotation_key: str, successor: str) -> str:
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = _rotation_cipher(token, rotation_key).encrypt(nonce, successor.encode(), digest(token).encode())
+    return base64.b64encode(nonce + sealed).decode()
+
+
+def _open_successor(token: str, rotation_key: str, sealed: str) -> str | None:
+    raw = base64.b64decode(sealed)
+    try:
+        plain = _rotation_cipher(token, rotation_key).decrypt(
+            raw[:NONCE_BYTES], raw[NONCE_BYTES:], digest(token).encode()
+        )
+    except InvalidTag:
+        return None
+    return plain.decode()
 
 
 def revoke_refresh_token(database: Database, token: str) -> None:
+    """Spend the token and end the account's access tokens (its other devices renew theirs by refresh)."""
     with database.transaction() as cursor:
         cursor.execute(
-            "UPDATE refresh_tokens SET revoked_at = :now WHERE token_digest = :token AND revoked_at IS NULL",
+            """UPDATE refresh_tokens SET revoked_at = :now
+            WHERE token_digest = :token AND revoked_at IS NULL RETURNING account_id""",
             {"now": int(time.time()), "token": digest(token)},
         )
+        revoked = cursor.fetchone()
+        if revoked is not None:
+            _bump_generation(cursor, revoked["account_id"])
+
+
+def end_sessions(database: Database, account_id: str) -> None:
+    """Revoke every refresh token of the account and end its access tokens."""
+    with database.transaction() as cursor:
+        _revoke_all(cursor, account_id, int(time.time()))
 
 
 def _revoke_all(cursor: Cursor, account_id: str, now: int) -> None:
@@ -329,18 +488,55 @@ def _revoke_all(cursor: Cursor, account_id: str, now: int) -> None:
         "UPDATE refresh_tokens SET revoked_at = :now WHERE account_id = :account_id AND revoked_at IS NULL",
         {"now": now, "account_id": account_id},
     )
+    _bump_generation(cursor, account_id)
+
+
+# -- session generations -----------------------------------------------------------
+
+
+def _bump_generation(cursor: Cursor, account_id: str) -> None:
+    cursor.execute(
+        """INSERT INTO session_generations (account_id, generation) VALUES (:account_id, 1)
+        ON CONFLICT (account_id) DO UPDATE SET generation = session_generations.generation + 1""",
+        {"account_id": account_id},
+    )
+
+
+def session_generation(database: Database, account_id: str) -> int | None:
+    """The generation current access tokens of the account carry; None unless the account exists and is active."""
+    with database.transaction() as cursor:
+        cursor.execute(
+            """SELECT COALESCE(g.generation, 0) AS generation FROM accounts a
+            LEFT JOIN session_generations g ON g.account_id = a.account_id
+            WHERE a.account_id = :account_id AND a.status = 'active'""",
+            {"account_id": account_id},
+        )
+        row = cursor.fetchone()
+    return int(row["generation"]) if row else None
 
 
 # -- audit trail -----------------------------------------------------------------
 
 
+AUDIT_KEY_NAMESPACE = uuid.UUID("6f1c8e52-3a57-4c1e-9a0e-5d7a2b9c4e11")
+AUDIT_KEY_FIELDS = ("clinic_id", "actor_id", "action", "client_id", "resource", "correlation_id")
+
+
+def audit_entry_key(entry: Mapping[str, Any]) -> str:
+    """The entry's identity: one request (its correlation id) doing one action to one client's data once."""
+    return str(uuid.uuid5(AUDIT_KEY_NAMESPACE, "\x1f".join(str(entry.get(name) or "") for name in AUDIT_KEY_FIELDS)))
+
+
 def append_audit(database: Database, entry: Mapping[str, Any]) -> None:
+    """Insert the entry unless one with its key is already there: a retried request is audited once."""
     with database.transaction() as cursor:
         cursor.execute(
             """INSERT INTO audit_entries (clinic_id, at, actor_id, actor_role, action, client_id, resource,
-                correlation_id)
-            VALUES (:clinic_id, :at, :actor_id, :actor_role, :action, :client_id, :resource, :correlation_id)""",
-            {**entry, "at": _now_iso()},
+                correlation_id, entry_key)
+            VALUES (:clinic_id, :at, :actor_id, :actor_role, :action, :client_id, :resource, :correlation_id,
+                :entry_key)
+            ON CONFLICT (entry_key) DO NOTHING""",
+            {"at": _now_iso(), **entry, "entry_key": audit_entry_key(entry)},
         )
 
 
@@ -352,7 +548,7 @@ def audit_trail(
     params = {"clinic_id": clinic_id, "client_id": client_id}
     with database.transaction() as cursor:
         cursor.execute(f"SELECT COUNT(*) AS total FROM audit_entries WHERE {where}", params)
-        total = cursor.fetchone()["total"]
+        total = _only_row(cursor)["total"]
         cursor.execute(
             f"""SELECT entry_id, at, clinic_id, actor_id, actor_role, action, client_id, resource, correlation_id
             FROM audit_entries WHERE {where} ORDER BY entry_id DESC LIMIT :limit OFFSET :offset""",

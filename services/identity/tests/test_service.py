@@ -5,20 +5,25 @@ Mocking policy: ``worker_factory`` builds the service with a real ``Database``
 database) and real settings; only ``metrics`` stays nameko's MagicMock.
 """
 
+import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from nameko.testing.services import worker_factory
 
 from interlude_contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from interlude_contracts.events import RESPONSE_SUBMITTED, Event
 from interlude_contracts.identity import NotAuthenticated
-from interlude_contracts.runtime.storage import Database
 from interlude_identity import store
 from interlude_identity.dependencies import Settings
 from interlude_identity.passwords import hash_password
 from interlude_identity.service import IdentityService
+from interlude_runtime.storage import Database
 
 OPERATOR = {"subject": "operator-1", "role": "operator", "clinic_id": "interlude"}
 PASSWORD = "a-long-enough-password"
@@ -197,6 +202,46 @@ def test_reusing_a_spent_refresh_token_revokes_the_accounts_sessions(service: Id
         service.refresh(second["refresh_token"])
 
 
+def test_a_redelivered_rotation_gets_the_same_token_and_ends_nothing(service: IdentityService) -> None:
+    admin = open_clinic(service, "redelivered")
+    first = service.authenticate("admin@redelivered.example", PASSWORD)
+    second = service.refresh(first["refresh_token"], "rotation-1")
+
+    again = service.refresh(first["refresh_token"], "rotation-1")  # identity died before answering
+
+    assert again == second
+    assert service.session_generation(admin["subject"]) == 0
+    assert service.refresh(again["refresh_token"])["caller"] == first["caller"]
+
+
+def test_a_spent_token_with_another_rotation_key_revokes_the_accounts_sessions(service: IdentityService) -> None:
+    admin = open_clinic(service, "otherkey")
+    first = service.authenticate("admin@otherkey.example", PASSWORD)
+    second = service.refresh(first["refresh_token"], "rotation-1")
+
+    with pytest.raises(NotAuthenticated):
+        service.refresh(first["refresh_token"], "rotation-2")  # a thief replays the old one
+    assert service.session_generation(admin["subject"]) == 1
+    with pytest.raises(NotAuthenticated):
+        service.refresh(second["refresh_token"])
+
+
+def test_a_rotation_redelivered_after_the_grace_window_is_reuse(
+    service: IdentityService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = open_clinic(service, "late")
+    first = service.authenticate("admin@late.example", PASSWORD)
+    second = service.refresh(first["refresh_token"], "rotation-1")
+    later = time.time() + store.ROTATION_GRACE_SECONDS + 1
+    monkeypatch.setattr(store, "time", SimpleNamespace(time=lambda: later))
+
+    with pytest.raises(NotAuthenticated):
+        service.refresh(first["refresh_token"], "rotation-1")
+    assert service.session_generation(admin["subject"]) == 1
+    with pytest.raises(NotAuthenticated):
+        service.refresh(second["refresh_token"])
+
+
 def test_a_revoked_refresh_token_is_refused(service: IdentityService) -> None:
     open_clinic(service, "revoke")
     session = service.authenticate("admin@revoke.example", PASSWORD)
@@ -214,6 +259,39 @@ def test_an_expired_refresh_token_is_refused(database: Database) -> None:
 
     with pytest.raises(NotAuthenticated):
         service.refresh(session["refresh_token"])
+
+
+def test_ending_sessions_moves_the_generation_access_tokens_carry(service: IdentityService) -> None:
+    admin = open_clinic(service, "generation")
+    first = service.authenticate("admin@generation.example", PASSWORD)
+    assert first["session_generation"] == service.session_generation(admin["subject"]) == 0
+
+    service.revoke(first["refresh_token"])  # a logout
+    after_logout = service.session_generation(admin["subject"])
+    second = service.authenticate("admin@generation.example", PASSWORD)
+    service.refresh(second["refresh_token"])
+    assert service.session_generation(admin["subject"]) == after_logout  # a rotation ends nothing
+    with pytest.raises(NotAuthenticated):
+        service.refresh(second["refresh_token"])  # a spent token replayed: every session ends
+    after_reuse = service.session_generation(admin["subject"])
+
+    assert 0 < after_logout < after_reuse  # type: ignore[operator]
+    assert service.authenticate("admin@generation.example", PASSWORD)["session_generation"] == after_reuse
+
+
+def test_an_erased_or_unknown_account_has_no_session_generation(service: IdentityService) -> None:
+    admin = open_clinic(service, "gone")
+    sam = onboard(service, admin, "sam@gone.example", "therapist")
+    kim = onboard(service, sam, "kim@gone.example", "client")
+    service.revoke(service.authenticate("kim@gone.example", PASSWORD)["refresh_token"])
+    assert service.session_generation(kim["subject"]) == 1
+
+    service.erase_client(admin, kim["subject"])
+
+    assert service.session_generation(kim["subject"]) is None
+    assert service.session_generation("never-was") is None
+    invited = service.invite(sam, {"username": "lou@gone.example", "role": "client"})
+    assert service.session_generation(invited["account"]["account_id"]) is None  # not yet redeemed
 
 
 # -- audit trail ----------------------------------------------------------------------------
@@ -236,6 +314,74 @@ def test_the_audit_trail_is_the_clinics_newest_first_and_for_its_admin_only(serv
     assert service.audit_trail(other_admin, None, 50, 0) == {"entries": [], "total": 0}
     with pytest.raises(Forbidden):
         service.audit_trail(sam, None, 50, 0)
+
+
+def test_a_retried_request_leaves_one_audit_entry(service: IdentityService) -> None:
+    admin = open_clinic(service, "retry")
+    entry = {"action": "submit", "client_id": "c-1", "resource": "POST /x", "correlation_id": "c-7"}
+    for _ in range(3):
+        service.record_audit(admin, entry)
+    service.record_audit(admin, {**entry, "correlation_id": "c-8"})
+
+    trail = service.audit_trail(admin, None, 50, 0)
+
+    assert (trail["total"], [e["correlation_id"] for e in trail["entries"]]) == (2, ["c-8", "c-7"])
+
+
+def submitted(clinic_id: str, correlation_id: str) -> Event:
+    return Event(
+        event_id=uuid.uuid4(),
+        event_type=RESPONSE_SUBMITTED,
+        schema_version=1,
+        occurred_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        clinic_id=clinic_id,
+        correlation_id=correlation_id,
+        source="assignments",
+        position=7,
+        payload={"assignment_id": uuid.UUID(int=5), "client_id": "client-ada", "answers": {}},
+    )
+
+
+def test_a_submission_is_audited_once_from_its_stored_event_however_often_delivered(service: IdentityService) -> None:
+    admin = open_clinic(service, "submitted")
+    event = submitted(admin["clinic_id"], "c-42")
+
+    # Redelivered (after identity was down, or killed before its ack): still one entry.
+    for _ in range(3):
+        service.on_event(event)
+
+    entries = service.audit_trail(admin, "client-ada", 50, 0)["entries"]
+    assert [
+        (e["actor_id"], e["actor_role"], e["action"], e["resource"], e["correlation_id"], e["at"]) for e in entries
+    ] == [
+        (
+            "client-ada",
+            "client",
+            "submit",
+            f"POST /assignments/{uuid.UUID(int=5)}/responses",
+            "c-42",
+            "2026-03-01T09:30:00+00:00",
+        )
+    ]
+
+
+def test_a_store_from_before_entry_keys_gains_them_and_keeps_its_entries(database_url: str) -> None:
+    with Database(database_url) as old:
+        key = "BIGSERIAL PRIMARY KEY" if old.is_postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
+        old.execute_script([f"CREATE TABLE audit_entries (entry_id {key}, {store.AUDIT_COLUMNS_V1})"])
+        with old.transaction() as cursor:
+            cursor.execute(
+                """INSERT INTO audit_entries (clinic_id, at, actor_id, actor_role, action, client_id, resource,
+                    correlation_id)
+                VALUES ('k', '2026-01-01T00:00:00+00:00', 'a', 'therapist', 'read', 'c', 'GET /x', 'c1')"""
+            )
+    with Database(database_url) as migrated:
+        store.create_tables(migrated)
+        entry = {"clinic_id": "k", "actor_id": "a", "actor_role": "therapist", "action": "read", "client_id": "c"}
+        for _ in range(2):
+            store.append_audit(migrated, {**entry, "resource": "GET /x", "correlation_id": "c2"})
+
+        assert store.audit_trail(migrated, "k", None, 50, 0)[1] == 2
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_entries SET action = 'nothing'", "DELETE FROM audit_entries"])
@@ -331,3 +477,33 @@ def test_a_clinic_admin_cannot_erase_staff_or_another_clinics_client(service: Id
         with pytest.raises(NotFound):
             service.erase_client(who, target["subject"])
     assert service.get_client(admin, kim["subject"])["status"] == "active"
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "10"),
+        (" " * 10, "only spaces"),
+        ("password12", "most common passwords"),
+        ("qwertyuiop", "most common passwords"),
+        ("guessme@weak.example", "your username"),
+        ("guessme-guessme-guessme", "your username"),
+        ("aaaaaaaaaaaa", "too easy to guess"),
+    ],
+)
+def test_an_easily_guessed_password_is_refused_naming_it_and_the_code_still_works(
+    service: IdentityService, password: str, reason: str
+) -> None:
+    created = service.create_clinic(OPERATOR, {"name": "Weak", "admin_username": "guessme@weak.example"})
+    code = created["invitation"]["code"]
+
+    with pytest.raises(ValidationFailed) as refused:
+        service.redeem_invitation({"code": code, "password": password})
+
+    assert any(reason in message for message in refused.value.fields["password"])
+    assert service.redeem_invitation({"code": code, "password": PASSWORD})["status"] == "active"
+
+
+def test_an_unknown_code_is_refused_before_the_password_is_judged(service: IdentityService) -> None:
+    with pytest.raises(NotAuthenticated):
+        service.redeem_invitation({"code": "no-such-code-at-all", "password": "password12"})

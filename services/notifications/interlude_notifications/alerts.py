@@ -9,33 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from interlude_contracts.events import Event
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.storage import Database
 
 from .store import notification_id_for
 
 RISK_FLAG = "risk_flag"
-
-SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS therapist_notifications (
-        notification_id TEXT PRIMARY KEY,
-        event_id TEXT NOT NULL,
-        clinic_id TEXT NOT NULL,
-        therapist_id TEXT NOT NULL,
-        client_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        assignment_id TEXT,
-        flag_id TEXT,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    )""",
-    """CREATE INDEX IF NOT EXISTS therapist_notifications_by_therapist
-        ON therapist_notifications (clinic_id, therapist_id, created_at)""",
-]
-
-
-def create_alert_tables(database: Database) -> None:
-    database.execute_script(SCHEMA)
 
 
 def risk_flag_body(client_id: str, measure: str | None, message: str) -> str:

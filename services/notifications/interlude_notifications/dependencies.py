@@ -1,18 +1,11 @@
 """The notifications service's providers."""
 
-from interlude_contracts.runtime.providers import SqlDatabase
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.providers import SqlDatabase
 
-from .alerts import create_alert_tables
-from .store import create_tables
+from .schema import create_tables
 
 SERVICE = "notifications"
 
 
-def prepare(database: Database) -> None:
-    create_tables(database)
-    create_alert_tables(database)
-
-
 def notifications_database() -> SqlDatabase:
-    return SqlDatabase(SERVICE, prepare)
+    return SqlDatabase(SERVICE, create_tables)

@@ -1,92 +1,15 @@
-"""The notifications service's outbox: events written in the transaction that decides them.
+"""The notifications service's events, written to its outbox table in the transaction that decides them.
 
 ``NotificationSent``, ``NotificationFailed`` and the scheduler's triggers
-(``AssignmentExpiryDue``) are inserted here in the same transaction as the
-schedule change they describe; the relay (``interlude-notifications-relay``)
-publishes unpublished rows in order with publisher confirms and then marks
-them published. Killed between the two it republishes a row, with the same
-event id, which consumers deduplicate.
+(``AssignmentExpiryDue``) are inserted in the same transaction as the schedule
+change they describe; the relay (``interlude-notifications-relay``) publishes
+them (``interlude_runtime.outbox_table``).
 """
 
-import json
-import uuid
-from datetime import datetime
-from typing import Any
+from functools import partial
 
-from interlude_contracts.envelope import EVENT_ID_NAMESPACE, make_envelope
-from interlude_contracts.events import validate_event
-from interlude_contracts.runtime.storage import Cursor, Database
+from interlude_runtime import outbox_table
 
 SOURCE = "notifications"
 
-
-def outbox_schema(database: Database) -> list[str]:
-    key = "BIGSERIAL PRIMARY KEY" if database.is_postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    return [
-        f"""CREATE TABLE IF NOT EXISTS outbox (
-            position {key},
-            event_id TEXT NOT NULL UNIQUE,
-            envelope TEXT NOT NULL,
-            published INTEGER NOT NULL DEFAULT 0
-        )""",
-        "CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (position) WHERE published = 0",
-    ]
-
-
-def event_id(*parts: Any) -> str:
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, "notifications:" + ":".join(str(part) for part in parts)))
-
-
-def write_event(
-    cursor: Cursor,
-    *,
-    key: tuple[Any, ...],
-    event_type: str,
-    clinic_id: str,
-    correlation_id: str,
-    occurred_at: datetime,
-    payload: dict[str, Any],
-) -> None:
-    """Store an event to publish; ``key`` identifies it, so writing it twice stores it once."""
-    identifier = event_id(event_type, *key)
-    envelope = make_envelope(
-        event_id=identifier,
-        event_type=event_type,
-        schema_version=1,
-        occurred_at=occurred_at,
-        clinic_id=clinic_id,
-        correlation_id=correlation_id,
-        source=SOURCE,
-        position=1,  # replaced by the outbox position when published
-        payload=payload,
-    )
-    cursor.execute(
-        """INSERT INTO outbox (event_id, envelope) VALUES (:event_id, :envelope)
-        ON CONFLICT (event_id) DO NOTHING""",
-        {"event_id": identifier, "envelope": json.dumps(envelope)},
-    )
-
-
-def unpublished(database: Database, limit: int) -> list[dict[str, Any]]:
-    """The oldest unpublished envelopes, validated, with their outbox position."""
-    with database.transaction() as cursor:
-        cursor.execute(
-            "SELECT position, envelope FROM outbox WHERE published = 0 ORDER BY position LIMIT :limit",
-            {"limit": limit},
-        )
-        rows = cursor.fetchall()
-    return [validate_event({**json.loads(row["envelope"]), "position": int(row["position"])}) for row in rows]
-
-
-def mark_published(database: Database, positions: list[int]) -> None:
-    with database.transaction() as cursor:
-        for position in positions:
-            cursor.execute("UPDATE outbox SET published = 1 WHERE position = :position", {"position": position})
-
-
-def outbox_events(database: Database) -> list[dict[str, Any]]:
-    """Every stored envelope in order (tests and operators)."""
-    with database.transaction() as cursor:
-        cursor.execute("SELECT position, envelope FROM outbox ORDER BY position")
-        rows = cursor.fetchall()
-    return [{**json.loads(row["envelope"]), "position": int(row["position"])} for row in rows]
+write_event = partial(outbox_table.write_event, source=SOURCE)

@@ -11,18 +11,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from interlude_contracts.runtime.storage import Cursor, Database
+from interlude_runtime.storage import Cursor, Database
 
 EXTERNAL_CHANNELS = ("email", "webhook")
-
-PREFERENCES_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS preferences (
-        clinic_id TEXT NOT NULL,
-        client_id TEXT NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (clinic_id, client_id)
-    )""",
-]
 
 
 @dataclass(frozen=True)

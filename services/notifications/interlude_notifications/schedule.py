@@ -9,10 +9,15 @@ reads what is due and nothing else, however many entries wait.
 
 Claiming is one statement: on PostgreSQL the rows are picked with
 ``FOR UPDATE SKIP LOCKED`` so replicas ticking at once take disjoint rows; on
-SQLite ``BEGIN IMMEDIATE`` serialises writers. A replica that dies keeps its
-claim only until the lease runs out; another replica then takes the row
-again. Each claim carries a fresh token, and every later write checks it, so a
-replica that lost its lease cannot overwrite the new claimant's work.
+SQLite ``BEGIN IMMEDIATE`` serialises writers. Each claim carries a fresh
+token that starts with the claimer's id, and every later write checks it, so a
+replica that lost its claim cannot overwrite the new claimant's work.
+
+Every scheduler beats (``beat``: its row in ``schedulers``) on each tick and
+on a timer of its own. A replica that dies stops beating: once its beat is
+older than the heartbeat timeout, the next tick of any replica makes its claims
+due again (``take_over_dead_claims``) and claims them. The lease stays as the
+backstop (claims made without a claimer id, or a heartbeat table nobody reads).
 """
 
 import json
@@ -21,41 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from interlude_contracts.runtime.storage import Cursor, Database
+from interlude_runtime.storage import Cursor, Database
 
 PENDING = "pending"
 CLAIMED = "claimed"
 DONE = "done"
 CANCELLED = "cancelled"
 DEAD = "dead"
-
-SCHEDULE_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS schedule (
-        entry_id TEXT PRIMARY KEY,
-        clinic_id TEXT NOT NULL,
-        client_id TEXT NOT NULL,
-        assignment_id TEXT,
-        kind TEXT NOT NULL,
-        due_at BIGINT NOT NULL,
-        next_at BIGINT NOT NULL,
-        state TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        claim_token TEXT,
-        payload TEXT NOT NULL,
-        correlation_id TEXT NOT NULL,
-        last_error TEXT,
-        finished_at BIGINT
-    )""",
-    "CREATE INDEX IF NOT EXISTS schedule_due ON schedule (next_at) WHERE state IN ('pending', 'claimed')",
-    "CREATE INDEX IF NOT EXISTS schedule_by_assignment ON schedule (assignment_id)",
-    "CREATE INDEX IF NOT EXISTS schedule_by_client ON schedule (clinic_id, client_id, due_at)",
-    # Assignments that took a response, were cancelled or expired: nothing more is planned for them,
-    # even when their ActivityAssigned arrives after the closing event.
-    """CREATE TABLE IF NOT EXISTS closed_assignments (
-        assignment_id TEXT PRIMARY KEY,
-        closed_at BIGINT NOT NULL
-    )""",
-]
 
 
 def to_millis(moment: datetime) -> int:
@@ -117,10 +94,18 @@ def schedule_entry(cursor: Cursor, entry: Entry) -> bool:
     return cursor.fetchone() is not None
 
 
-def claim_due(database: Database, now: datetime, limit: int, lease_seconds: float) -> list[Entry]:
+def scheduled_entry(cursor: Cursor, entry_id: str) -> Entry | None:
+    cursor.execute("SELECT * FROM schedule WHERE entry_id = :entry_id", {"entry_id": entry_id})
+    row = cursor.fetchone()
+    return Entry.from_row(row) if row is not None else None
+
+
+def claim_due(
+    database: Database, now: datetime, limit: int, lease_seconds: float, claimer: str | None = None
+) -> list[Entry]:
     """Take up to ``limit`` due entries (and entries whose lease ran out) for this replica."""
     lock = "FOR UPDATE SKIP LOCKED" if database.is_postgres else ""
-    token = uuid.uuid4().hex
+    token = f"{claimer}:{uuid.uuid4().hex}" if claimer else uuid.uuid4().hex
     with database.transaction() as cursor:
         cursor.execute(
             f"""UPDATE schedule SET state = 'claimed', next_at = :lease_until, claim_token = :token
@@ -139,6 +124,39 @@ def claim_due(database: Database, now: datetime, limit: int, lease_seconds: floa
         )
         rows = cursor.fetchall()
     return sorted((Entry.from_row(row) for row in rows), key=lambda entry: entry.due_at)
+
+
+def beat(database: Database, scheduler_id: str, now: datetime) -> None:
+    """This scheduler is alive at ``now``."""
+    with database.transaction() as cursor:
+        cursor.execute(
+            """INSERT INTO schedulers (scheduler_id, beat_at) VALUES (:id, :now)
+            ON CONFLICT (scheduler_id) DO UPDATE SET beat_at = excluded.beat_at""",
+            {"id": scheduler_id, "now": to_millis(now)},
+        )
+
+
+def take_over_dead_claims(database: Database, now: datetime, stale_before: datetime) -> int:
+    """Make the claims of schedulers not beating since ``stale_before`` due now; how many. Their rows go."""
+    with database.transaction() as cursor:
+        cursor.execute(
+            "SELECT scheduler_id FROM schedulers WHERE beat_at < :stale_before",
+            {"stale_before": to_millis(stale_before)},
+        )
+        dead = [row["scheduler_id"] for row in cursor.fetchall()]
+        released = 0
+        for scheduler_id in dead:
+            cursor.execute(
+                """UPDATE schedule SET next_at = :now
+                WHERE state = 'claimed' AND next_at > :now AND claim_token LIKE :claimed_by RETURNING entry_id""",
+                {"now": to_millis(now), "claimed_by": f"{scheduler_id}:%"},
+            )
+            released += len(cursor.fetchall())
+            cursor.execute(
+                "DELETE FROM schedulers WHERE scheduler_id = :id AND beat_at < :stale_before",
+                {"id": scheduler_id, "stale_before": to_millis(stale_before)},
+            )
+    return released
 
 
 def still_mine(cursor: Cursor, entry: Entry) -> bool:
@@ -190,6 +208,11 @@ def close_assignment(cursor: Cursor, assignment_id: str, now: datetime, kinds: t
         ON CONFLICT (assignment_id) DO NOTHING""",
         {"id": assignment_id, "now": to_millis(now)},
     )
+    return cancel_waiting(cursor, assignment_id, now, kinds)
+
+
+def cancel_waiting(cursor: Cursor, assignment_id: str, now: datetime, kinds: tuple[str, ...]) -> int:
+    """Cancel the assignment's entries of ``kinds`` that have not been sent; how many were cancelled."""
     placeholders = ", ".join(f":kind{index}" for index in range(len(kinds)))
     cursor.execute(
         f"""UPDATE schedule SET state = 'cancelled', finished_at = :now, claim_token = NULL
@@ -198,6 +221,23 @@ def close_assignment(cursor: Cursor, assignment_id: str, now: datetime, kinds: t
         {"id": assignment_id, "now": to_millis(now), **{f"kind{index}": kind for index, kind in enumerate(kinds)}},
     )
     return len(cursor.fetchall())
+
+
+def record_extension(cursor: Cursor, assignment_id: str, due_at: datetime) -> bool:
+    """Keep the later due date; False when the one recorded is as late or later (nothing to plan again)."""
+    cursor.execute(
+        """INSERT INTO extended_due_dates (assignment_id, due_at) VALUES (:id, :due)
+        ON CONFLICT (assignment_id) DO UPDATE SET due_at = excluded.due_at
+            WHERE extended_due_dates.due_at < excluded.due_at
+        RETURNING assignment_id""",
+        {"id": assignment_id, "due": to_millis(due_at)},
+    )
+    return cursor.fetchone() is not None
+
+
+def is_extended(cursor: Cursor, assignment_id: str) -> bool:
+    cursor.execute("SELECT 1 AS extended FROM extended_due_dates WHERE assignment_id = :id", {"id": assignment_id})
+    return cursor.fetchone() is not None
 
 
 def is_closed(cursor: Cursor, assignment_id: str) -> bool:

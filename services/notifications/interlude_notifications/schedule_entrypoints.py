@@ -16,13 +16,11 @@ from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
     ASSIGNMENT_EXPIRED,
+    DUE_DATE_EXTENDED,
     RELEASE_SCHEDULED,
     RESPONSE_SUBMITTED,
     Event,
 )
-from interlude_contracts.runtime.providers import SqlDatabase
-from interlude_contracts.runtime.rpc import rpc
-from interlude_contracts.runtime.storage import Database
 from interlude_contracts.schedules import (
     DeliverySchema,
     FollowUpRequest,
@@ -30,6 +28,9 @@ from interlude_contracts.schedules import (
     ReminderDefaultsSchema,
     ScheduledEntrySchema,
 )
+from interlude_runtime.providers import SqlDatabase
+from interlude_runtime.rpc import rpc
+from interlude_runtime.storage import Database
 
 from .channels import channels_from_env
 from .planning import (
@@ -38,6 +39,7 @@ from .planning import (
     plan_assignment,
     plan_follow_up,
     plan_release,
+    replan_for_due_date,
     set_reminder_defaults,
 )
 from .preferences import Preferences, get_preferences, save_preferences
@@ -45,6 +47,8 @@ from .schedule import entries_for_client
 from .scheduler import Scheduler, dead_letters, deliveries_for_client
 
 TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "1"))
+HEARTBEAT_SECONDS = float(os.environ.get("SCHEDULER_HEARTBEAT_SECONDS", "1"))
+HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("SCHEDULER_HEARTBEAT_TIMEOUT_SECONDS", "10"))
 CLOSING_EVENTS = (RESPONSE_SUBMITTED, ASSIGNMENT_CANCELLED, ASSIGNMENT_EXPIRED)
 
 
@@ -54,7 +58,11 @@ class SchedulerProvider(DependencyProvider):
     def start(self) -> None:
         # After every provider's setup: the SqlDatabase is open and its tables exist.
         [provider] = [dep for dep in self.container.dependencies if isinstance(dep, SqlDatabase)]
-        self.scheduler = Scheduler(provider.database, channels_from_env(os.environ))
+        if provider.database is None:
+            raise RuntimeError("The service's SqlDatabase is not set up before its scheduler starts.")
+        self.scheduler = Scheduler(
+            provider.database, channels_from_env(os.environ), heartbeat_timeout_seconds=HEARTBEAT_TIMEOUT_SECONDS
+        )
 
     def get_dependency(self, worker_ctx: Any) -> Scheduler:
         return self.scheduler
@@ -68,13 +76,24 @@ def schedule_for(database: Database, event: Event) -> None:
         close_for(database, event)
     elif event.event_type == RELEASE_SCHEDULED:
         plan_release(database, event)
+    elif event.event_type == DUE_DATE_EXTENDED:
+        replan_for_due_date(database, event)
 
 
 class ScheduleEntrypoints:
+    # Injected by the service's providers (a worker sees the provided objects, not the providers).
+    database: Database
+    scheduler: Scheduler
+
     @timer(interval=TICK_SECONDS)
     def tick(self) -> None:
         while self.scheduler.tick() == self.scheduler.batch_size:
             pass  # a full batch: more may be due
+
+    @timer(interval=HEARTBEAT_SECONDS)
+    def heartbeat(self) -> None:
+        """Beat apart from the tick, so a tick busy with a long batch does not look like a dead process."""
+        self.scheduler.beat()
 
     @rpc
     def get_preferences(self, clinic_id: str, client_id: str) -> dict[str, Any]:
@@ -99,11 +118,25 @@ class ScheduleEntrypoints:
 
     @rpc
     def send_follow_up(
-        self, clinic_id: str, therapist_id: str, client_id: str, request: dict[str, Any], correlation_id: str
+        self,
+        clinic_id: str,
+        therapist_id: str,
+        client_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
+        """Delivered once per key (or, without one, per correlation id and message), however often it comes."""
         body = validated(FollowUpRequest(), request)
         entry = plan_follow_up(
-            self.database, clinic_id, therapist_id, client_id, body["text"], datetime.now(UTC), correlation_id
+            self.database,
+            clinic_id,
+            therapist_id,
+            client_id,
+            body["text"],
+            datetime.now(UTC),
+            correlation_id,
+            idempotency_key=idempotency_key,
         )
         return {"notification_id": entry.entry_id, "due_at": entry.due_at.isoformat()}
 

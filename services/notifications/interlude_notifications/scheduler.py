@@ -1,18 +1,21 @@
 """The scheduler: claims due entries and delivers them, with retries, back-off and dead letters.
 
 Every replica runs ``tick`` on a timer; claims (``schedule.claim_due``) keep
-replicas apart. For each claimed message the client's preferences pick the
-channels: the in-app inbox always, email and the webhook when the client has
-an address there and has not opted out. Quiet hours (client's time zone)
-postpone the whole message to the window's end. Each channel is sent at most
-once per entry: a channel already recorded as sent is skipped on a retry or
-after a replica died mid-send. A failed attempt is retried with exponential
-back-off; after ``max_attempts`` the entry is dead (the dead-letter record)
-and a final ``NotificationFailed`` is published. Every attempt is a row in
-``deliveries`` and an event in the outbox, in one transaction.
+replicas apart, and a replica that stops beating (``beat``) has its claims
+taken over after ``heartbeat_timeout_seconds``, long before its lease ends.
+For each claimed message the client's preferences pick the channels: the
+in-app inbox always, email and the webhook when the client has an address there
+and has not opted out. Quiet hours (client's time zone) postpone the whole
+message to the window's end. Each channel is sent at most once per entry: a
+channel already recorded as sent is skipped on a retry or after a replica died
+mid-send. A failed attempt is retried with exponential back-off; after
+``max_attempts`` the entry is dead (the dead-letter record) and a final
+``NotificationFailed`` is published. Every attempt is a row in ``deliveries``
+and an event in the outbox, in one transaction.
 """
 
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,13 +32,26 @@ from interlude_contracts.events import (
     NotificationSentV1,
     ReleaseDueV1,
 )
-from interlude_contracts.runtime.storage import Cursor, Database
+from interlude_runtime.storage import Cursor, Database
 
 from .channels import Channel, DeliveryFailed, Message
 from .outbox import write_event
 from .planning import EXPIRY_DUE, TRIGGERS
 from .preferences import Preferences, load_preferences
-from .schedule import CANCELLED, DEAD, DONE, Entry, claim_due, finish, from_millis, release_until, still_mine, to_millis
+from .schedule import (
+    CANCELLED,
+    DEAD,
+    DONE,
+    Entry,
+    beat,
+    claim_due,
+    finish,
+    from_millis,
+    release_until,
+    still_mine,
+    take_over_dead_claims,
+    to_millis,
+)
 from .templates import render
 
 log = logging.getLogger(__name__)
@@ -57,25 +73,6 @@ FAILED = "failed"
 
 Clock = Callable[[], datetime]
 
-DELIVERIES_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS deliveries (
-        delivery_id TEXT PRIMARY KEY,
-        entry_id TEXT NOT NULL,
-        clinic_id TEXT NOT NULL,
-        client_id TEXT NOT NULL,
-        assignment_id TEXT,
-        kind TEXT NOT NULL,
-        channel TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        outcome TEXT NOT NULL,
-        error TEXT,
-        due_at BIGINT NOT NULL,
-        attempted_at BIGINT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS deliveries_by_entry ON deliveries (entry_id, channel, outcome)",
-    "CREATE INDEX IF NOT EXISTS deliveries_by_client ON deliveries (clinic_id, client_id, attempted_at)",
-]
-
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
@@ -93,6 +90,8 @@ class Scheduler:
         max_attempts: int = 5,
         backoff_seconds: float = 30.0,
         backoff_cap_seconds: float = 3600.0,
+        heartbeat_timeout_seconds: float = 10.0,
+        scheduler_id: str | None = None,
     ) -> None:
         self.database = database
         self.channels = dict(channels)
@@ -102,11 +101,34 @@ class Scheduler:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.backoff_cap_seconds = backoff_cap_seconds
+        self.heartbeat_timeout = timedelta(seconds=heartbeat_timeout_seconds)
+        self.scheduler_id = scheduler_id or uuid.uuid4().hex
+        self._last_beat: datetime | None = None
+
+    def beat(self) -> None:
+        """This scheduler is alive (called on every tick, between entries, and by a timer of its own)."""
+        now = self.clock()
+        beat(self.database, self.scheduler_id, now)
+        self._last_beat = now
+
+    def _beat_if_due(self) -> None:
+        if self._last_beat is None or self.clock() - self._last_beat >= self.heartbeat_timeout / 5:
+            self.beat()
+
+    def claim(self) -> list[Entry]:
+        """Beat, take over the claims of schedulers that stopped beating, and claim one batch of due entries."""
+        self.beat()
+        now = self.clock()
+        taken_over = take_over_dead_claims(self.database, now, now - self.heartbeat_timeout)
+        if taken_over:
+            log.warning("took over %s claimed schedule entries of schedulers that stopped beating", taken_over)
+        return claim_due(self.database, now, self.batch_size, self.lease_seconds, self.scheduler_id)
 
     def tick(self) -> int:
         """Claim and process one batch of due entries; how many were claimed."""
-        entries = claim_due(self.database, self.clock(), self.batch_size, self.lease_seconds)
+        entries = self.claim()
         for entry in entries:
+            self._beat_if_due()
             try:
                 self.process(entry)
             except Exception:

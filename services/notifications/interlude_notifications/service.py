@@ -4,10 +4,10 @@ from typing import Any
 
 from interlude_contracts.api import NotificationSchema
 from interlude_contracts.events import ACTIVITY_ASSIGNED, RISK_FLAG_RAISED, Event
-from interlude_contracts.runtime.consuming import event_consumer
-from interlude_contracts.runtime.health import HealthRpc
-from interlude_contracts.runtime.metrics import Metrics
-from interlude_contracts.runtime.rpc import rpc
+from interlude_runtime.consuming import event_consumer
+from interlude_runtime.health import HealthRpc
+from interlude_runtime.metrics import Metrics
+from interlude_runtime.rpc import rpc
 
 from .alerts import for_therapist, record_risk_alert
 from .dependencies import notifications_database

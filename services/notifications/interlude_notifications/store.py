@@ -9,46 +9,10 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from interlude_contracts.events import Event
-from interlude_contracts.runtime.shredding import erase_rows
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.shredding import erase_rows
+from interlude_runtime.storage import Database
 
 NEW_ACTIVITY = "new_activity"
-
-SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS notifications (
-        notification_id TEXT PRIMARY KEY,
-        event_id TEXT NOT NULL,
-        clinic_id TEXT NOT NULL,
-        client_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        assignment_id TEXT,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS notifications_by_client ON notifications (clinic_id, client_id, created_at)",
-]
-
-
-def create_tables(database: Database) -> None:
-    """The inbox, therapists' alerts and, for the scheduler (docs/schedules.md), its schedule, deliveries,
-    outbox and settings."""
-    from .alerts import SCHEMA as ALERTS_SCHEMA
-    from .outbox import outbox_schema
-    from .planning import REMINDER_DEFAULTS_SCHEMA
-    from .preferences import PREFERENCES_SCHEMA
-    from .schedule import SCHEDULE_SCHEMA
-    from .scheduler import DELIVERIES_SCHEMA
-
-    database.execute_script(
-        SCHEMA
-        + ALERTS_SCHEMA
-        + SCHEDULE_SCHEMA
-        + DELIVERIES_SCHEMA
-        + outbox_schema(database)
-        + PREFERENCES_SCHEMA
-        + REMINDER_DEFAULTS_SCHEMA
-    )
 
 
 def notification_id_for(event_id: UUID, kind: str) -> UUID:

@@ -2,10 +2,14 @@
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from interlude_notifications.channels import DeliveryFailed, Message
 from interlude_notifications.preferences import Preferences
+from interlude_notifications.scheduler import Scheduler
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday: the scheduler tests' clock starts here
+ADA = Preferences(name="Ada", email="ada@example.org")
 
 
 @dataclass
@@ -42,3 +46,11 @@ class RecordingChannel:
 
     def kinds(self) -> list[str]:
         return [message.kind for message in self.sent]
+
+
+def run_until(scheduler: Scheduler, clock: Clock, moment: datetime, step: timedelta = timedelta(minutes=30)) -> None:
+    """Move the clock to ``moment`` in steps, letting the scheduler send all that is due at each."""
+    while clock.now < moment:
+        clock.at(min(clock.now + step, moment))
+        while scheduler.tick():
+            pass

@@ -9,18 +9,18 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from interlude_contracts.analytics import TherapistAlertSchema
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import OTHER_CLINIC, THERAPIST, EventFactory
-from interlude_notifications.alerts import RISK_FLAG, create_alert_tables, for_therapist, record_risk_alert
-from interlude_notifications.dependencies import prepare
+from interlude_notifications.alerts import RISK_FLAG, for_therapist, record_risk_alert
+from interlude_notifications.schema import create_tables
 from interlude_notifications.service import NotificationsService
 from interlude_notifications.store import for_client
+from interlude_runtime.storage import Database
+from interlude_testing import OTHER_CLINIC, THERAPIST, EventFactory
 
 
 @pytest.fixture
 def alerts(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
-    create_alert_tables(database)
+    create_tables(database)
     yield database
     database.close()
 
@@ -48,7 +48,7 @@ def test_a_risk_flag_alerts_the_therapist_once(alerts: Database) -> None:
 
 def test_the_service_records_the_alert_and_lists_it_over_rpc(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'notifications.sqlite'}")
-    prepare(database)
+    create_tables(database)
     service = worker_factory(NotificationsService, database=database)
     factory = EventFactory()
     assigned = factory.activity_assigned(factory.activity_published("PHQ-9"), "client-1")

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import CLINIC, EventFactory
 from interlude_notifications.channels import EmailChannel, WebhookChannel
 from interlude_notifications.planning import plan_assignment, plan_follow_up
 from interlude_notifications.preferences import Preferences, save_preferences
 from interlude_notifications.scheduler import Scheduler, deliveries_for_client
-from interlude_notifications.store import create_tables
+from interlude_notifications.schema import create_tables
+from interlude_runtime.storage import Database
+from interlude_testing import CLINIC, EventFactory
 
 from .schedule_support import Clock
 from .test_scheduler import T0, assigned_event

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import CLINIC, EventFactory
-from interlude_notifications.store import create_tables, for_client, purge_client, record_new_activity
+from interlude_notifications.schema import create_tables
+from interlude_notifications.store import for_client, purge_client, record_new_activity
+from interlude_runtime.storage import Database
+from interlude_testing import CLINIC, EventFactory
 
 
 def test_purging_a_client_removes_their_notifications_and_only_theirs(tmp_path: Path) -> None:

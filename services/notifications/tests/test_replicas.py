@@ -11,13 +11,13 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import CLINIC
 from interlude_notifications.channels import Message
 from interlude_notifications.preferences import Preferences, save_preferences
 from interlude_notifications.schedule import Entry, entries_for_client, schedule_entry
 from interlude_notifications.scheduler import Scheduler
-from interlude_notifications.store import create_tables
+from interlude_notifications.schema import create_tables
+from interlude_runtime.storage import Database
+from interlude_testing import CLINIC
 
 from .schedule_support import Clock, RecordingChannel
 

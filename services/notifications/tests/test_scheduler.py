@@ -8,22 +8,17 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from interlude_contracts.events import Event
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import CLINIC, EventFactory
-from interlude_notifications.outbox import outbox_events
 from interlude_notifications.planning import close_for, plan_assignment, set_reminder_defaults
 from interlude_notifications.preferences import Preferences, save_preferences
 from interlude_notifications.schedule import claim_due, entries_for_client
 from interlude_notifications.scheduler import Scheduler, dead_letters, deliveries_for_client
 from interlude_notifications.store import for_client
+from interlude_runtime.outbox_table import outbox_events
+from interlude_runtime.storage import Database
+from interlude_testing import CLINIC, EventFactory
 
-from .schedule_support import Clock, RecordingChannel
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-ADA = Preferences(name="Ada", email="ada@example.org")
+from .schedule_support import ADA, T0, Clock, run_until
 
 
 def assigned_event(
@@ -37,29 +32,6 @@ def assigned_event(
     payload = {**event.payload, "release_at": release_at, "expires_at": extra.get("expires_at")}
     payload["reminders"] = extra.get("reminders")
     return Event(**{**event.__dict__, "occurred_at": T0, "payload": payload})
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(T0)
-
-
-@pytest.fixture
-def email() -> RecordingChannel:
-    return RecordingChannel()
-
-
-@pytest.fixture
-def scheduler(store: Database, clock: Clock, email: RecordingChannel) -> Scheduler:
-    save_preferences(store, CLINIC, "client-1", ADA)
-    return Scheduler(store, {"email": email}, clock, backoff_seconds=60)
-
-
-def run_until(scheduler: Scheduler, clock: Clock, moment: datetime, step: timedelta = timedelta(minutes=30)) -> None:
-    while clock.now < moment:
-        clock.at(min(clock.now + step, moment))
-        while scheduler.tick():
-            pass
 
 
 def events_of(store: Database, event_type: str) -> list[dict[str, Any]]:
@@ -245,6 +217,49 @@ def test_a_scheduler_killed_mid_batch_loses_nothing(store: Database, clock: Cloc
     assert survivor.tick() == 4
 
     assert sorted(message.entry_id for message in email.sent) == sorted(entry.entry_id for entry in claimed)
+    assert {row["state"] for row in entries_for_client(store, CLINIC, "client-1")} == {"done"}
+
+
+def test_a_dead_schedulers_claims_are_taken_over_within_seconds_and_sent_once(
+    store: Database, clock: Clock, email
+) -> None:
+    save_preferences(store, CLINIC, "client-1", ADA)
+    factory = EventFactory()
+    for _ in range(5):
+        plan_assignment(store, assigned_event(factory, reminders=[]))
+    dying = Scheduler(store, {"email": email}, clock, heartbeat_timeout_seconds=10)  # the default 120 s lease
+    survivor = Scheduler(store, {"email": email}, clock, heartbeat_timeout_seconds=10)
+    claimed = dying.claim()
+    dying.process(claimed[0])  # it sent one, then died holding the other four: no more beats
+
+    clock.advance(seconds=9)
+    assert survivor.tick() == 0  # its last beat is recent: it may be alive
+    clock.advance(seconds=2)
+    assert survivor.tick() == 4  # 11 s without a beat: taken over, 109 s before its lease ends
+
+    assert sorted(message.entry_id for message in email.sent) == sorted(entry.entry_id for entry in claimed)
+    assert {row["state"] for row in entries_for_client(store, CLINIC, "client-1")} == {"done"}
+    inbox = for_client(store, CLINIC, "client-1")
+    assert len(inbox) == len({row["notification_id"] for row in inbox}) == 5
+
+
+def test_the_claims_of_a_scheduler_that_keeps_beating_are_not_taken_over(store: Database, clock: Clock, email) -> None:
+    save_preferences(store, CLINIC, "client-1", ADA)
+    factory = EventFactory()
+    for _ in range(3):
+        plan_assignment(store, assigned_event(factory, reminders=[]))
+    busy = Scheduler(store, {"email": email}, clock, heartbeat_timeout_seconds=10)
+    other = Scheduler(store, {"email": email}, clock, heartbeat_timeout_seconds=10)
+    claimed = busy.claim()
+
+    for _ in range(20):  # 100 s of a slow batch, beating on its own timer
+        clock.advance(seconds=5)
+        busy.beat()
+        assert other.tick() == 0
+    for entry in claimed:
+        busy.process(entry)
+
+    assert sorted(email.kinds()) == ["new_activity"] * 3
     assert {row["state"] for row in entries_for_client(store, CLINIC, "client-1")} == {"done"}
 
 

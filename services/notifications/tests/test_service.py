@@ -1,10 +1,7 @@
 """The notifications service's entrypoints, called as nameko would call them.
 
-Mocking policy: ``worker_factory`` builds the service with a real ``Database``
-on a temporary SQLite file injected as its store; only ``metrics`` (timing,
-nothing to assert here) is left as nameko's MagicMock. There is no broker and
-no container: ``on_event`` gets an ``Event`` as the consumer entrypoint would
-hand it over after ``load_event``, and ``list_for_client`` returns the RPC body.
+Mocking policy: the SQL services' (``interlude_testing.sql_services``), on a
+temporary SQLite file.
 """
 
 import json
@@ -17,18 +14,17 @@ from nameko.testing.services import worker_factory
 
 from interlude_contracts.api import NotificationSchema
 from interlude_contracts.events import Event
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import CLINIC, EventFactory
+from interlude_notifications.schema import create_tables
 from interlude_notifications.service import NotificationsService
-from interlude_notifications.store import create_tables
+from interlude_runtime.storage import Database
+from interlude_testing import CLINIC, EventFactory
+from interlude_testing.sql_services import sql_store
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'notifications.sqlite'}")
-    create_tables(database)  # what the SqlDatabase provider does at setup
-    yield database
-    database.close()
+    with sql_store(f"sqlite:///{tmp_path / 'notifications.sqlite'}", create_tables) as database:
+        yield database
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The notifications store on SQLite and PostgreSQL: one notification per ActivityAssigned, scoped reads.
 
-Events come from ``interlude_contracts.testing`` (valid envelopes loaded with
+Events come from ``interlude_testing`` (valid envelopes loaded with
 ``load_event``); the store is real, nothing is mocked.
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 
 from interlude_contracts.api import NotificationSchema
 from interlude_contracts.events import Event, load_event
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import ASSIGNMENTS, CLINIC, OTHER_CLINIC, EventFactory
 from interlude_notifications.store import NEW_ACTIVITY, for_client, notification_id_for, record_new_activity
+from interlude_runtime.storage import Database
+from interlude_testing import ASSIGNMENTS, CLINIC, OTHER_CLINIC, EventFactory
 
 # 20:30 at UTC+2 is 18:30 UTC, a Monday.
 DUE = datetime(2025, 3, 10, 20, 30, tzinfo=timezone(timedelta(hours=2)))

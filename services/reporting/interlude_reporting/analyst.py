@@ -9,7 +9,7 @@ described in docs/data-dictionary.md.
 
 from psycopg import sql
 
-from interlude_contracts.runtime.storage import postgres_params
+from interlude_runtime.storage import postgres_params
 
 
 def analyst_role_statements(role: str, password: str, database: str) -> list[sql.Composed]:
@@ -34,7 +34,7 @@ def create_analyst_role(url: str, role: str, password: str) -> None:
     """Create (or update) the read-only role on the projection database ``url``; run as its owner."""
     import psycopg
 
-    from interlude_contracts.runtime.storage import postgres_conninfo
+    from interlude_runtime.storage import postgres_conninfo
 
     params = postgres_params(url)
     with psycopg.connect(postgres_conninfo(params), autocommit=True) as connection:

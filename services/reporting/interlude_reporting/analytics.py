@@ -23,7 +23,7 @@ from interlude_contracts.events import (
     RISK_FLAG_RAISED,
     Event,
 )
-from interlude_contracts.runtime.storage import Cursor, Database
+from interlude_runtime.storage import Cursor, Database
 
 from .measures import load_measures
 

@@ -1,6 +1,6 @@
 """The reporting service's providers."""
 
-from interlude_contracts.runtime.providers import SqlDatabase
+from interlude_runtime.providers import SqlDatabase
 
 from .projection import create_tables
 

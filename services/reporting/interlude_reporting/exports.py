@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from interlude_contracts.errors import Forbidden, ValidationFailed
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.storage import Database
 
 from .reports import FUNNEL_STAGES, activity_usage, caseload, clinic_adherence
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.storage import Database
 
 PROJECTION_LAG = Gauge(
     "interlude_projection_lag_events",

@@ -1,13 +1,13 @@
 """Norms of the standardised measures and the Jacobson-Truax classification of change.
 
 A measure's bands and clinical cutoff are the library activity's scoring (the total's
-``bands`` and ``cutoff`` in ``interlude_contracts.library``): the one place they are
+``bands`` and ``cutoff`` in ``interlude_activity_model.library``): the one place they are
 written down, the same the activity scores each response by. ``measures.json`` holds
 only what the activity does not know: direction, range, standard deviation and
 reliability, with their sources. A measure without a library activity (ORS) has norms
 but no bands or cutoff, so its change is never classified as recovery.
 
-The cutoff means what it means in ``interlude_contracts.scoring``: the first score of the
+The cutoff means what it means in ``interlude_activity_model.scoring``: the first score of the
 upper side (``above_cutoff`` is ``value >= cutoff``). The clinical side is the upper one
 where lower is better (PHQ-9 10 and above) and the lower one where higher is better
 (WHO-5 below 13).
@@ -29,8 +29,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from interlude_contracts.library import measure_activities
-from interlude_contracts.scoring import above_cutoff
+from interlude_activity_model.library import measure_activities
+from interlude_activity_model.scoring import above_cutoff
 
 RELIABLE_Z = 1.96
 RECOVERED = "recovered"

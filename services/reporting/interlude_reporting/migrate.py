@@ -1,17 +1,8 @@
-"""The reporting store's schema."""
+"""The reporting store's migration (``interlude-migrate reporting``): an SQL shape without an outbox."""
 
-from collections.abc import Mapping
-
-from interlude_contracts.runtime.storage import Database, database_url
+from interlude_runtime.shapes import SqlShape
 
 from .dependencies import SERVICE
 from .projection import create_tables
 
-
-def migrate(environ: Mapping[str, str]) -> None:
-    """Create the database and the service's tables (idempotent)."""
-    database = Database(database_url(SERVICE, environ))
-    try:
-        create_tables(database)
-    finally:
-        database.close()
+migrate = SqlShape(SERVICE, create_tables).migrate

@@ -16,11 +16,12 @@ from interlude_contracts.events import (
     ACTIVITY_PUBLISHED,
     ASSIGNMENT_CANCELLED,
     ASSIGNMENT_EXPIRED,
+    DUE_DATE_EXTENDED,
     RESPONSE_SUBMITTED,
     Event,
 )
-from interlude_contracts.runtime.shredding import erase_rows
-from interlude_contracts.runtime.storage import Cursor, Database
+from interlude_runtime.shredding import erase_rows
+from interlude_runtime.storage import Cursor, Database
 
 from .analytics import ANALYTICS_TABLES, analytics_rows, apply_analytics, create_analytics_tables
 
@@ -70,12 +71,17 @@ def create_tables(database: Database) -> None:
 def apply_event(database: Database, event: Event) -> bool:
     """Apply one event with its tracking row; False when it was already applied."""
     with database.transaction() as cursor:
-        if not _track(cursor, event):
-            return False
-        update = UPDATES.get(event.event_type)
-        if update:
-            update(cursor, event)
-        apply_analytics(cursor, event)
+        return apply_in(cursor, event)
+
+
+def apply_in(cursor: Cursor, event: Event) -> bool:
+    """``apply_event`` in the caller's transaction."""
+    if not _track(cursor, event):
+        return False
+    update = UPDATES.get(event.event_type)
+    if update:
+        update(cursor, event)
+    apply_analytics(cursor, event)
     return True
 
 
@@ -115,6 +121,11 @@ def _activity_published(cursor: Cursor, event: Event) -> None:
     )
 
 
+# Due dates only move later, so the later one wins whichever of ActivityAssigned and DueDateExtended comes first.
+LATER_DUE_DATE = """CASE WHEN excluded.due_at IS NULL OR assignments.due_at > excluded.due_at
+    THEN COALESCE(assignments.due_at, excluded.due_at) ELSE excluded.due_at END"""
+
+
 def _activity_assigned(cursor: Cursor, event: Event) -> None:
     payload = event.payload
     cursor.execute(
@@ -128,7 +139,8 @@ def _activity_assigned(cursor: Cursor, event: Event) -> None:
             activity_version = excluded.activity_version,
             activity_title = excluded.activity_title,
             assigned_at = excluded.assigned_at,
-            due_at = excluded.due_at""",
+            due_at = """
+        + LATER_DUE_DATE,
         {
             "assignment_id": str(payload["assignment_id"]),
             "clinic_id": event.clinic_id,
@@ -163,6 +175,22 @@ def _closing(status: str, column: str) -> Callable[[Cursor, Event], None]:
     return update
 
 
+def _due_date_extended(cursor: Cursor, event: Event) -> None:
+    """A later due date; it may arrive before the assignment."""
+    cursor.execute(
+        """INSERT INTO assignments (assignment_id, clinic_id, client_id, status, due_at)
+        VALUES (:assignment_id, :clinic_id, :client_id, 'assigned', :due_at)
+        ON CONFLICT (assignment_id) DO UPDATE SET due_at = """
+        + LATER_DUE_DATE,
+        {
+            "assignment_id": str(event.payload["assignment_id"]),
+            "clinic_id": event.clinic_id,
+            "client_id": event.payload["client_id"],
+            "due_at": _utc(event.payload["due_at"]),
+        },
+    )
+
+
 def _expired(cursor: Cursor, event: Event) -> None:
     """The grace period passed without a response (docs/schedules.md); it may arrive before the assignment."""
     cursor.execute(
@@ -183,6 +211,7 @@ UPDATES: dict[str, Callable[[Cursor, Event], None]] = {
     RESPONSE_SUBMITTED: _closing("submitted", "submitted_at"),
     ASSIGNMENT_CANCELLED: _closing("cancelled", "cancelled_at"),
     ASSIGNMENT_EXPIRED: _expired,
+    DUE_DATE_EXTENDED: _due_date_extended,
 }
 
 

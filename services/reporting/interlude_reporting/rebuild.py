@@ -4,9 +4,13 @@
 
 Reads every source's log over RPC (``read_log``), page by page, and applies
 each event exactly as the live consumer does. ``--into URL`` builds a fresh
-copy elsewhere (to compare with the live tables); without it the live tables
-are cleared and rebuilt in place, while the live consumer may keep running:
-anything it applies meanwhile is deduplicated by the tracking rows.
+copy elsewhere (to compare with the live tables). Without it the projection is
+rebuilt into a shadow (``Database.shadow``: a schema on PostgreSQL, a file
+beside the live one on SQLite) while the live consumer keeps writing to the
+live tables and reports keep reading them; then the shadow catches up from its
+tracking positions and replaces the live tables, tracking included, in one
+transaction (``rebuild_in_place``). Readers see the old complete tables or the
+new ones, never a table being filled.
 """
 
 import argparse
@@ -16,19 +20,22 @@ from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from interlude_contracts.events import load_event
-from interlude_contracts.runtime.storage import Database, database_url, is_postgres, postgres_params
+from interlude_runtime.storage import Cursor, Database, database_url, is_postgres, postgres_params
 
 from .dependencies import SERVICE
-from .projection import apply_event, clear_tables, create_tables
+from .lag import applied_position
+from .projection import PROJECTION_TABLES, TRACKING_TABLE, apply_event, apply_in, clear_tables, create_tables
 
 SOURCES = ("activities", "assignments")
 PAGE_SIZE = 500
+SHADOW = "reporting_rebuild"
+# Tracking first: the live consumer writes it first, so locking it first does not deadlock with it.
+SWAPPED_TABLES = (TRACKING_TABLE, *PROJECTION_TABLES)
 
 ReadLog = Callable[[str, int, int], dict[str, Any]]
 
 
-def log_events(read_log: ReadLog, source: str) -> Iterator[dict[str, Any]]:
-    after = 0
+def log_events(read_log: ReadLog, source: str, after: int = 0) -> Iterator[dict[str, Any]]:
     while True:
         page = read_log(source, after, PAGE_SIZE)
         yield from page["events"]
@@ -64,6 +71,66 @@ def rebuild(database: Database, read_log: ReadLog, progress: Progress) -> int:
     return applied
 
 
+def rebuild_in_place(database: Database, read_log: ReadLog, progress: Progress) -> int:
+    """Rebuild into a shadow, catch up, and swap it in for the live tables; return events applied."""
+    create_tables(database)
+    shadow = database.shadow(SHADOW)
+    try:
+        applied = rebuild(shadow, read_log, progress)
+        applied += catch_up(shadow, read_log)
+        with database.replacing_tables(shadow, SWAPPED_TABLES) as swap:
+            # The live consumer is locked out from here: what it applied and the shadow lacks is exactly known.
+            missing = [
+                envelope
+                for source, positions in tracked_only_live(swap.cursor, swap.namespace).items()
+                for envelope in logged_events(read_log, source, positions)
+            ]
+            swap.swap()
+            applied += sum(apply_in(swap.cursor, load_event(envelope)) for envelope in missing)
+    finally:
+        shadow.discard()
+    return applied
+
+
+def catch_up(database: Database, read_log: ReadLog) -> int:
+    """Apply what each source logged after the highest position ``database`` tracks."""
+    applied = 0
+    for source in SOURCES:
+        for envelope in log_events(read_log, source, applied_position(database, source)):
+            applied += apply_event(database, load_event(envelope))
+    return applied
+
+
+def tracked_only_live(cursor: Cursor, shadow: str) -> dict[str, list[int]]:
+    """Positions the live tracking table has and the shadow's lacks (applied live after the shadow read
+    past them: published late, or after the catch-up), by source."""
+    cursor.execute(
+        f"""SELECT source, position FROM tracking AS live WHERE NOT EXISTS (
+            SELECT 1 FROM {shadow}.tracking AS rebuilt
+            WHERE rebuilt.source = live.source AND rebuilt.position = live.position)
+        ORDER BY source, position"""
+    )
+    missing: dict[str, list[int]] = {}
+    for row in cursor.fetchall():
+        missing.setdefault(row["source"], []).append(int(row["position"]))
+    return missing
+
+
+def logged_events(read_log: ReadLog, source: str, positions: list[int]) -> list[dict[str, Any]]:
+    """The source's envelopes at ``positions`` (ascending); positions the log does not hold are skipped."""
+    found: list[dict[str, Any]] = []
+    remaining = positions
+    while remaining:
+        after = remaining[0] - 1
+        page = read_log(source, after, PAGE_SIZE)
+        wanted = set(remaining)
+        found += [envelope for envelope in page["events"] if envelope["position"] in wanted]
+        if page["last_position"] == after:
+            break
+        remaining = [position for position in remaining if position > page["last_position"]]
+    return found
+
+
 class ProgressBar:
     """``assignments [##########----------]  512/1024  50%`` on a terminal line, redrawn in place."""
 
@@ -95,7 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="interlude-reporting")
     commands = parser.add_subparsers(dest="command", required=True)
     rebuild_parser = commands.add_parser("rebuild", help="rebuild the projection from the event logs")
-    rebuild_parser.add_argument("--into", help="database URL to build into (default: the live projection)")
+    rebuild_parser.add_argument(
+        "--into", help="database URL to build a copy into (default: rebuild the live projection and swap it in)"
+    )
     role_parser = commands.add_parser(
         "analyst-role", help="create a read-only PostgreSQL role on the projection database (SELECT only)"
     )
@@ -118,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
             return getattr(cluster, source).read_log(after, limit)
 
         bar = ProgressBar()
-        applied = rebuild(database, read_log, bar)
+        applied = rebuild(database, read_log, bar) if arguments.into else rebuild_in_place(database, read_log, bar)
         bar.finish()
     print(f"\rrebuilt {database.url.split('@')[-1]}: {applied} events applied", file=sys.stderr)
 

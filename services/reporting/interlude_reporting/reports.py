@@ -10,7 +10,7 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
-from interlude_contracts.runtime.storage import Database
+from interlude_runtime.storage import Database
 
 from .measures import DETERIORATED, classify_change, measure_norms
 

@@ -11,10 +11,10 @@ from nameko.timer import timer
 from interlude_contracts.api import ClientReportSchema
 from interlude_contracts.errors import NotFound
 from interlude_contracts.events import Event
-from interlude_contracts.runtime.consuming import event_consumer
-from interlude_contracts.runtime.health import HealthRpc
-from interlude_contracts.runtime.metrics import Metrics
-from interlude_contracts.runtime.rpc import rpc
+from interlude_runtime.consuming import event_consumer
+from interlude_runtime.health import HealthRpc
+from interlude_runtime.metrics import Metrics
+from interlude_runtime.rpc import rpc
 
 from . import reports
 from .dependencies import projection_database

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from interlude_contracts.events import Event
-from interlude_contracts.testing import OTHER_CLINIC, EventFactory
+from interlude_testing import OTHER_CLINIC, EventFactory
 
 # "Now" for overdue: after every event of the history (it starts on 2025-03-03).
 NOW = datetime(2025, 4, 1, tzinfo=UTC)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from interlude_contracts.runtime.storage import Database, is_postgres
 from interlude_reporting.projection import create_tables
+from interlude_runtime.storage import Database, is_postgres
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

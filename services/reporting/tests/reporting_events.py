@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from interlude_contracts.events import Event
-from interlude_contracts.testing import LONG_GAP, OTHER_CLINIC, EventFactory
+from interlude_testing import LONG_GAP, OTHER_CLINIC, EventFactory
 
 
 def build_history(factory: EventFactory, *, gaps: bool = False) -> dict[str, Event]:

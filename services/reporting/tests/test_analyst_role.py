@@ -8,11 +8,11 @@ import pytest
 from analytics_history import build_scored_history
 from psycopg import sql
 
-from interlude_contracts.runtime.storage import Database, postgres_conninfo, postgres_params
-from interlude_contracts.testing import EventFactory
 from interlude_reporting.analyst import analyst_role_sql, create_analyst_role
 from interlude_reporting.projection import PROJECTION_TABLES, apply_event, create_tables
 from interlude_reporting.rebuild import main
+from interlude_runtime.storage import Database, postgres_conninfo, postgres_params
+from interlude_testing import EventFactory
 
 pytestmark = pytest.mark.postgres
 

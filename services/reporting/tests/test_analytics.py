@@ -13,11 +13,11 @@ from analytics_history import NOW, OTHER_THERAPIST, build_scored_history
 
 from interlude_contracts.errors import Forbidden, ValidationFailed
 from interlude_contracts.events import Event
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import CLINIC, OTHER_CLINIC, THERAPIST, EventFactory
 from interlude_reporting import reports
 from interlude_reporting.exports import REPORTS, export_page
 from interlude_reporting.projection import apply_event, create_tables, dump_tables
+from interlude_runtime.storage import Database
+from interlude_testing import CLINIC, OTHER_CLINIC, THERAPIST, EventFactory
 
 
 def iso(event: Event) -> str:

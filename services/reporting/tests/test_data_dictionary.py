@@ -3,8 +3,8 @@
 import re
 from pathlib import Path
 
-from interlude_contracts.runtime.storage import Database
 from interlude_reporting.projection import create_tables
+from interlude_runtime.storage import Database
 
 DICTIONARY = Path(__file__).resolve().parents[3] / "docs" / "data-dictionary.md"
 

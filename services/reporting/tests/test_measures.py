@@ -5,7 +5,6 @@ from collections.abc import Callable
 
 import pytest
 
-from interlude_contracts.runtime.storage import Database
 from interlude_reporting.analytics import MEASURES_SCHEMA
 from interlude_reporting.measures import (
     DETERIORATED,
@@ -17,6 +16,7 @@ from interlude_reporting.measures import (
     reliable_change_index,
 )
 from interlude_reporting.projection import create_tables
+from interlude_runtime.storage import Database
 
 
 def test_rci_of_the_textbook_case() -> None:

@@ -1,6 +1,6 @@
 """Reporting's view of each library measure agrees with the activity that scores it.
 
-The activity's ``scoring`` (interlude_contracts.library) is the one source of a measure's
+The activity's ``scoring`` (interlude_activity_model.library) is the one source of a measure's
 bands and clinical cutoff; ``measures.json`` adds only what the activity does not know
 (direction, SD, reliability, name, range, source). These tests keep the two from drifting:
 the bands and cutoff reporting classifies and charts by are the activity's, the range is
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from interlude_contracts.library import measure_activities
-from interlude_contracts.scoring import above_cutoff, item_range
-from interlude_contracts.structure import band_problems
+from interlude_activity_model.library import measure_activities
+from interlude_activity_model.scoring import above_cutoff, item_range
+from interlude_activity_model.structure import band_problems
 from interlude_reporting.measures import NORMS_FILE, load_measures
 
 LIBRARY = measure_activities()

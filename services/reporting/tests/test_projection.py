@@ -15,9 +15,9 @@ from reporting_events import build_history
 
 from interlude_contracts.api import ClientReportSchema
 from interlude_contracts.events import Event, load_event
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import ASSIGNMENTS, CLINIC, OTHER_CLINIC, EventFactory
 from interlude_reporting.projection import apply_event, client_report, create_tables, dump_tables
+from interlude_runtime.storage import Database
+from interlude_testing import ASSIGNMENTS, CLINIC, OTHER_CLINIC, EventFactory
 
 SHUFFLE_SEED = 20250303
 

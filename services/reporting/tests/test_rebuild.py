@@ -10,19 +10,23 @@ without a single public event in the middle of a log. The store is real.
 import copy
 import io
 import random
+import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from analytics_history import build_scored_history
+from analytics_history import NOW, build_scored_history
 from reporting_events import build_history
 
 from interlude_contracts.events import Event
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import EventFactory
+from interlude_reporting import reports
 from interlude_reporting.lag import PROJECTION_LAG, PROJECTION_POSITION, probe_lag
-from interlude_reporting.projection import apply_event, dump_tables
-from interlude_reporting.rebuild import SOURCES, ProgressBar, bar_line, rebuild
+from interlude_reporting.projection import apply_event, client_report, dump_tables
+from interlude_reporting.rebuild import SHADOW, SOURCES, ProgressBar, bar_line, rebuild, rebuild_in_place
+from interlude_runtime.storage import Database, sqlite_path
+from interlude_testing import EventFactory
 
 PAGE_SIZE = 3
 TRAILING_PRIVATE = PAGE_SIZE + 1  # a whole page of private notifications at the end of each log
@@ -43,6 +47,12 @@ class FakeLog:
             private += range(last + 1, last + 1 + TRAILING_PRIVATE)
             stored = [*public.items(), *((position, None) for position in private)]
             self._notifications[source] = sorted(stored, key=lambda notification: notification[0])
+
+    def publish(self, envelope: dict[str, Any]) -> None:
+        """A notification becomes visible now (possibly below positions already read: committed late)."""
+        stored = [item for item in self._notifications[envelope["source"]] if item[0] != envelope["position"]]
+        stored.append((envelope["position"], copy.deepcopy(envelope)))
+        self._notifications[envelope["source"]] = sorted(stored, key=lambda notification: notification[0])
 
     def __call__(self, source: str, after: int, limit: int) -> dict[str, Any]:
         self.calls.append((source, after, limit))
@@ -136,14 +146,105 @@ def test_rebuilding_in_place_twice_gives_the_same_tables(projection: Database, f
     assert dump_tables(projection) != from_the_log
 
     first_progress, second_progress = Progress(), Progress()
-    first = rebuild(projection, read_log, first_progress)
+    first = rebuild_in_place(projection, read_log, first_progress)
     after_first = dump_tables(projection)
-    second = rebuild(projection, read_log, second_progress)
+    second = rebuild_in_place(projection, read_log, second_progress)
 
     assert first == second == logged
     assert after_first == from_the_log
     assert dump_tables(projection) == from_the_log
     assert first_progress.calls == second_progress.calls == progress_of_the_log
+
+
+class ReportReader(threading.Thread):
+    """Reads every client's report, open flags and the caseload until stopped; notes any read that shows less
+    than ``baseline`` (fewer assignments, or an open risk flag missing)."""
+
+    def __init__(self, database: Database, clients: list[tuple[str, str]]) -> None:
+        super().__init__(daemon=True)
+        self.database = database
+        self.clients = clients
+        self.baseline = self.read()
+        self.reads = 0
+        self.shortfalls: list[str] = []
+        self.stopped = threading.Event()
+
+    def read(self) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for clinic_id, client_id in self.clients:
+            assignments = client_report(self.database, clinic_id, client_id)["assignments"]
+            flags = reports.risk_flags(self.database, clinic_id, client_id, open_only=True)
+            seen[f"{clinic_id}/{client_id} assignments"] = {row["assignment_id"] for row in assignments}
+            seen[f"{clinic_id}/{client_id} open flags"] = {flag["flag_id"] for flag in flags}
+        caseload = reports.caseload(self.database, "clinic-a", "therapist-1", NOW)
+        seen["caseload open flags"] = {flag["flag_id"] for entry in caseload for flag in entry["open_risk_flags"]}
+        return seen
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            for key, rows in self.read().items():
+                if not self.baseline[key] <= rows:
+                    self.shortfalls.append(f"{key}: {len(rows)} of {len(self.baseline[key])}")
+            self.reads += 1
+            time.sleep(0.001)
+
+
+def shadow_exists(database: Database) -> bool:
+    if not database.is_postgres:
+        live = Path(sqlite_path(database.url))
+        return live.with_name(f"{live.stem}.{SHADOW}{live.suffix}").exists()
+    with database.transaction() as cursor:
+        cursor.execute("SELECT 1 AS found FROM pg_namespace WHERE nspname = :name", {"name": SHADOW})
+        return cursor.fetchone() is not None
+
+
+def test_reports_never_show_less_while_the_projection_is_rebuilt_and_nothing_consumed_meanwhile_is_lost(
+    projection: Database, make_database: Callable[[str], Database]
+) -> None:
+    factory = EventFactory()
+    history = build_scored_history(factory)
+    for number in range(60):  # enough events for many reads during the rebuild
+        factory.activity_assigned(history["diary"], f"client-{number % 4 + 1}")
+    late_low = factory.activity_assigned(history["phq"], "client-2")  # its position commits after a higher one's
+    factory.activity_assigned(history["diary"], "client-3")
+    for event in factory.events:
+        if event is not late_low:
+            apply_event(projection, event)
+    read_log = FakeLog(
+        {
+            source: [e for e in envelopes if e["position"] != late_low.position or e["source"] != "assignments"]
+            for source, envelopes in factory.envelopes.items()
+        }
+    )
+    late_activity = factory.activity_published("Published during the rebuild")
+    clients = [("clinic-a", f"client-{number}") for number in (1, 2, 3, 4, 9)] + [("clinic-b", "client-1")]
+    reader = ReportReader(projection, clients)
+
+    def consume_live(event: Event) -> None:
+        read_log.publish(next(e for e in factory.envelopes[event.source] if e["position"] == event.position))
+        apply_event(projection, event)
+
+    def slow_progress(source: str, done: int, total: int) -> None:
+        time.sleep(0.005)  # the rebuild takes a while; the reader reads meanwhile
+        if source == "assignments" and done == 1:
+            consume_live(late_activity)  # after the activities log was read: the catch-up must find it
+        if source == "assignments" and done == total:
+            consume_live(late_low)  # below what was read: only the swap can see the live consumer has it
+
+    reader.start()
+    try:
+        rebuild_in_place(projection, read_log, slow_progress)
+    finally:
+        reader.stopped.set()
+        reader.join()
+
+    assert reader.reads >= 10
+    assert reader.shortfalls == []
+    fresh = make_database("fresh")
+    rebuild(fresh, read_log, Progress())
+    assert dump_tables(projection) == dump_tables(fresh)
+    assert {late_activity.position} <= {row["position"] for row in dump_tables(projection)["tracking"]}
+    assert not shadow_exists(projection)
 
 
 def test_rebuild_equals_live_for_scores_flags_and_timelines(

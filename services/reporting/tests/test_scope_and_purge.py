@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from interlude_contracts.runtime.storage import Database, sqlite_path
-from interlude_contracts.testing import CLINIC, EventFactory
 from interlude_reporting.projection import apply_event, client_report, purge_client
+from interlude_runtime.storage import Database, sqlite_path
+from interlude_testing import CLINIC, EventFactory
 
 
 def test_a_therapists_report_is_of_their_own_assignments(projection: Database) -> None:

@@ -1,10 +1,7 @@
 """The reporting service's entrypoints, called as nameko would call them.
 
-Mocking policy: ``worker_factory`` builds the service with a real ``Database``
-on a temporary SQLite file injected as its store; only ``metrics`` (timing,
-nothing to assert here) is left as nameko's MagicMock. There is no broker and
-no container: ``on_event`` gets an ``Event`` as the consumer entrypoint would
-hand it over after ``load_event``, and ``client_report`` returns the RPC body.
+Mocking policy: the SQL services' (``interlude_testing.sql_services``), on a
+temporary SQLite file.
 """
 
 import json
@@ -16,18 +13,17 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from interlude_contracts.api import ClientReportSchema
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import CLINIC, EventFactory
 from interlude_reporting.projection import create_tables, dump_tables
 from interlude_reporting.service import ReportingService
+from interlude_runtime.storage import Database
+from interlude_testing import CLINIC, EventFactory
+from interlude_testing.sql_services import sql_store
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'reporting.sqlite'}")
-    create_tables(database)  # what the SqlDatabase provider does at setup
-    yield database
-    database.close()
+    with sql_store(f"sqlite:///{tmp_path / 'reporting.sqlite'}", create_tables) as database:
+        yield database
 
 
 @pytest.fixture

@@ -28,10 +28,10 @@ from interlude_contracts.analytics import (
 )
 from interlude_contracts.errors import NotFound, ValidationFailed
 from interlude_contracts.events import Event
-from interlude_contracts.runtime.storage import Database
-from interlude_contracts.testing import CLINIC, THERAPIST, EventFactory
 from interlude_reporting.projection import create_tables
 from interlude_reporting.service import ReportingService
+from interlude_runtime.storage import Database
+from interlude_testing import CLINIC, THERAPIST, EventFactory
 
 
 def as_json(body: Any) -> Any:

@@ -1,12 +1,12 @@
 """The shared library: ready activities every clinic can browse and copy into its own library.
 
-The entries are data in ``interlude_contracts.library`` (reporting reads the measures'
+The entries are data in ``interlude_activity_model.library`` (reporting reads the measures'
 bands and cutoffs from them too); this module browses and looks them up.
 """
 
 from typing import Any
 
-from interlude_contracts.library import entries
+from interlude_activity_model.library import entries
 
 __all__ = ["TAGS", "UnknownEntry", "browse", "entries", "entry", "summary"]
 

@@ -1,0 +1,175 @@
+"""Entrypoints on single assignments: assign, submit, open, cancel, acknowledge a risk flag, and the reads."""
+
+from typing import Any
+
+from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
+from interlude_contracts.api import AssignRequest, CancelRequest, ExtendDueDateRequest, SubmitResponseRequest
+from interlude_contracts.errors import parse_uuid, validated
+from interlude_runtime.rpc import rpc
+
+from ..handlers import (
+    AcknowledgeRiskFlag,
+    Assign,
+    CancelAssignment,
+    ExtendDueDate,
+    OpenAssignment,
+    SubmitResponse,
+    handle,
+)
+from ..idempotency import Idempotency
+from ..snapshot import Personalisation
+from ..translation import acknowledgement_body, assignment_body, client_view
+from .base import Entrypoints, check_due_in_future, check_release, schedule_of
+
+
+class AssignmentEntrypoints(Entrypoints):
+    @rpc
+    def assign(
+        self,
+        clinic_id: str,
+        therapist_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Assign a published activity version (the latest unless one is named) to a client.
+
+        Repeated with the same key (or, without one, the same correlation id and request), the same assignment.
+        """
+        body = validated(AssignRequest(), request)
+        check_due_in_future(body)
+        check_release(body)
+        command = Assign(
+            clinic_id,
+            therapist_id,
+            body["client_id"],
+            self._version(clinic_id, body),
+            body["due_at"],
+            correlation_id,
+            **schedule_of(body),
+            personalisation=Personalisation.of(body),
+            idempotency=Idempotency.of("assign", clinic_id, therapist_id, request, correlation_id, idempotency_key),
+        )
+        return assignment_body(handle(self.app, command))
+
+    @rpc
+    def submit_response(
+        self,
+        clinic_id: str,
+        client_id: str,
+        assignment_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """The client's own response; validated against the exact version assigned.
+
+        A retry carrying the idempotency key of the recorded submission gets the
+        same answer instead of a conflict.
+        """
+        body = validated(SubmitResponseRequest(), request)
+        command = SubmitResponse(
+            clinic_id,
+            parse_uuid(assignment_id, "assignment_id"),
+            body["answers"],
+            correlation_id,
+            client_id,
+            idempotency_key=idempotency_key,
+        )
+        return client_view(assignment_body(handle(self.app, command)))
+
+    @rpc
+    def open_assignment(
+        self, clinic_id: str, client_id: str, assignment_id: str, correlation_id: str
+    ) -> dict[str, Any]:
+        """The client opens their assignment (recorded the first time)."""
+        command = OpenAssignment(clinic_id, parse_uuid(assignment_id, "assignment_id"), client_id, correlation_id)
+        return assignment_body(handle(self.app, command))
+
+    @rpc
+    def cancel(
+        self,
+        clinic_id: str,
+        cancelled_by: str,
+        assignment_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        therapist_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Cancel; with ``therapist_id``, only an assignment that therapist made."""
+        body = validated(CancelRequest(), request)
+        command = CancelAssignment(
+            clinic_id,
+            parse_uuid(assignment_id, "assignment_id"),
+            cancelled_by,
+            body["reason"],
+            correlation_id,
+            therapist_id=therapist_id,
+        )
+        return assignment_body(handle(self.app, command))
+
+    @rpc
+    def extend_due_date(
+        self,
+        clinic_id: str,
+        extended_by: str,
+        assignment_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        therapist_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Move an open assignment's due date later; with ``therapist_id``, only an assignment that therapist made."""
+        body = validated(ExtendDueDateRequest(), request)
+        check_due_in_future(body)
+        command = ExtendDueDate(
+            clinic_id,
+            parse_uuid(assignment_id, "assignment_id"),
+            body["due_at"],
+            extended_by,
+            correlation_id,
+            therapist_id=therapist_id,
+        )
+        return assignment_body(handle(self.app, command))
+
+    @rpc
+    def acknowledge_risk_flag(
+        self,
+        clinic_id: str,
+        therapist_id: str,
+        assignment_id: str,
+        flag_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+    ) -> dict[str, Any]:
+        """A therapist acknowledges a risk flag of an assignment in their clinic; recorded with who and when."""
+        body = validated(AcknowledgeRiskFlagRequest(), request)
+        flag = parse_uuid(flag_id, "flag_id")
+        command = AcknowledgeRiskFlag(
+            clinic_id, parse_uuid(assignment_id, "assignment_id"), flag, therapist_id, body["note"], correlation_id
+        )
+        return acknowledgement_body(handle(self.app, command), str(flag))
+
+    @rpc
+    def get_assignment(
+        self, clinic_id: str, assignment_id: str, client_id: str | None = None, therapist_id: str | None = None
+    ) -> dict[str, Any]:
+        """One assignment of the clinic; of that client or made by that therapist, when named.
+
+        Scores and risk flags are for the therapist: a client (``client_id`` given) sees neither.
+        """
+        assignment_id_ = parse_uuid(assignment_id, "assignment_id")
+        body = assignment_body(self.app.get(clinic_id, assignment_id_, client_id, therapist_id))
+        return body if client_id is None else client_view(body)
+
+    @rpc
+    def todo(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
+        return [assignment_body(a) for a in self.app.todo(clinic_id, client_id)]
+
+    @rpc
+    def list_for_client(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> list[dict[str, Any]]:
+        return [assignment_body(a) for a in self.app.for_client(clinic_id, client_id, therapist_id)]
+
+    @rpc
+    def erase_client(self, clinic_id: str, client_id: str) -> None:
+        """Crypto-shred the client's assignments and answers: their key is destroyed (idempotent)."""
+        self.app.erase_client(clinic_id, client_id)

@@ -1,0 +1,116 @@
+"""Entrypoints of groups: create, read, members, and programmes sent to every member."""
+
+from typing import Any
+
+from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
+from interlude_contracts.schedules import (
+    GroupAssignRequest,
+    GroupPathwayRequest,
+    GroupRecurrenceRequest,
+    GroupRequest,
+    MemberRequest,
+)
+from interlude_runtime.rpc import rpc
+
+from ..handlers import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group, handle
+from ..idempotency import Idempotency
+from ..snapshot import Personalisation
+from ..translation import group_body
+from .base import Entrypoints, check_due_in_future, check_release, check_rule, schedule_of
+
+
+class GroupEntrypoints(Entrypoints):
+    @rpc
+    def create_group(
+        self,
+        clinic_id: str,
+        therapist_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        body = validated(GroupRequest(), request)
+        idempotency = Idempotency.of("group", clinic_id, therapist_id, request, correlation_id, idempotency_key)
+        command = CreateGroup(clinic_id, therapist_id, body["name"], body["members"], idempotency=idempotency)
+        return group_body(handle(self.app, command))
+
+    @rpc
+    def get_group(self, clinic_id: str, group_id: str, therapist_id: str | None = None) -> dict[str, Any]:
+        """With ``therapist_id``, only a group that therapist created (else NotFound)."""
+        return group_body(get_group(self.app, clinic_id, parse_uuid(group_id, "group_id"), therapist_id))
+
+    @rpc
+    def add_group_member(
+        self,
+        clinic_id: str,
+        group_id: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        therapist_id: str | None = None,
+    ) -> dict[str, Any]:
+        """With ``therapist_id``, only a group that therapist created (else NotFound)."""
+        body = validated(MemberRequest(), request)
+        identifier = parse_uuid(group_id, "group_id")
+        command = AddGroupMember(
+            clinic_id, identifier, body["client_id"], body["joining"], correlation_id, therapist_id=therapist_id
+        )
+        return group_body(handle(self.app, command))
+
+    @rpc
+    def remove_group_member(
+        self, clinic_id: str, group_id: str, client_id: str, therapist_id: str | None = None
+    ) -> dict[str, Any]:
+        """With ``therapist_id``, only a group that therapist created (else NotFound)."""
+        command = RemoveGroupMember(clinic_id, parse_uuid(group_id, "group_id"), client_id, therapist_id=therapist_id)
+        return group_body(handle(self.app, command))
+
+    @rpc
+    def assign_to_group(
+        self,
+        clinic_id: str,
+        therapist_id: str,
+        group_id: str,
+        kind: str,
+        request: dict[str, Any],
+        correlation_id: str,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Send an ``activity``, a ``recurrence`` or a ``pathway`` to every member of the group.
+
+        The group, and the pathway a ``pathway`` request names, must be the therapist's own (else NotFound).
+        """
+        group_uuid = parse_uuid(group_id, "group_id")
+        spec = self._group_spec(clinic_id, kind, request)
+        addressed = {**request, "group_id": group_id, "kind": kind}
+        idempotency = Idempotency.of("programme", clinic_id, therapist_id, addressed, correlation_id, idempotency_key)
+        command = AssignToGroup(clinic_id, therapist_id, group_uuid, kind, spec, correlation_id, idempotency)
+        return group_body(handle(self.app, command))
+
+    def _group_spec(self, clinic_id: str, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+        if kind == "activity":
+            body = validated(GroupAssignRequest(), request)
+            check_due_in_future(body)
+            check_release(body)
+            return {
+                "activity": self._version(clinic_id, body),
+                "due_at": body["due_at"],
+                **schedule_of(body),
+                "personalisation": Personalisation.of(body).as_dict(),
+            }
+        if kind == "recurrence":
+            body = validated(GroupRecurrenceRequest(), request)
+            check_rule(body)
+            return {
+                "activity": self._version(clinic_id, body),
+                "personalisation": Personalisation.of(body).as_dict(),
+                "rule": body["rule"],
+                "starts_at": body["starts_at"],
+                "time_zone": body["time_zone"],
+                "due_after_minutes": body["due_after_hours"] * 60 if body["due_after_hours"] else None,
+                "grace_minutes": body["grace_hours"] * 60 if body["grace_hours"] is not None else None,
+                "reminders": body["reminders"],
+            }
+        if kind == "pathway":
+            body = validated(GroupPathwayRequest(), request)
+            return {"pathway_id": str(body["pathway_id"]), "personalisation": Personalisation.of(body).as_dict()}
+        raise ValidationFailed("Unknown kind.", {"kind": ["Use activity, recurrence or pathway."]})

@@ -1,0 +1,134 @@
+"""The therapists' workspace end to end in a real Chromium, against the whole stack.
+
+Arranged over the API: PHQ-9 copied from the library and assigned to Ada, who answers item 9
+above zero (a risk flag); a second client with older work and no flag. The browser part
+(browser/therapist_in_chromium.py) signs the therapist in, finds Ada first on the caseload,
+acknowledges the flag with a note, opens her page and assigns an activity; afterwards the
+acknowledgement and the assignment are checked over the API. Screenshots go to
+test-artefacts/web-therapist/.
+"""
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from support import ROOT, Stack, running_stack, wait_until
+from test_web_app import QUICK_CHECK, Api
+
+pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
+
+SECRET = "e2e-secret-" + "t" * 24
+ARTEFACTS = ROOT / "test-artefacts" / "web-therapist"
+CHECK_IN: dict[str, Any] = {
+    "title": "Weekly reflection",
+    "instructions": "",
+    "items": [{"id": "best", "type": "free_text", "prompt": "The best moment of the week?"}],
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, rabbit_vhost) -> Iterator[Stack]:
+    assert (ROOT / "web" / "dist" / "index.html").is_file(), "the web app is not built: make install"
+    settings = {"GATEWAY_TOKEN_SECRET": SECRET}
+    with running_stack(tmp_path_factory.mktemp("web-therapist"), rabbit_vhost(), {}, settings) as s:
+        yield s
+
+
+def published(therapist: Api, draft: dict[str, Any]) -> str:
+    activity = therapist.call("POST", "/activities", draft, 201)
+    therapist.call("POST", f"/activities/{activity['activity_id']}/publish", expect=201)
+    return str(activity["activity_id"])
+
+
+def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(stack: Stack) -> None:
+    therapist = Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    client = Api(stack.url, "ada@demo.client", "client-demo-pass")
+    # Another client, with work assigned earlier and no flag: without Ada's flag, Bea would come first.
+    bea = therapist.call(
+        "POST",
+        "/invitations",
+        {"username": f"bea-{uuid.uuid4().hex[:8]}@demo.client", "role": "client", "display_name": "Bea"},
+        201,
+    )["account"]
+    quick = published(therapist, QUICK_CHECK)
+    therapist.call("POST", "/assignments", {"client_id": bea["account_id"], "activity_id": quick}, 201)
+
+    phq9 = therapist.call("POST", "/library/phq-9/copy", expect=201)
+    therapist.call("POST", f"/activities/{phq9['activity_id']}/publish", expect=201)
+    phq9_for_ada = {"client_id": "client-ada", "activity_id": phq9["activity_id"]}
+    measure = therapist.call("POST", "/assignments", phq9_for_ada, 201)
+    answers = {f"phq9_{n}": "2" for n in range(1, 9)} | {"phq9_9": "1", "phq9_difficulty": "very"}
+    client.call("POST", f"/assignments/{measure['assignment_id']}/responses", {"answers": answers}, 201)
+    title = CHECK_IN["title"]
+    check_in = published(therapist, CHECK_IN)
+
+    def flagged_first() -> bool:
+        caseload = therapist.call("GET", "/me/caseload")["clients"]
+        return [c["client_id"] for c in caseload] == ["client-ada", bea["account_id"]] and bool(
+            caseload[0]["open_risk_flags"]
+        )
+
+    wait_until(flagged_first, what="Ada's risk flag on the caseload")
+    due = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+
+    browser = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).parent / "browser" / "therapist_in_chromium.py"),
+            stack.url,
+            "Ada",
+            "Bea",
+            title,
+            due.strftime("%Y-%m-%dT%H:%M"),
+            ARTEFACTS,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert browser.returncode == 0, browser.stdout + browser.stderr
+
+    def acknowledged_note() -> str | None:
+        flags = therapist.call("GET", "/clients/client-ada/risk-flags")["risk_flags"]
+        return flags[0]["note"] if flags and flags[0]["acknowledged_at"] else None
+
+    assert wait_until(acknowledged_note, what="the acknowledgement") == "Called the client; safety plan reviewed."
+    listed = therapist.call("GET", "/clients/client-ada/assignments?limit=100")["assignments"]
+    assigned = [a for a in listed if a["activity_id"] == check_in]
+    assert [a["status"] for a in assigned] == ["assigned"]
+    # The browser sent its local time as an instant: the same minute, whatever the zone.
+    assert datetime.fromisoformat(assigned[0]["due_at"]).astimezone().replace(tzinfo=None) == due
+    assert len(list(ARTEFACTS.glob("*.png"))) >= 6
+
+
+def test_a_therapist_builds_and_publishes_an_activity_with_a_branch(stack: Stack) -> None:
+    therapist = Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    title = f"Low days {uuid.uuid4().hex[:6]}"
+    artefacts = ARTEFACTS / "builder"
+    script = Path(__file__).parent / "browser" / "builder_in_chromium.py"
+    browser = subprocess.run(
+        [sys.executable, str(script), stack.url, title, artefacts],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert browser.returncode == 0, browser.stdout + browser.stderr
+
+    built = [a for a in therapist.call("GET", "/activities?limit=100")["activities"] if a["draft"]["title"] == title]
+    assert [a["latest_version"] for a in built] == [1]
+    version = therapist.call("GET", f"/activities/{built[0]['activity_id']}/versions/1")
+    low, how_low = version["items"]
+    assert (low["type"], low["prompt"]) == ("yes_no", "Did you feel low today?")
+    assert (how_low["type"], how_low["prompt"]) == ("single_choice", "How low?")
+    assert [(o["label"], o["score"]) for o in how_low["options"]] == [("A little", 0), ("A lot", 3)]
+    assert how_low["show_if"] == {"all": [{"item_id": low["id"], "operator": "equals", "value": True}]}
+    assert version["instructions"] == "Two questions about today."
+    assert len(list(artefacts.glob("*.png"))) == 3

@@ -1,0 +1,15 @@
+/// <reference types="vitest/config" />
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+// Served by the gateway under /app/ (same origin as the API).
+export default defineConfig({
+  base: "/app/",
+  plugins: [react()],
+  build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test/setup.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+  },
+});
