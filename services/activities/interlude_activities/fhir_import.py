@@ -5,7 +5,8 @@ their options from contained value sets and compute totals in FHIRPath. Each lin
 not a valid item id is mapped to one deterministically and kept as the item's ``link_id``,
 so exports and responses give it back. Nested items are flattened, in order, into the page of
 their top-level group; calculated and read-only items are kept out of what a client answers,
-and a calculated sum of the answers' ordinal values becomes the activity's total score.
+and a calculated sum of the answers' ordinal values becomes the activity's total score. A
+questionnaire coded as one of the library's measures takes its published scoring (fhir_measures).
 Everything that cannot be carried over is listed in ``unmapped``, never dropped silently.
 """
 
@@ -30,6 +31,7 @@ from .fhir import (
     TAG_SYSTEM,
     UNIT,
 )
+from .fhir_measures import NotTheMeasure, recognise_measure
 
 ITEM_WEIGHT = "http://hl7.org/fhir/StructureDefinition/itemWeight"
 CALCULATED_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
@@ -37,6 +39,10 @@ VARIABLE = "http://hl7.org/fhir/StructureDefinition/variable"
 HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
 SCORE_MARKERS = ("ordinalValue", "itemWeight", "ordinal()", "weight()")
 LINK_ID_IN_EXPRESSION = re.compile(r"linkId\s*=\s*'([^']+)'")
+# The SDC guide's PHQ-9 total: every answer's ordinal value summed (FHIRPath, spaces ignored).
+SUM_OF_EVERY_ORDINAL = re.compile(
+    r"%resource\.(answers\(\)|repeat\(item\)\.answer)\.value\.(ordinal|weight)\(\)\.sum\(\)"
+)
 # What a FHIR type becomes, and what the client can no longer do with it (None: nothing lost).
 IMPORTED_TYPES: dict[str, tuple[str, str | None]] = {
     "string": ("free_text", None),
@@ -270,7 +276,9 @@ class _Import:
         ]
         text = " ".join(expressions)
         link_id = str(fhir_item.get("linkId", ""))
-        if any(marker in text for marker in SCORE_MARKERS) and LINK_ID_IN_EXPRESSION.search(text):
+        if any(marker in text for marker in SCORE_MARKERS) and (
+            LINK_ID_IN_EXPRESSION.search(text) or SUM_OF_EVERY_ORDINAL.fullmatch(re.sub(r"\s+", "", expressions[0]))
+        ):
             self.totals.append((link_id, fhir_item))
             return
         self.note(link_id, f"Calculated item left out; its expression is not mapped: {expressions[0]}")
@@ -428,6 +436,8 @@ class _Import:
             )
             found = LINK_ID_IN_EXPRESSION.findall(expressions)
             scored = list(dict.fromkeys(self.ids.get(each, "") for each in found))
+            if not found:  # every answer's ordinal value: each item whose options are scored
+                scored = [item["id"] for item in self.items if _scored_choice(item)]
             if scored and all(_scored_choice(by_id.get(item_id)) for item_id in scored):
                 self.note(link_id, "Calculated sum of ordinal values kept as the activity's total score.")
                 total: dict[str, Any] = {"items": scored}
@@ -460,12 +470,26 @@ class _Import:
         scoring = self._scoring()
         if scoring:
             draft["scoring"] = scoring
+        self._published_measure(draft)
         for extension in resource.get("extension") or []:
             if extension.get("url") == SCORING_EXTENSION:
                 draft["scoring"] = json.loads(extension["valueString"])
             elif extension.get("url") == SOURCE_EXTENSION:
                 draft["source"] = extension["valueString"]
         return draft
+
+    def _published_measure(self, draft: dict[str, Any]) -> None:
+        """A library measure recognised by its LOINC code takes the library's bands, cutoff and risk rules."""
+        if any(extension.get("url") == SCORING_EXTENSION for extension in self.resource.get("extension") or []):
+            return
+        try:
+            recognised = recognise_measure(draft)
+        except NotTheMeasure as mismatch:
+            self.note("", f"Not scored as the library measure its code names: {mismatch}.")
+            return
+        if recognised:
+            draft["measure"], draft["scoring"] = recognised
+            self.note("", f"Recognised as the {recognised[0]} by its LOINC code: scored with its published rules.")
 
     def _identity(self, draft: dict[str, Any]) -> None:
         """The questionnaire's own url, version and identifiers; an Interlude export's url is not kept."""

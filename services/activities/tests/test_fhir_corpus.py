@@ -159,7 +159,20 @@ def test_what_the_corpus_cannot_map_is_listed(service: ActivitiesService) -> Non
 
     assert problems("metabolic-panel.json") == []
     assert problems("question-under-question.json") == ["q1: Items nested under this question were put after it."]
-    assert problems("argonaut-phq9.json") == ["g1.s: A hidden item was left out."]
+    assert problems("argonaut-phq9.json") == [
+        "g1.s: A hidden item was left out.",
+        ": Recognised as the PHQ-9 by its LOINC code: scored with its published rules.",
+    ]
+    assert problems("sdc-phq9.json") == ["H1/TS: Calculated sum of ordinal values kept as the activity's total score."]
+    assert problems("researchkit-date-time.json") == [
+        "af50f8ea-1298-42ce-8d6b-f6b88ce1ca88: A dateTime item is answered as a date."
+    ]
+    assert "3.2: No options could be read from http://loinc.org/vs/LL715-4; answered as free text." in problems(
+        "sdc-render.json"
+    )
+    assert "1.1.1: enableWhen of a nested group applies to its heading only; its items always show." in problems(
+        "sdc-cap.json"
+    )
     assert "Item-attachment: Item type 'attachment' has no Interlude equivalent; left out." in problems(
         "bit-of-everything.json"
     )
@@ -176,19 +189,63 @@ def test_linkids_that_are_not_item_ids_are_kept_and_given_back(service: Activiti
     assert exported["item"][0]["answerOption"][0]["valueCoding"]["code"] == "LA6568-5"
 
 
-def test_an_imported_loinc_phq9_scores_like_the_library_phq9(service: ActivitiesService) -> None:
-    imported = service.import_questionnaire("clinic-a", "t-1", questionnaire("loinc-phq9.json"), "c")
+PHQ9_FROM_OUTSIDE = ["loinc-phq9.json", "argonaut-phq9.json", "sdc-phq9.json"]
+PHQ9_CODED = ["loinc-phq9.json", "argonaut-phq9.json"]  # carry LOINC 44249-1 and their items' codes
+
+
+def nth_option_answers(activity: dict[str, Any]) -> dict[str, Any]:
+    """The same answers for any PHQ-9: the n-th scored item gets its option scoring n mod 4."""
+    scored = [item for item in activity["items"] if item["id"] in activity["scoring"]["total"]["items"]]
+    return {
+        item["id"]: next(option["value"] for option in item["options"] if option["score"] == n % 4)
+        for n, item in enumerate(scored)
+    }
+
+
+@pytest.mark.parametrize("name", PHQ9_FROM_OUTSIDE)
+def test_an_imported_phq9_scores_like_the_library_phq9(service: ActivitiesService, name: str) -> None:
+    draft = service.import_questionnaire("clinic-a", "t-1", questionnaire(name), "c")["activity"]["draft"]
+    ours = library.entry("phq-9")["activity"]
+
+    imported_total = score_response(draft, nth_option_answers(draft))["scores"]["total"]["value"]
+    assert imported_total == score_response(ours, nth_option_answers(ours))["scores"]["total"]["value"] == 12
+    assert len(draft["scoring"]["total"]["items"]) == 9
+    assert not {"/44261-6", "H1/TS"} & {item.get("link_id") for item in draft["items"]}  # the total is not asked
+
+
+@pytest.mark.parametrize("name", PHQ9_CODED)
+def test_a_coded_phq9_takes_the_librarys_bands_cutoff_and_suicide_risk_rule(
+    service: ActivitiesService, name: str
+) -> None:
+    imported = service.import_questionnaire("clinic-a", "t-1", questionnaire(name), "c")
     draft = imported["activity"]["draft"]
     ours = library.entry("phq-9")["activity"]
-    loinc_items = [item for item in draft["items"] if item["id"] in draft["scoring"]["total"]["items"]]
-    our_items = [ours_item for ours_item in ours["items"] if ours_item["id"] in ours["scoring"]["total"]["items"]]
-    # The same answers: the n-th option of each item, 0 to 3 in turn.
-    theirs = {item["id"]: item["options"][n % 4]["value"] for n, item in enumerate(loinc_items)}
-    same = {item["id"]: item["options"][n % 4]["value"] for n, item in enumerate(our_items)}
+    item9 = next(item for item in draft["items"] if "44260-8" in {code["code"] for code in item.get("codes", [])})
+    several_days = next(option["value"] for option in item9["options"] if option["score"] == 1)
+    not_at_all = next(option["value"] for option in item9["options"] if option["score"] == 0)
 
-    loinc_total = score_response(draft, theirs)["scores"]["total"]["value"]
-    assert loinc_total == score_response(ours, same)["scores"]["total"]["value"] == 12
-    assert "/44261-6" not in {item.get("link_id") for item in draft["items"]}  # the total is not asked
+    flagged = score_response(draft, {item9["id"]: several_days})
+    calm = score_response(draft, {item9["id"]: not_at_all})
+
+    assert draft["measure"] == "PHQ-9"
+    assert draft["scoring"]["total"]["bands"] == ours["scoring"]["total"]["bands"]
+    assert draft["scoring"]["total"]["cutoff"] == ours["scoring"]["total"]["cutoff"] == 10
+    assert [flag["rule_id"] for flag in flagged["risk_flags"]] == ["phq9-item9"]
+    assert calm["risk_flags"] == []
+    assert any(entry["problem"].startswith("Recognised as the PHQ-9") for entry in imported["unmapped"])
+
+
+def test_a_questionnaire_coded_phq9_without_all_its_items_is_not_scored_as_the_phq9(
+    service: ActivitiesService,
+) -> None:
+    partial = questionnaire("loinc-phq9.json")
+    partial["item"] = [item for item in partial["item"] if item["linkId"] != "/44260-8"]
+
+    imported = service.import_questionnaire("clinic-a", "t-1", partial, "c")
+
+    assert "measure" not in imported["activity"]["draft"]
+    assert "risk_rules" not in imported["activity"]["draft"].get("scoring", {})
+    assert any("44260-8 is missing" in entry["problem"] for entry in imported["unmapped"])
 
 
 @pytest.mark.parametrize("slug", sorted(library.entries()))
