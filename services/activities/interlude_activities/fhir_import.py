@@ -37,6 +37,8 @@ ITEM_WEIGHT = "http://hl7.org/fhir/StructureDefinition/itemWeight"
 CALCULATED_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
 VARIABLE = "http://hl7.org/fhir/StructureDefinition/variable"
 HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
+ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
+SLIDER_STEP = "http://hl7.org/fhir/StructureDefinition/questionnaire-sliderStepValue"
 SCORE_MARKERS = ("ordinalValue", "itemWeight", "ordinal()", "weight()")
 LINK_ID_IN_EXPRESSION = re.compile(r"linkId\s*=\s*'([^']+)'")
 # The SDC guide's PHQ-9 total: every answer's ordinal value summed (FHIRPath, spaces ignored).
@@ -307,6 +309,8 @@ class _Import:
             self.note(str(fhir_item.get("linkId", "")), "minValue is not below maxValue; the range was left out.")
         else:
             item.update({key: bound for key, bound in (("min", low), ("max", high)) if bound is not None})
+        if fhir_type == "integer" and _is_slider(fhir_item) and {"min", "max"} <= item.keys():
+            _as_linear_scale(item, _number_in(_extension(fhir_item, SLIDER_STEP)))
         unit = _extension(fhir_item, UNIT)
         if unit:
             coding = unit.get("valueCoding") or {}
@@ -559,6 +563,21 @@ def _concept(code: Any, display: Any, system: Any, carrier: dict[str, Any]) -> d
     if score is not None:
         concept["score"] = score
     return concept
+
+
+def _is_slider(fhir_item: dict[str, Any]) -> bool:
+    control = (_extension(fhir_item, ITEM_CONTROL) or {}).get("valueCodeableConcept") or {}
+    return any(coding.get("code") == "slider" for coding in control.get("coding") or [])
+
+
+def _as_linear_scale(item: dict[str, Any], step: Any) -> None:
+    """A whole-number slider with a range is a linear scale (of whole steps dividing its range)."""
+    if item["max"] - item["min"] > 100:
+        return
+    item["type"] = "linear_scale"
+    item.pop("decimals", None)
+    if isinstance(step, int) and step > 1 and (item["max"] - item["min"]) % step == 0:
+        item["step"] = step
 
 
 def _scored_choice(item: dict[str, Any] | None) -> bool:

@@ -40,7 +40,7 @@ def sample_answer(item: dict[str, Any]) -> Any:
         return item["options"][0]["value"]
     if kind == "multiple_choice":
         return [option["value"] for option in item["options"][: max(1, item.get("min_selections", 1))]]
-    if kind == "number":
+    if kind in ("number", "linear_scale"):
         return item.get("min", 1)
     if kind == "yes_no":
         return True
@@ -152,6 +152,17 @@ def test_an_stu3_questionnaire_is_refused_naming_why(service: ActivitiesService,
     assert "STU3" in json.dumps(caught.value.fields)
 
 
+EXPECTED_UNMAPPED = json.loads((Path(__file__).parent / "fhir_corpus_unmapped.json").read_text())
+
+
+@pytest.mark.parametrize("name", IMPORTED)
+def test_every_corpus_questionnaire_lists_exactly_what_it_could_not_map(service: ActivitiesService, name: str) -> None:
+    """The reviewed list per questionnaire (fhir_corpus_unmapped.json): a change in what is lost shows here."""
+    unmapped = service.import_questionnaire("clinic-a", "t-1", questionnaire(name), "c")["unmapped"]
+
+    assert [f"{entry['link_id']}: {entry['problem']}" for entry in unmapped] == EXPECTED_UNMAPPED[name]
+
+
 def test_what_the_corpus_cannot_map_is_listed(service: ActivitiesService) -> None:
     def problems(name: str) -> list[str]:
         unmapped = service.import_questionnaire("clinic-a", "t-1", questionnaire(name), "c")["unmapped"]
@@ -177,6 +188,14 @@ def test_what_the_corpus_cannot_map_is_listed(service: ActivitiesService) -> Non
         "bit-of-everything.json"
     )
     assert any(p.startswith("/88124-3: Calculated item left out") for p in problems("hunger-vital-signs.json"))
+
+
+def test_a_whole_number_slider_is_a_linear_scale(service: ActivitiesService) -> None:
+    imported = service.import_questionnaire("clinic-a", "t-1", questionnaire("researchkit-slider.json"), "c")
+
+    (item,) = imported["activity"]["draft"]["items"]
+    assert (item["type"], item["min"], item["max"]) == ("linear_scale", 0, 10)
+    assert imported["unmapped"] == []
 
 
 def test_linkids_that_are_not_item_ids_are_kept_and_given_back(service: ActivitiesService) -> None:
