@@ -24,6 +24,7 @@ the assignment, the therapist's alert and the client's caseload entry, and no
 other answer may raise one.
 """
 
+import json
 import sys
 import time
 import uuid
@@ -344,3 +345,42 @@ def test_phq9_item9_raises_the_flag_the_alert_and_the_caseload_entry(matrix: Mat
     }
     [flag], [alert] = matrix.caseload[way], matrix.alerts[way]
     assert alert["flag_id"] == flag["flag_id"] and "on PHQ-9" in alert["body"]
+
+
+LOINC_PHQ9 = Path(__file__).resolve().parents[2] / "services/activities/tests/fhir_questionnaires/loinc-phq9.json"
+
+
+def option_scoring(item: dict[str, Any], score: int) -> str:
+    return next(option["value"] for option in item["options"] if option["score"] == score)
+
+
+def test_an_ehrs_loinc_phq9_sent_on_a_recurrence_raises_the_item9_flag(stack: Stack, matrix: Matrix) -> None:
+    """A PHQ-9 that nobody here wrote (LHC-Forms' LOINC 44249-1), imported, scored as the library's on a recurrence."""
+    therapist = matrix.therapist
+    imported = therapist.call("POST", "/activities/fhir", json.loads(LOINC_PHQ9.read_text()), 201)["activity"]
+    activity_id = imported["activity_id"]
+    therapist.call("POST", f"/activities/{activity_id}/publish", expect=201)
+    username = f"scored-fhir-{uuid.uuid4().hex[:6]}@example.org"
+    client_id = invited_client(stack.url, therapist, username)
+    require_scheduled(therapist.call("POST", "/recurrences", {"client_id": client_id, **recurring(activity_id)}, 201))
+    [assignment_id] = every_assignment(therapist, client_id, {activity_id}, "an imported PHQ-9").values()
+
+    items = therapist.call("GET", f"/activities/{activity_id}", expect=200)["draft"]["items"]
+    scored = [item for item in items if item["id"] in imported["draft"]["scoring"]["total"]["items"]]
+    item9 = next(item for item in scored if "44260-8" in {code["code"] for code in item["codes"]})
+    answers = {item["id"]: option_scoring(item, 2 if item is item9 else 0) for item in scored}
+    login(stack.url, username, PASSWORD).call(
+        "POST", f"/assignments/{assignment_id}/responses", {"answers": answers}, 201
+    )
+
+    view = therapist.call("GET", f"/assignments/{assignment_id}", expect=200)
+    assert (view["measure"], view["scores"]["total"]) == ("PHQ-9", _score(2, "minimal", False))
+    assert [flag["rule_id"] for flag in view["risk_flags"]] == [PHQ9_FLAG]
+    wait_until(
+        lambda: [
+            a for a in therapist.call("GET", "/me/alerts", expect=200)["alerts"] if a["assignment_id"] == assignment_id
+        ],
+        timeout=45,
+        interval=0.3,
+        what="the therapist's alert on the imported PHQ-9's item 9",
+    )
