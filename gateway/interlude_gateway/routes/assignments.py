@@ -135,7 +135,7 @@ def client_assignments(
 @routes.http("GET", "/me/history", CLIENT)
 def my_history(request: Request, caller: Caller, assignments: AssignmentsClient) -> Response:
     """What the client completed, newest first: titles and dates only, never scores or risk flags."""
-    listed = assignments.list_for_client(caller.clinic_id, caller.subject)
+    listed = assignments.list_for_client(caller.clinic_id, caller.subject, therapist_id=None)
     completed = sorted(
         (a for a in listed if a["status"] == "submitted"), key=lambda a: a["submitted_at"] or "", reverse=True
     )
