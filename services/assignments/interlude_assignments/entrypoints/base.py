@@ -115,6 +115,27 @@ class Creation:
     correlation_id: str
     idempotency: Idempotency
 
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        schema: type[Schema],
+        clinic_id: str,
+        therapist_id: str,
+        request: Body,
+        correlation_id: str,
+        idempotency_key: str | None,
+        address: Body | None = None,
+    ) -> "Creation":
+        """From a create RPC's arguments: the request validated; a repeat must match it and the ``address``.
+
+        The address is the ids the call names besides the body: the same body on another pathway is another create.
+        """
+        body = validated(schema(), request)
+        addressed = {**request, **(address or {})}
+        idempotency = Idempotency.of(kind, clinic_id, therapist_id, addressed, correlation_id, idempotency_key)
+        return cls(clinic_id, therapist_id, body, correlation_id, idempotency)
+
     def addressee(self, client_id: str) -> Addressee:
         return Addressee(self.clinic_id, self.therapist_id, client_id, self.correlation_id)
 
@@ -149,9 +170,8 @@ def creates(kind: str, schema: type[Schema]) -> Callable[[Callable[[EntrypointsT
             correlation_id: str,
             idempotency_key: str | None = None,
         ) -> Body:
-            body = validated(schema(), request)
-            idempotency = Idempotency.of(kind, clinic_id, therapist_id, request, correlation_id, idempotency_key)
-            return method(self, Creation(clinic_id, therapist_id, body, correlation_id, idempotency))
+            creation = Creation.of(kind, schema, clinic_id, therapist_id, request, correlation_id, idempotency_key)
+            return method(self, creation)
 
         return _as_rpc(create, method)
 
@@ -176,10 +196,11 @@ def creates_in(
             correlation_id: str,
             idempotency_key: str | None = None,
         ) -> Body:
-            body = validated(schema(), request)
-            addressed = {**request, parent: parent_id}
-            idempotency = Idempotency.of(kind, clinic_id, therapist_id, addressed, correlation_id, idempotency_key)
-            return method(self, Creation(clinic_id, therapist_id, body, correlation_id, idempotency), parent_id)
+            address = {parent: parent_id}
+            creation = Creation.of(
+                kind, schema, clinic_id, therapist_id, request, correlation_id, idempotency_key, address
+            )
+            return method(self, creation, parent_id)
 
         return _as_rpc(create, method)
 
