@@ -60,14 +60,18 @@ def create_once(
     app: AssignmentsApplication,
     idempotency: Idempotency | None,
     kind: type[AggregateT],
+    fields: Callable[[], dict[str, Any]],
     prepare: Callable[[AggregateT], object] = lambda _: None,
-    **fields: Any,
 ) -> AggregateT:
-    """What an earlier run of this create made; else a new ``kind`` of these fields, prepared, then saved."""
+    """What an earlier run of this create made; else a new ``kind`` of the ``fields``, prepared, then saved.
+
+    ``fields`` are only worked out for a new one: a repeat returns the first even if, say, the version
+    it pinned has been archived since.
+    """
     existing = already_created(app, idempotency, kind)
     if existing is not None:
         return existing
-    created = create(kind, "Created", idempotency, **fields)
+    created = create(kind, "Created", idempotency, **fields())
     prepare(created)
     return save_created(app, idempotency, created)
 

@@ -84,15 +84,8 @@ def create_group(app: AssignmentsApplication, command: CreateGroup) -> Group:
         for client_id in dict.fromkeys(command.members):
             group.add_member(client_id)
 
-    return create_once(
-        app,
-        command.idempotency,
-        Group,
-        add_members,
-        clinic_id=command.clinic_id,
-        name=command.name,
-        created_by=command.therapist_id,
-    )
+    fields = {"clinic_id": command.clinic_id, "name": command.name, "created_by": command.therapist_id}
+    return create_once(app, command.idempotency, Group, lambda: fields, add_members)
 
 
 def assign_to_group(app: AssignmentsApplication, command: AssignToGroup) -> Group:

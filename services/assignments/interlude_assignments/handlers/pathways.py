@@ -106,16 +106,16 @@ class CancelEnrolment(Command[Enrolment]):
 
 
 def create_pathway(app: AssignmentsApplication, command: CreatePathway) -> Pathway:
-    pinned = [{**step, "activity": pinned_version(step["activity"])} for step in command.steps]
-    return create_once(
-        app,
-        command.idempotency,
-        Pathway,
-        clinic_id=command.clinic_id,
-        name=command.name,
-        steps=pinned,
-        created_by=command.therapist_id,
-    )
+    def fields() -> dict[str, Any]:
+        pinned = [{**step, "activity": pinned_version(step["activity"])} for step in command.steps]
+        return {
+            "clinic_id": command.clinic_id,
+            "name": command.name,
+            "steps": pinned,
+            "created_by": command.therapist_id,
+        }
+
+    return create_once(app, command.idempotency, Pathway, fields)
 
 
 def enrol(app: AssignmentsApplication, command: Enrol) -> Enrolment:
