@@ -1,10 +1,12 @@
 """What every area's entrypoints share: the application, the activities service, the shapes of RPC and the checks.
 
-Two shapes of RPC recur, each declared once here with its arguments as they
-come over the wire: a create (``creates``, ``creates_in``) and a therapist's
-change to one assignment (``changes_assignment``). The method they decorate
-takes one value (``Creation``, ``AssignmentChange``) with the request already
-validated.
+The shapes of RPC that recur are declared once here, with their arguments as
+they come over the wire: a keyed create (``creates``, ``creates_in``), a
+therapist's change to one assignment (``changes_assignment``) and a scoped read
+(``scoped_read``). The method a shape decorates takes one value (``Creation``,
+``AssignmentChange``) with the request already validated. What sends an
+activity or starts a recurrence, to one client or to a group, is worked out in
+one place each (``_activity_spec``, ``_recurrence_spec``).
 """
 
 from collections.abc import Callable
@@ -45,8 +47,10 @@ class Entrypoints:
         return version
 
     def _activity_spec(self, clinic_id: str, body: Body) -> Body:
-        """What sends one activity (``Assign.of_spec``; a group programme keeps it), from a validated
-        AssignRequest or GroupAssignRequest: its times checked, then its version fetched."""
+        """What sends one activity (``Assign.of_spec``; a group programme keeps it).
+
+        From a validated AssignRequest or GroupAssignRequest: its times checked, then its version fetched.
+        """
         check_due_in_future(body)
         check_release(body)
         return {
@@ -57,8 +61,10 @@ class Entrypoints:
         }
 
     def _recurrence_spec(self, clinic_id: str, body: Body) -> Body:
-        """What starts a recurrence (``CreateRecurrence.of_spec``; a group programme keeps it), from a validated
-        RecurrenceRequest or GroupRecurrenceRequest: its rule checked, then its version fetched."""
+        """What starts a recurrence (``CreateRecurrence.of_spec``; a group programme keeps it).
+
+        From a validated RecurrenceRequest or GroupRecurrenceRequest: its rule checked, then its version fetched.
+        """
         check_rule(body)
         return {
             "activity": self._version(clinic_id, body),
