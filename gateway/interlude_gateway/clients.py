@@ -1,14 +1,19 @@
 """The services as the gateway calls them: one typed client per service, naming every RPC the gateway uses.
 
-Each method is a one-line delegation to the service's nameko RPC proxy, with
-the arguments sent positionally or by keyword exactly as the service takes
-them. A route names the clients it needs as parameters (see ``routing``), so
-its dependencies are visible in its signature.
+A client lists its service's RPCs in a table, each as ``name = Rpc[Shape]()``:
+the attribute is the service's nameko RPC proxy method of that name, and
+``Shape`` says how it is called, checked by mypy at every call. The shapes
+(below) are declared once, by what their arguments are: positional in the
+order the service takes them, and by keyword after ``*``, exactly as they go
+over the wire. A route names the clients it needs as parameters (see
+``routing``), so its dependencies are visible in its signature.
 """
 
-from typing import Any, TypedDict
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypedDict, TypeVar, overload
 
 Record = dict[str, Any]
+ShapeT = TypeVar("ShapeT")
 
 
 class AssignmentScope(TypedDict, total=False):
@@ -29,372 +34,234 @@ class ServiceClient:
         return self._proxy.health.call_async()
 
 
+class Rpc(Generic[ShapeT]):
+    """One RPC of a client's service, called as ``ShapeT`` says (its name is the attribute's)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, client: None, owner: type) -> "Rpc[ShapeT]": ...
+
+    @overload
+    def __get__(self, client: ServiceClient, owner: type) -> ShapeT: ...
+
+    def __get__(self, client: ServiceClient | None, owner: type) -> "ShapeT | Rpc[ShapeT]":
+        if client is None:
+            return self
+        method: ShapeT = getattr(client._proxy, self.name)
+        return method
+
+
+# -- the shapes of call: positional arguments in the service's order ------------------
+
+ClinicRead = Callable[[str], Record]  # (clinic_id)
+ClinicList = Callable[[str], list[Record]]  # (clinic_id)
+Read = Callable[[str, str], Record]  # (clinic_id, id)
+ReadList = Callable[[str, str], list[Record]]  # (clinic_id, id)
+Forget = Callable[[str, str], None]  # (clinic_id, client_id): erase or purge what a service keeps of the client
+VersionRead = Callable[[str, str, int], Record]  # (clinic_id, activity_id, version)
+Write = Callable[[str, str, Record], Record]  # (clinic_id, id, body)
+Create = Callable[[str, str, Record, str], Record]  # (clinic_id, created_by, body, correlation_id)
+Act = Callable[[str, str, str, str], Record]  # (clinic_id, who, what, correlation_id), in the order the RPC names
+CallerRequest = Callable[[Record, Record], Record]  # (caller, body)
+CallerPage = Callable[[Record, int, int], Record]  # (caller, limit, offset)
+CallerClient = Callable[[Record, str], None]  # (caller, client_id)
+
+
+# -- and with arguments by keyword ----------------------------------------------------
+
+
+class KeyedCreate(Protocol):
+    """Creates once per ``idempotency_key`` (or, without one, per correlation id and request)."""
+
+    def __call__(
+        self, clinic_id: str, by: str, body: Record, correlation_id: str, *, idempotency_key: str | None
+    ) -> Record: ...
+
+
+class KeyedCreateOn(Protocol):
+    """``KeyedCreate`` on something the call names (a pathway, an assignment, a client)."""
+
+    def __call__(
+        self, clinic_id: str, by: str, target: str, body: Record, correlation_id: str, *, idempotency_key: str | None
+    ) -> Record: ...
+
+
+class ScopedRead(Protocol):
+    """With ``therapist_id``, only what that therapist made or may see (else NotFound)."""
+
+    def __call__(self, clinic_id: str, target: str, *, therapist_id: str | None) -> Record: ...
+
+
+class ScopedList(Protocol):
+    def __call__(self, clinic_id: str, target: str, *, therapist_id: str | None) -> list[Record]: ...
+
+
+class ScopedChange(Protocol):
+    """A change by ``by`` to ``target`` with a request body; with ``therapist_id``, only what they made."""
+
+    def __call__(
+        self, clinic_id: str, by: str, target: str, body: Record, correlation_id: str, *, therapist_id: str | None
+    ) -> Record: ...
+
+
+class ScopedAction(Protocol):
+    """``ScopedChange`` naming its action (``pause``, ``resume``, ``cancel``) instead of a body."""
+
+    def __call__(
+        self, clinic_id: str, by: str, target: str, action: str, correlation_id: str, *, therapist_id: str | None
+    ) -> Record: ...
+
+
+class ScopedCancel(Protocol):
+    def __call__(
+        self, clinic_id: str, by: str, target: str, correlation_id: str, *, therapist_id: str | None
+    ) -> Record: ...
+
+
+class ScopedMemberAdd(Protocol):
+    def __call__(
+        self, clinic_id: str, group_id: str, body: Record, correlation_id: str, *, therapist_id: str | None
+    ) -> Record: ...
+
+
+class ScopedMemberRemove(Protocol):
+    def __call__(self, clinic_id: str, group_id: str, client_id: str, *, therapist_id: str | None) -> Record: ...
+
+
+class ClientScopedRead(Protocol):
+    """One assignment: the client's own (``client_id``), a therapist's own (``therapist_id``), or the clinic's."""
+
+    def __call__(
+        self, clinic_id: str, assignment_id: str, client_id: str | None, *, therapist_id: str | None
+    ) -> Record: ...
+
+
+class KeyedProgramme(Protocol):
+    """``KeyedCreateOn`` a group, with the kind of programme (``activity``, ``recurrence``, ``pathway``)."""
+
+    def __call__(
+        self,
+        clinic_id: str,
+        by: str,
+        group_id: str,
+        kind: str,
+        body: Record,
+        correlation_id: str,
+        *,
+        idempotency_key: str | None,
+    ) -> Record: ...
+
+
+# -- the clients ------------------------------------------------------------------------
+
+
 class ActivitiesClient(ServiceClient):
-    def list_activities(self, clinic_id: str) -> list[Record]:
-        return self._proxy.list_activities(clinic_id)
+    list_activities = Rpc[ClinicList]()
+    create_activity = Rpc[Create]()
+    get_activity = Rpc[Read]()
+    # (clinic_id, activity_id, draft, edited_by, correlation_id)
+    edit_draft = Rpc[Callable[[str, str, Record, str, str], Record]]()
+    publish_activity = Rpc[Act]()  # (clinic_id, activity_id, published_by, correlation_id)
+    get_version = Rpc[VersionRead]()
+    list_versions = Rpc[ReadList]()
+    # (clinic_id, activity_id, archived, changed_by, correlation_id)
+    set_archived = Rpc[Callable[[str, str, bool, str, str], Record]]()
+    import_questionnaire = Rpc[Create]()
+    draft_questionnaire = Rpc[Read]()
+    version_questionnaire = Rpc[VersionRead]()
+    questionnaire_response = Rpc[Callable[[Record], Record]]()  # (assignment)
+    questionnaire_responses = Rpc[Callable[[list[Record]], list[Record]]]()  # (assignments)
+    fhir_questionnaire = Rpc[Read]()
+    # (clinic_id, url, title, status)
+    search_questionnaires = Rpc[Callable[[str, str | None, str | None, str | None], list[Record]]]()
+    browse_library = Rpc[Callable[[str | None], list[Record]]]()  # (tag)
+    get_library_entry = Rpc[Callable[[str], Record]]()  # (slug)
+    copy_from_library = Rpc[Act]()  # (clinic_id, created_by, slug, correlation_id)
 
     def list_activities_with_archived(self, clinic_id: str) -> list[Record]:
         return self._proxy.list_activities(clinic_id, True)
 
-    def create_activity(self, clinic_id: str, created_by: str, draft: Record, correlation_id: str) -> Record:
-        return self._proxy.create_activity(clinic_id, created_by, draft, correlation_id)
-
-    def get_activity(self, clinic_id: str, activity_id: str) -> Record:
-        return self._proxy.get_activity(clinic_id, activity_id)
-
-    def edit_draft(
-        self, clinic_id: str, activity_id: str, draft: Record, edited_by: str, correlation_id: str
-    ) -> Record:
-        return self._proxy.edit_draft(clinic_id, activity_id, draft, edited_by, correlation_id)
-
-    def publish_activity(self, clinic_id: str, activity_id: str, published_by: str, correlation_id: str) -> Record:
-        return self._proxy.publish_activity(clinic_id, activity_id, published_by, correlation_id)
-
-    def get_version(self, clinic_id: str, activity_id: str, version: int) -> Record:
-        return self._proxy.get_version(clinic_id, activity_id, version)
-
-    def list_versions(self, clinic_id: str, activity_id: str) -> list[Record]:
-        return self._proxy.list_versions(clinic_id, activity_id)
-
-    def set_archived(
-        self, clinic_id: str, activity_id: str, archived: bool, changed_by: str, correlation_id: str
-    ) -> Record:
-        return self._proxy.set_archived(clinic_id, activity_id, archived, changed_by, correlation_id)
-
-    def import_questionnaire(
-        self, clinic_id: str, created_by: str, questionnaire: Record, correlation_id: str
-    ) -> Record:
-        return self._proxy.import_questionnaire(clinic_id, created_by, questionnaire, correlation_id)
-
-    def draft_questionnaire(self, clinic_id: str, activity_id: str) -> Record:
-        return self._proxy.draft_questionnaire(clinic_id, activity_id)
-
-    def version_questionnaire(self, clinic_id: str, activity_id: str, version: int) -> Record:
-        return self._proxy.version_questionnaire(clinic_id, activity_id, version)
-
-    def questionnaire_response(self, assignment: Record) -> Record:
-        return self._proxy.questionnaire_response(assignment)
-
-    def questionnaire_responses(self, assignments: list[Record]) -> list[Record]:
-        return self._proxy.questionnaire_responses(assignments)
-
-    def fhir_questionnaire(self, clinic_id: str, activity_id: str) -> Record:
-        return self._proxy.fhir_questionnaire(clinic_id, activity_id)
-
-    def search_questionnaires(
-        self, clinic_id: str, url: str | None, title: str | None, status: str | None
-    ) -> list[Record]:
-        return self._proxy.search_questionnaires(clinic_id, url, title, status)
-
-    def browse_library(self, tag: str | None) -> list[Record]:
-        return self._proxy.browse_library(tag)
-
-    def get_library_entry(self, slug: str) -> Record:
-        return self._proxy.get_library_entry(slug)
-
-    def copy_from_library(self, clinic_id: str, created_by: str, slug: str, correlation_id: str) -> Record:
-        return self._proxy.copy_from_library(clinic_id, created_by, slug, correlation_id)
-
 
 class AssignmentsClient(ServiceClient):
-    # -- assignments ---------------------------------------------------------------
-
-    def assign(
-        self, clinic_id: str, therapist_id: str, request: Record, correlation_id: str, *, idempotency_key: str | None
-    ) -> Record:
-        return self._proxy.assign(clinic_id, therapist_id, request, correlation_id, idempotency_key=idempotency_key)
-
-    def get_assignment(
-        self, clinic_id: str, assignment_id: str, client_id: str | None, *, therapist_id: str | None
-    ) -> Record:
-        return self._proxy.get_assignment(clinic_id, assignment_id, client_id, therapist_id=therapist_id)
+    # assignments
+    assign = Rpc[KeyedCreate]()
+    get_assignment = Rpc[ClientScopedRead]()
+    extend_due_date = Rpc[ScopedChange]()
+    cancel = Rpc[ScopedChange]()
+    submit_response = Rpc[KeyedCreateOn]()
+    open_assignment = Rpc[Act]()  # (clinic_id, client_id, assignment_id, correlation_id)
+    todo = Rpc[ReadList]()
+    list_for_client = Rpc[ScopedList]()
+    erase_client = Rpc[Forget]()
+    # (clinic_id, therapist_id, assignment_id, flag_id, request, correlation_id)
+    acknowledge_risk_flag = Rpc[Callable[[str, str, str, str, Record, str], Record]]()
+    # recurrences
+    create_recurrence = Rpc[KeyedCreate]()
+    get_recurrence = Rpc[ScopedRead]()
+    cancel_recurrence = Rpc[ScopedCancel]()
+    # pathways
+    create_pathway = Rpc[KeyedCreate]()
+    get_pathway = Rpc[ScopedRead]()
+    enrol = Rpc[KeyedCreateOn]()  # on a pathway ``by`` created (the service refuses a colleague's)
+    list_enrolments = Rpc[ScopedList]()
+    get_enrolment = Rpc[ScopedRead]()
+    change_enrolment = Rpc[ScopedAction]()
+    # groups
+    create_group = Rpc[KeyedCreate]()
+    get_group = Rpc[ScopedRead]()
+    add_group_member = Rpc[ScopedMemberAdd]()
+    remove_group_member = Rpc[ScopedMemberRemove]()
+    assign_to_group = Rpc[KeyedProgramme]()  # to a group ``by`` created (the service refuses a colleague's)
 
     def get_assignment_in_scope(self, clinic_id: str, assignment_id: str, scope: AssignmentScope) -> Record:
         """``get_assignment`` with the caller's scope by keyword (none for a clinic-wide reader)."""
         return self._proxy.get_assignment(clinic_id, assignment_id, **scope)
 
-    def extend_due_date(
-        self,
-        clinic_id: str,
-        extended_by: str,
-        assignment_id: str,
-        request: Record,
-        correlation_id: str,
-        *,
-        therapist_id: str | None,
-    ) -> Record:
-        return self._proxy.extend_due_date(
-            clinic_id, extended_by, assignment_id, request, correlation_id, therapist_id=therapist_id
-        )
-
-    def cancel(
-        self,
-        clinic_id: str,
-        cancelled_by: str,
-        assignment_id: str,
-        request: Record,
-        correlation_id: str,
-        *,
-        therapist_id: str | None,
-    ) -> Record:
-        return self._proxy.cancel(
-            clinic_id, cancelled_by, assignment_id, request, correlation_id, therapist_id=therapist_id
-        )
-
-    def submit_response(
-        self,
-        clinic_id: str,
-        client_id: str,
-        assignment_id: str,
-        request: Record,
-        correlation_id: str,
-        *,
-        idempotency_key: str | None,
-    ) -> Record:
-        return self._proxy.submit_response(
-            clinic_id, client_id, assignment_id, request, correlation_id, idempotency_key=idempotency_key
-        )
-
-    def open_assignment(self, clinic_id: str, client_id: str, assignment_id: str, correlation_id: str) -> Record:
-        return self._proxy.open_assignment(clinic_id, client_id, assignment_id, correlation_id)
-
-    def todo(self, clinic_id: str, client_id: str) -> list[Record]:
-        return self._proxy.todo(clinic_id, client_id)
-
-    def list_for_client(self, clinic_id: str, client_id: str, *, therapist_id: str | None = None) -> list[Record]:
-        return self._proxy.list_for_client(clinic_id, client_id, therapist_id=therapist_id)
-
-    def erase_client(self, clinic_id: str, client_id: str) -> None:
-        self._proxy.erase_client(clinic_id, client_id)
-
-    def acknowledge_risk_flag(
-        self, clinic_id: str, therapist_id: str, assignment_id: str, flag_id: str, request: Record, correlation_id: str
-    ) -> Record:
-        return self._proxy.acknowledge_risk_flag(
-            clinic_id, therapist_id, assignment_id, flag_id, request, correlation_id
-        )
-
-    # -- recurrences -----------------------------------------------------------------
-
-    def create_recurrence(
-        self, clinic_id: str, therapist_id: str, request: Record, correlation_id: str, *, idempotency_key: str | None
-    ) -> Record:
-        return self._proxy.create_recurrence(
-            clinic_id, therapist_id, request, correlation_id, idempotency_key=idempotency_key
-        )
-
-    def get_recurrence(self, clinic_id: str, recurrence_id: str, *, therapist_id: str | None) -> Record:
-        return self._proxy.get_recurrence(clinic_id, recurrence_id, therapist_id=therapist_id)
-
-    def cancel_recurrence(
-        self, clinic_id: str, cancelled_by: str, recurrence_id: str, correlation_id: str, *, therapist_id: str | None
-    ) -> Record:
-        return self._proxy.cancel_recurrence(
-            clinic_id, cancelled_by, recurrence_id, correlation_id, therapist_id=therapist_id
-        )
-
-    # -- pathways --------------------------------------------------------------------
-
-    def create_pathway(
-        self, clinic_id: str, therapist_id: str, request: Record, correlation_id: str, *, idempotency_key: str | None
-    ) -> Record:
-        key = idempotency_key
-        return self._proxy.create_pathway(clinic_id, therapist_id, request, correlation_id, idempotency_key=key)
-
-    def get_pathway(self, clinic_id: str, pathway_id: str, *, therapist_id: str | None) -> Record:
-        return self._proxy.get_pathway(clinic_id, pathway_id, therapist_id=therapist_id)
-
-    def enrol(
-        self,
-        clinic_id: str,
-        therapist_id: str,
-        pathway_id: str,
-        request: Record,
-        correlation_id: str,
-        *,
-        idempotency_key: str | None,
-    ) -> Record:
-        """On a pathway ``therapist_id`` created (the service refuses a colleague's)."""
-        return self._proxy.enrol(
-            clinic_id, therapist_id, pathway_id, request, correlation_id, idempotency_key=idempotency_key
-        )
-
-    def list_enrolments(self, clinic_id: str, pathway_id: str, *, therapist_id: str | None) -> list[Record]:
-        return self._proxy.list_enrolments(clinic_id, pathway_id, therapist_id=therapist_id)
-
-    def get_enrolment(self, clinic_id: str, enrolment_id: str, *, therapist_id: str | None) -> Record:
-        return self._proxy.get_enrolment(clinic_id, enrolment_id, therapist_id=therapist_id)
-
-    def change_enrolment(
-        self,
-        clinic_id: str,
-        changed_by: str,
-        enrolment_id: str,
-        action: str,
-        correlation_id: str,
-        *,
-        therapist_id: str | None,
-    ) -> Record:
-        return self._proxy.change_enrolment(
-            clinic_id, changed_by, enrolment_id, action, correlation_id, therapist_id=therapist_id
-        )
-
-    # -- groups ----------------------------------------------------------------------
-
-    def create_group(
-        self, clinic_id: str, therapist_id: str, request: Record, correlation_id: str, *, idempotency_key: str | None
-    ) -> Record:
-        key = idempotency_key
-        return self._proxy.create_group(clinic_id, therapist_id, request, correlation_id, idempotency_key=key)
-
-    def get_group(self, clinic_id: str, group_id: str, *, therapist_id: str | None) -> Record:
-        return self._proxy.get_group(clinic_id, group_id, therapist_id=therapist_id)
-
-    def add_group_member(
-        self, clinic_id: str, group_id: str, request: Record, correlation_id: str, *, therapist_id: str | None
-    ) -> Record:
-        return self._proxy.add_group_member(clinic_id, group_id, request, correlation_id, therapist_id=therapist_id)
-
-    def remove_group_member(self, clinic_id: str, group_id: str, client_id: str, *, therapist_id: str | None) -> Record:
-        return self._proxy.remove_group_member(clinic_id, group_id, client_id, therapist_id=therapist_id)
-
-    def assign_to_group(
-        self,
-        clinic_id: str,
-        therapist_id: str,
-        group_id: str,
-        kind: str,
-        request: Record,
-        correlation_id: str,
-        *,
-        idempotency_key: str | None,
-    ) -> Record:
-        """To a group ``therapist_id`` created (the service refuses a colleague's, and a colleague's pathway)."""
-        return self._proxy.assign_to_group(
-            clinic_id, therapist_id, group_id, kind, request, correlation_id, idempotency_key=idempotency_key
-        )
-
 
 class IdentityClient(ServiceClient):
     """``caller`` is always ``Caller.as_dict()``: identity checks the caller's role and clinic itself."""
 
-    def authenticate(self, username: str, password: str) -> Record:
-        return self._proxy.authenticate(username, password)
-
-    def refresh(self, refresh_token: str, rotation_key: str | None = None) -> Record:
-        return self._proxy.refresh(refresh_token, rotation_key)
-
-    def revoke(self, refresh_token: str) -> None:
-        self._proxy.revoke(refresh_token)
-
-    def session_generation(self, account_id: str) -> int | None:
-        return self._proxy.session_generation(account_id)
-
-    def create_clinic(self, caller: Record, request: Record) -> Record:
-        return self._proxy.create_clinic(caller, request)
-
-    def list_clinics(self, caller: Record, limit: int, offset: int) -> Record:
-        return self._proxy.list_clinics(caller, limit, offset)
-
-    def invite(self, caller: Record, request: Record) -> Record:
-        return self._proxy.invite(caller, request)
-
-    def redeem_invitation(self, request: Record) -> Record:
-        return self._proxy.redeem_invitation(request)
-
-    def list_clients(self, caller: Record, limit: int, offset: int) -> Record:
-        return self._proxy.list_clients(caller, limit, offset)
-
-    def require_client(self, caller: Record, client_id: str) -> None:
-        self._proxy.require_client(caller, client_id)
-
-    def get_client(self, caller: Record, client_id: str) -> Record:
-        return self._proxy.get_client(caller, client_id)
-
-    def erase_client(self, caller: Record, client_id: str) -> None:
-        self._proxy.erase_client(caller, client_id)
-
-    def record_audit(self, caller: Record, entry: Record) -> None:
-        self._proxy.record_audit(caller, entry)
-
-    def audit_trail(self, caller: Record, client_id: str | None, limit: int, offset: int) -> Record:
-        return self._proxy.audit_trail(caller, client_id, limit, offset)
+    authenticate = Rpc[Callable[[str, str], Record]]()  # (username, password)
+    refresh = Rpc[Callable[[str, str], Record]]()  # (refresh_token, rotation_key)
+    revoke = Rpc[Callable[[str], None]]()  # (refresh_token)
+    session_generation = Rpc[Callable[[str], int | None]]()  # (account_id)
+    create_clinic = Rpc[CallerRequest]()
+    list_clinics = Rpc[CallerPage]()
+    invite = Rpc[CallerRequest]()
+    redeem_invitation = Rpc[Callable[[Record], Record]]()  # (request)
+    list_clients = Rpc[CallerPage]()
+    require_client = Rpc[CallerClient]()
+    get_client = Rpc[Callable[[Record, str], Record]]()  # (caller, client_id)
+    erase_client = Rpc[CallerClient]()
+    record_audit = Rpc[Callable[[Record, Record], None]]()  # (caller, entry)
+    audit_trail = Rpc[Callable[[Record, str | None, int, int], Record]]()  # (caller, client_id, limit, offset)
 
 
 class NotificationsClient(ServiceClient):
-    def list_for_client(self, clinic_id: str, client_id: str) -> list[Record]:
-        return self._proxy.list_for_client(clinic_id, client_id)
-
-    def list_for_therapist(self, clinic_id: str, therapist_id: str) -> list[Record]:
-        return self._proxy.list_for_therapist(clinic_id, therapist_id)
-
-    def purge_client(self, clinic_id: str, client_id: str) -> None:
-        self._proxy.purge_client(clinic_id, client_id)
-
-    def get_preferences(self, clinic_id: str, client_id: str) -> Record:
-        return self._proxy.get_preferences(clinic_id, client_id)
-
-    def set_preferences(self, clinic_id: str, client_id: str, request: Record) -> Record:
-        return self._proxy.set_preferences(clinic_id, client_id, request)
-
-    def get_reminder_defaults(self, clinic_id: str) -> Record:
-        return self._proxy.get_reminder_defaults(clinic_id)
-
-    def set_reminder_defaults(self, clinic_id: str, request: Record) -> Record:
-        return self._proxy.set_reminder_defaults(clinic_id, request)
-
-    def send_follow_up(
-        self,
-        clinic_id: str,
-        therapist_id: str,
-        client_id: str,
-        request: Record,
-        correlation_id: str,
-        *,
-        idempotency_key: str | None,
-    ) -> Record:
-        """Delivered once per key (or, without one, per correlation id and request)."""
-        return self._proxy.send_follow_up(
-            clinic_id, therapist_id, client_id, request, correlation_id, idempotency_key=idempotency_key
-        )
-
-    def deliveries_for_client(self, clinic_id: str, client_id: str) -> list[Record]:
-        return self._proxy.deliveries_for_client(clinic_id, client_id)
-
-    def schedule_for_client(self, clinic_id: str, client_id: str) -> list[Record]:
-        return self._proxy.schedule_for_client(clinic_id, client_id)
-
-    def dead_letters(self, clinic_id: str) -> list[Record]:
-        return self._proxy.dead_letters(clinic_id)
+    list_for_client = Rpc[ReadList]()
+    list_for_therapist = Rpc[ReadList]()
+    purge_client = Rpc[Forget]()
+    get_preferences = Rpc[Read]()
+    set_preferences = Rpc[Write]()
+    get_reminder_defaults = Rpc[ClinicRead]()
+    set_reminder_defaults = Rpc[Callable[[str, Record], Record]]()  # (clinic_id, request)
+    send_follow_up = Rpc[KeyedCreateOn]()  # to a client, once per key
+    deliveries_for_client = Rpc[ReadList]()
+    schedule_for_client = Rpc[ReadList]()
+    dead_letters = Rpc[ClinicList]()
 
 
 class ReportingClient(ServiceClient):
-    def client_report(self, clinic_id: str, client_id: str, *, therapist_id: str | None = None) -> Record:
-        return self._proxy.client_report(clinic_id, client_id, therapist_id=therapist_id)
-
-    def purge_client(self, clinic_id: str, client_id: str) -> None:
-        self._proxy.purge_client(clinic_id, client_id)
-
-    def assignment_timeline(self, clinic_id: str, assignment_id: str) -> Record:
-        return self._proxy.assignment_timeline(clinic_id, assignment_id)
-
-    def client_adherence(self, clinic_id: str, client_id: str) -> Record:
-        return self._proxy.client_adherence(clinic_id, client_id)
-
-    def client_progress(self, clinic_id: str, client_id: str) -> Record:
-        return self._proxy.client_progress(clinic_id, client_id)
-
-    def measure_progress(self, clinic_id: str, client_id: str, measure: str) -> Record:
-        return self._proxy.measure_progress(clinic_id, client_id, measure)
-
-    def client_risk_flags(self, clinic_id: str, client_id: str) -> list[Record]:
-        return self._proxy.client_risk_flags(clinic_id, client_id)
-
-    def caseload(self, clinic_id: str, therapist_id: str) -> list[Record]:
-        return self._proxy.caseload(clinic_id, therapist_id)
-
-    def clinic_usage(self, clinic_id: str) -> Record:
-        return self._proxy.clinic_usage(clinic_id)
-
-    def export_page(self, clinic_id: str, report: str, filters: dict[str, str], offset: int, limit: int) -> Record:
-        return self._proxy.export_page(clinic_id, report, filters, offset, limit)
+    client_report = Rpc[ScopedRead]()
+    purge_client = Rpc[Forget]()
+    assignment_timeline = Rpc[Read]()
+    client_adherence = Rpc[Read]()
+    client_progress = Rpc[Read]()
+    measure_progress = Rpc[Callable[[str, str, str], Record]]()  # (clinic_id, client_id, measure)
+    client_risk_flags = Rpc[ReadList]()
+    caseload = Rpc[ReadList]()
+    clinic_usage = Rpc[ClinicRead]()
+    # (clinic_id, report, filters, offset, limit)
+    export_page = Rpc[Callable[[str, str, dict[str, str], int, int], Record]]()

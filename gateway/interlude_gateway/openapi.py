@@ -46,6 +46,8 @@ from interlude_contracts.identity import (
     TokenPairSchema,
 )
 
+from .web import roles_of
+
 TITLE = "Interlude gateway"
 VERSION = "1.0.0"
 
@@ -179,7 +181,7 @@ def build_spec(service: type) -> dict[str, Any]:
 
 def _operation(method: str, rule: str, handler: Any) -> dict[str, Any]:
     contract = CONTRACTS.get((method, rule), Contract())
-    roles = getattr(handler, "interlude_roles", ())
+    roles = roles_of(handler)
     doc = inspect.getdoc(handler) or handler.__name__.replace("_", " ").capitalize()
     summary, _, description = doc.partition("\n")
     operation: dict[str, Any] = {

@@ -1,17 +1,21 @@
 """Helpers routes use to scope a request: which client, which page, and what goes in the audit trail.
 
-A route calls them with the service client they need, the caller and the request.
+A route calls them with the service client they need, the caller and the request;
+``created_for_own_client`` is the whole route of a create for one of the caller's clients.
 """
 
+from collections.abc import Callable
 from typing import Any
 
-from werkzeug.wrappers import Request
+from marshmallow import Schema
+from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.identity import DEFAULT_PAGE_SIZE, MAX_PAGE_OFFSET, MAX_PAGE_SIZE
 
 from .auth import CLIENT, THERAPIST, Caller
-from .clients import AssignmentsClient, AssignmentScope, IdentityClient, Record
-from .web import HttpProblem
+from .clients import AssignmentsClient, AssignmentScope, IdentityClient, KeyedCreate, Record
+from .names import DisplayNames
+from .web import Handler, HttpProblem, idempotency_key, json_body, json_response
 
 
 def require_client(identity: IdentityClient, caller: Caller, client_id: str) -> None:
@@ -89,3 +93,32 @@ def assignment_scope(caller: Caller) -> AssignmentScope:
 def require_assignment(assignments: AssignmentsClient, caller: Caller, assignment_id: str) -> Record:
     """The assignment if the caller may see it; NotFound (404) otherwise."""
     return assignments.get_assignment_in_scope(caller.clinic_id, assignment_id, assignment_scope(caller))
+
+
+def created_for_own_client(
+    name: str, schema: type[Schema], rpc: Callable[[AssignmentsClient], KeyedCreate], *, audited: bool
+) -> Handler:
+    """The route ``name`` of a keyed create for one of the caller's clients (the body names the client).
+
+    Display names are filled in, the client is checked before anything is created, and with ``audited``
+    the create goes into the client's audit trail as ``name``.
+    """
+
+    def route(
+        request: Request,
+        caller: Caller,
+        correlation_id: str,
+        assignments: AssignmentsClient,
+        identity: IdentityClient,
+        names: DisplayNames,
+    ) -> Response:
+        body = names.fill(json_body(request, schema()), caller.subject, caller.clinic_id)
+        require_client(identity, caller, body["client_id"])
+        key = idempotency_key(request)
+        created = rpc(assignments)(caller.clinic_id, caller.subject, body, correlation_id, idempotency_key=key)
+        if audited:
+            audit(identity, caller, request, correlation_id, name, body["client_id"])
+        return json_response(created, 201)
+
+    route.__name__ = route.__qualname__ = name
+    return route

@@ -260,6 +260,13 @@ def bearer_token(request: Request) -> str:
 
 
 Handler = Callable[..., Response]
+# The roles each endpoint admits (none: no token needed), for the OpenAPI document; see ``roles_of``.
+_ENDPOINT_ROLES: dict[Handler, tuple[str, ...]] = {}
+
+
+def roles_of(endpoint: Handler) -> tuple[str, ...]:
+    """The roles an ``@endpoint`` admits; none for one that needs no token (or is no endpoint)."""
+    return _ENDPOINT_ROLES.get(endpoint, ())
 
 
 def endpoint(*roles: str, json_body: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
@@ -314,7 +321,7 @@ def endpoint(*roles: str, json_body: tuple[str, ...] = ()) -> Callable[[Handler]
             allow_origin(self, request, response)
             return response
 
-        wrapper.interlude_roles = roles  # type: ignore[attr-defined]  # read by the OpenAPI document
+        _ENDPOINT_ROLES[wrapper] = roles
         return wrapper
 
     return decorate

@@ -48,20 +48,29 @@ THERAPIST_ONLY = [
     ("POST", "/assignments"),
 ]
 
-PHQ9_NORMS = {
-    "measure": "PHQ-9",
-    "minimum": 0,
-    "maximum": 27,
-    "lower_is_better": True,
-    "cutoff": 10,
-    "bands": [
-        {"lower": 0, "upper": 4, "label": "minimal"},
-        {"lower": 5, "upper": 9, "label": "mild"},
-        {"lower": 10, "upper": 14, "label": "moderate"},
-        {"lower": 15, "upper": 19, "label": "moderately severe"},
-        {"lower": 20, "upper": 27, "label": "severe"},
-    ],
-}
+
+def norms(
+    measure: str, maximum: int, cutoff: int, bands: list[tuple[int, int, str]], *, lower_is_better: bool
+) -> dict[str, Any]:
+    """A measure's norms as reporting sends them (from 0); ``bands`` as (lower, upper, label)."""
+    return {
+        "measure": measure,
+        "minimum": 0,
+        "maximum": maximum,
+        "lower_is_better": lower_is_better,
+        "cutoff": cutoff,
+        "bands": [{"lower": lower, "upper": upper, "label": label} for lower, upper, label in bands],
+    }
+
+
+PHQ9_BANDS = [
+    (0, 4, "minimal"),
+    (5, 9, "mild"),
+    (10, 14, "moderate"),
+    (15, 19, "moderately severe"),
+    (20, 27, "severe"),
+]
+PHQ9_NORMS = norms("PHQ-9", 27, 10, PHQ9_BANDS, lower_is_better=True)
 DAY_ONE = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
@@ -234,20 +243,10 @@ def test_a_therapist_reads_their_alerts(gateway: Gateway) -> None:
 
 def test_the_who5_chart_puts_13_on_the_line_above_poor_wellbeing(gateway: Gateway) -> None:
     """WHO-5: raw below 13 is poor wellbeing (the library activity's bands and cutoff), 13 is not."""
-    norms = {
-        "measure": "WHO-5",
-        "minimum": 0,
-        "maximum": 25,
-        "lower_is_better": False,
-        "cutoff": 13,
-        "bands": [
-            {"lower": 0, "upper": 7, "label": "likely depression"},
-            {"lower": 8, "upper": 12, "label": "poor wellbeing"},
-            {"lower": 13, "upper": 25, "label": "not indicative of poor wellbeing"},
-        ],
-    }
+    who5_bands = [(0, 7, "likely depression"), (8, 12, "poor wellbeing"), (13, 25, "not indicative of poor wellbeing")]
+    who5 = norms("WHO-5", 25, 13, who5_bands, lower_is_better=False)
     series = [point(5, 0, "likely depression"), point(13, 7, "not indicative of poor wellbeing")]
-    gateway.reporting.measure_progress.return_value = {"measure": "WHO-5", "norms": norms, "series": series}
+    gateway.reporting.measure_progress.return_value = {"measure": "WHO-5", "norms": who5, "series": series}
 
     svg = ElementTree.fromstring(
         gateway.request("GET", "/clients/client-ada/measures/WHO-5/chart.svg", THERAPIST_CALLER).text

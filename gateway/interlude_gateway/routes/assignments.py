@@ -5,38 +5,27 @@ clinic admin the clinic's; a client only their own. Reads and changes of a
 client's assignments go into the audit trail.
 """
 
+from collections.abc import Callable
 from typing import Any
 
+from marshmallow import Schema
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.api import AssignRequest, CancelRequest, ExtendDueDateRequest, SubmitResponseRequest
 
 from ..auth import CLIENT, CLINIC_ADMIN, THERAPIST, Caller
-from ..clients import AssignmentsClient, IdentityClient
-from ..names import DisplayNames
+from ..clients import AssignmentsClient, IdentityClient, ScopedChange
 from ..policy import Policy
-from ..routing import RouteTable
-from ..scoping import audit, paginated, require_client, therapist_scope
+from ..routing import Handler, RouteTable
+from ..scoping import audit, created_for_own_client, paginated, require_client, therapist_scope
 from ..web import idempotency_key, json_body, json_response
 
 routes = RouteTable()
 
 
-@routes.http("POST", "/assignments", THERAPIST)
-def assign(
-    request: Request,
-    caller: Caller,
-    correlation_id: str,
-    assignments: AssignmentsClient,
-    identity: IdentityClient,
-    names: DisplayNames,
-) -> Response:
-    body = names.fill(json_body(request, AssignRequest()), caller.subject, caller.clinic_id)
-    require_client(identity, caller, body["client_id"])
-    key = idempotency_key(request)
-    assignment = assignments.assign(caller.clinic_id, caller.subject, body, correlation_id, idempotency_key=key)
-    audit(identity, caller, request, correlation_id, "assign", body["client_id"])
-    return json_response(assignment, 201)
+assign = routes.http("POST", "/assignments", THERAPIST)(
+    created_for_own_client("assign", AssignRequest, lambda assignments: assignments.assign, audited=True)
+)
 
 
 @routes.http("GET", "/assignments/<assignment_id>", THERAPIST, CLINIC_ADMIN, CLIENT)
@@ -56,39 +45,42 @@ def get_assignment(
     return json_response(assignment)
 
 
-@routes.http("POST", "/assignments/<assignment_id>/cancel", THERAPIST)
-def cancel(
-    request: Request,
-    caller: Caller,
-    correlation_id: str,
-    assignment_id: str,
-    assignments: AssignmentsClient,
-    identity: IdentityClient,
-) -> Response:
-    body = json_body(request, CancelRequest())
-    assignment = assignments.cancel(
-        caller.clinic_id, caller.subject, assignment_id, body, correlation_id, therapist_id=caller.subject
-    )
-    audit(identity, caller, request, correlation_id, "cancel", assignment["client_id"])
-    return json_response(assignment)
+def _changed_by_its_therapist(
+    action: str, schema: type[Schema], rpc: Callable[[AssignmentsClient], ScopedChange], doc: str | None = None
+) -> Handler:
+    """The route of a change a therapist makes to an assignment they made, audited as ``action`` (its name too)."""
+
+    def route(
+        request: Request,
+        caller: Caller,
+        correlation_id: str,
+        assignment_id: str,
+        assignments: AssignmentsClient,
+        identity: IdentityClient,
+    ) -> Response:
+        body = json_body(request, schema())
+        assignment = rpc(assignments)(
+            caller.clinic_id, caller.subject, assignment_id, body, correlation_id, therapist_id=caller.subject
+        )
+        audit(identity, caller, request, correlation_id, action, assignment["client_id"])
+        return json_response(assignment)
+
+    route.__name__ = route.__qualname__ = action
+    route.__doc__ = doc
+    return route
 
 
-@routes.http("POST", "/assignments/<assignment_id>/due-date", THERAPIST)
-def extend_due_date(
-    request: Request,
-    caller: Caller,
-    correlation_id: str,
-    assignment_id: str,
-    assignments: AssignmentsClient,
-    identity: IdentityClient,
-) -> Response:
-    """Move an open assignment's due date later (its expiry and reminders move with it)."""
-    body = json_body(request, ExtendDueDateRequest())
-    assignment = assignments.extend_due_date(
-        caller.clinic_id, caller.subject, assignment_id, body, correlation_id, therapist_id=caller.subject
+cancel = routes.http("POST", "/assignments/<assignment_id>/cancel", THERAPIST)(
+    _changed_by_its_therapist("cancel", CancelRequest, lambda assignments: assignments.cancel)
+)
+extend_due_date = routes.http("POST", "/assignments/<assignment_id>/due-date", THERAPIST)(
+    _changed_by_its_therapist(
+        "extend_due_date",
+        ExtendDueDateRequest,
+        lambda assignments: assignments.extend_due_date,
+        "Move an open assignment's due date later (its expiry and reminders move with it).",
     )
-    audit(identity, caller, request, correlation_id, "extend_due_date", assignment["client_id"])
-    return json_response(assignment)
+)
 
 
 @routes.http("POST", "/assignments/<assignment_id>/responses", CLIENT)
@@ -135,7 +127,7 @@ def client_assignments(
 @routes.http("GET", "/me/history", CLIENT)
 def my_history(request: Request, caller: Caller, assignments: AssignmentsClient) -> Response:
     """What the client completed, newest first: titles and dates only, never scores or risk flags."""
-    listed = assignments.list_for_client(caller.clinic_id, caller.subject)
+    listed = assignments.list_for_client(caller.clinic_id, caller.subject, therapist_id=None)
     completed = sorted(
         (a for a in listed if a["status"] == "submitted"), key=lambda a: a["submitted_at"] or "", reverse=True
     )

@@ -95,7 +95,7 @@ def _export(
         "notice": EXPORT_NOTICE,
         "exported_at": datetime.now(UTC).isoformat(),
         "account": identity.get_client(caller.as_dict(), client_id),
-        "assignments": assignments.list_for_client(caller.clinic_id, client_id),
+        "assignments": assignments.list_for_client(caller.clinic_id, client_id, therapist_id=None),
         "notifications": notifications.list_for_client(caller.clinic_id, client_id),
-        "report": reporting.client_report(caller.clinic_id, client_id),
+        "report": reporting.client_report(caller.clinic_id, client_id, therapist_id=None),
     }

@@ -24,7 +24,7 @@ from ..auth import CLIENT, THERAPIST, Caller
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record
 from ..names import DisplayNames
 from ..routing import RouteTable
-from ..scoping import require_client, therapist_scope
+from ..scoping import created_for_own_client, require_client, therapist_scope
 from ..web import idempotency_key, json_body, json_response
 
 routes = RouteTable()
@@ -41,21 +41,11 @@ def open_assignment(
 # -- recurring assignments -------------------------------------------------
 
 
-@routes.http("POST", "/recurrences", THERAPIST)
-def create_recurrence(
-    request: Request,
-    caller: Caller,
-    correlation_id: str,
-    assignments: AssignmentsClient,
-    identity: IdentityClient,
-    names: DisplayNames,
-) -> Response:
-    body = names.fill(json_body(request, RecurrenceRequest()), caller.subject, caller.clinic_id)
-    require_client(identity, caller, body["client_id"])
-    recurrence = assignments.create_recurrence(
-        caller.clinic_id, caller.subject, body, correlation_id, idempotency_key=idempotency_key(request)
+create_recurrence = routes.http("POST", "/recurrences", THERAPIST)(
+    created_for_own_client(
+        "create_recurrence", RecurrenceRequest, lambda assignments: assignments.create_recurrence, audited=False
     )
-    return json_response(recurrence, 201)
+)
 
 
 @routes.http("GET", "/recurrences/<recurrence_id>", THERAPIST)

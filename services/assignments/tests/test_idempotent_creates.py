@@ -112,6 +112,18 @@ def test_create_pathway_repeated_is_one_pathway(app: AssignmentsApplication, sna
         handle(app, pathway(snapshot, keyed("pathway", {"other": True})))
 
 
+def test_a_repeat_finds_the_first_even_after_its_activity_was_archived(
+    app: AssignmentsApplication, snapshot: dict[str, Any]
+) -> None:
+    """The version is fetched again for the repeat; archived since, it would be refused for a new create."""
+    archived = {**snapshot, "archived": True}
+    first_recurrence = handle(app, recurrence(snapshot, keyed("recurrence")))
+    first_pathway = handle(app, pathway(snapshot, keyed("pathway")))
+
+    assert handle(app, recurrence(archived, keyed("recurrence"))).id == first_recurrence.id
+    assert handle(app, pathway(archived, keyed("pathway"))).id == first_pathway.id
+
+
 def test_enrol_repeated_is_one_enrolment_and_one_first_step(
     app: AssignmentsApplication, snapshot: dict[str, Any]
 ) -> None:

@@ -16,40 +16,23 @@ from ..handlers import (
     SubmitResponse,
     handle,
 )
-from ..idempotency import Idempotency
-from ..snapshot import Personalisation
 from ..translation import acknowledgement_body, assignment_body, client_view
-from .base import Entrypoints, check_due_in_future, check_release, schedule_of
+from .base import (
+    AssignmentChange,
+    Creation,
+    Entrypoints,
+    changes_assignment,
+    check_due_in_future,
+    creates,
+)
 
 
 class AssignmentEntrypoints(Entrypoints):
-    @rpc
-    def assign(
-        self,
-        clinic_id: str,
-        therapist_id: str,
-        request: dict[str, Any],
-        correlation_id: str,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
-        """Assign a published activity version (the latest unless one is named) to a client.
-
-        Repeated with the same key (or, without one, the same correlation id and request), the same assignment.
-        """
-        body = validated(AssignRequest(), request)
-        check_due_in_future(body)
-        check_release(body)
-        command = Assign(
-            clinic_id,
-            therapist_id,
-            body["client_id"],
-            self._version(clinic_id, body),
-            body["due_at"],
-            correlation_id,
-            **schedule_of(body),
-            personalisation=Personalisation.of(body),
-            idempotency=Idempotency.of("assign", clinic_id, therapist_id, request, correlation_id, idempotency_key),
-        )
+    @creates("assign", AssignRequest)
+    def assign(self, creation: Creation) -> dict[str, Any]:
+        """Assign a published activity version (the latest unless one is named) to a client."""
+        spec = self._activity_spec(creation.clinic_id, creation.body)
+        command = Assign.of_spec(spec, creation.addressee(creation.body["client_id"]), creation.idempotency)
         return assignment_body(handle(self.app, command))
 
     @rpc
@@ -86,48 +69,30 @@ class AssignmentEntrypoints(Entrypoints):
         command = OpenAssignment(clinic_id, parse_uuid(assignment_id, "assignment_id"), client_id, correlation_id)
         return assignment_body(handle(self.app, command))
 
-    @rpc
-    def cancel(
-        self,
-        clinic_id: str,
-        cancelled_by: str,
-        assignment_id: str,
-        request: dict[str, Any],
-        correlation_id: str,
-        therapist_id: str | None = None,
-    ) -> dict[str, Any]:
+    @changes_assignment(CancelRequest)
+    def cancel(self, change: AssignmentChange) -> dict[str, Any]:
         """Cancel; with ``therapist_id``, only an assignment that therapist made."""
-        body = validated(CancelRequest(), request)
         command = CancelAssignment(
-            clinic_id,
-            parse_uuid(assignment_id, "assignment_id"),
-            cancelled_by,
-            body["reason"],
-            correlation_id,
-            therapist_id=therapist_id,
+            change.clinic_id,
+            parse_uuid(change.assignment_id, "assignment_id"),
+            change.changed_by,
+            change.body["reason"],
+            change.correlation_id,
+            therapist_id=change.therapist_id,
         )
         return assignment_body(handle(self.app, command))
 
-    @rpc
-    def extend_due_date(
-        self,
-        clinic_id: str,
-        extended_by: str,
-        assignment_id: str,
-        request: dict[str, Any],
-        correlation_id: str,
-        therapist_id: str | None = None,
-    ) -> dict[str, Any]:
+    @changes_assignment(ExtendDueDateRequest)
+    def extend_due_date(self, change: AssignmentChange) -> dict[str, Any]:
         """Move an open assignment's due date later; with ``therapist_id``, only an assignment that therapist made."""
-        body = validated(ExtendDueDateRequest(), request)
-        check_due_in_future(body)
+        check_due_in_future(change.body)
         command = ExtendDueDate(
-            clinic_id,
-            parse_uuid(assignment_id, "assignment_id"),
-            body["due_at"],
-            extended_by,
-            correlation_id,
-            therapist_id=therapist_id,
+            change.clinic_id,
+            parse_uuid(change.assignment_id, "assignment_id"),
+            change.body["due_at"],
+            change.changed_by,
+            change.correlation_id,
+            therapist_id=change.therapist_id,
         )
         return assignment_body(handle(self.app, command))
 

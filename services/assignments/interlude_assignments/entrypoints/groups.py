@@ -16,28 +16,19 @@ from ..handlers import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMe
 from ..idempotency import Idempotency
 from ..snapshot import Personalisation
 from ..translation import group_body
-from .base import Entrypoints, check_due_in_future, check_release, check_rule, schedule_of
+from .base import Creation, Entrypoints, creates, scoped_read
 
 
 class GroupEntrypoints(Entrypoints):
-    @rpc
-    def create_group(
-        self,
-        clinic_id: str,
-        therapist_id: str,
-        request: dict[str, Any],
-        correlation_id: str,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
-        body = validated(GroupRequest(), request)
-        idempotency = Idempotency.of("group", clinic_id, therapist_id, request, correlation_id, idempotency_key)
-        command = CreateGroup(clinic_id, therapist_id, body["name"], body["members"], idempotency=idempotency)
+    @creates("group", GroupRequest)
+    def create_group(self, creation: Creation) -> dict[str, Any]:
+        body = creation.body
+        command = CreateGroup(
+            creation.clinic_id, creation.therapist_id, body["name"], body["members"], idempotency=creation.idempotency
+        )
         return group_body(handle(self.app, command))
 
-    @rpc
-    def get_group(self, clinic_id: str, group_id: str, therapist_id: str | None = None) -> dict[str, Any]:
-        """With ``therapist_id``, only a group that therapist created (else NotFound)."""
-        return group_body(get_group(self.app, clinic_id, parse_uuid(group_id, "group_id"), therapist_id))
+    get_group = scoped_read(get_group, group_body, "group_id")
 
     @rpc
     def add_group_member(
@@ -88,28 +79,9 @@ class GroupEntrypoints(Entrypoints):
 
     def _group_spec(self, clinic_id: str, kind: str, request: dict[str, Any]) -> dict[str, Any]:
         if kind == "activity":
-            body = validated(GroupAssignRequest(), request)
-            check_due_in_future(body)
-            check_release(body)
-            return {
-                "activity": self._version(clinic_id, body),
-                "due_at": body["due_at"],
-                **schedule_of(body),
-                "personalisation": Personalisation.of(body).as_dict(),
-            }
+            return self._activity_spec(clinic_id, validated(GroupAssignRequest(), request))
         if kind == "recurrence":
-            body = validated(GroupRecurrenceRequest(), request)
-            check_rule(body)
-            return {
-                "activity": self._version(clinic_id, body),
-                "personalisation": Personalisation.of(body).as_dict(),
-                "rule": body["rule"],
-                "starts_at": body["starts_at"],
-                "time_zone": body["time_zone"],
-                "due_after_minutes": body["due_after_hours"] * 60 if body["due_after_hours"] else None,
-                "grace_minutes": body["grace_hours"] * 60 if body["grace_hours"] is not None else None,
-                "reminders": body["reminders"],
-            }
+            return self._recurrence_spec(clinic_id, validated(GroupRecurrenceRequest(), request))
         if kind == "pathway":
             body = validated(GroupPathwayRequest(), request)
             return {"pathway_id": str(body["pathway_id"]), "personalisation": Personalisation.of(body).as_dict()}

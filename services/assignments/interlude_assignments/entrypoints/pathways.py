@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
+from interlude_contracts.errors import ValidationFailed, parse_uuid
 from interlude_contracts.schedules import EnrolRequest, PathwayRequest
 from interlude_runtime.rpc import rpc
 
@@ -18,65 +18,42 @@ from ..handlers import (
     get_pathway,
     handle,
 )
-from ..idempotency import Idempotency
 from ..pathways import Enrolment
 from ..snapshot import Personalisation
 from ..translation import enrolment_body, pathway_body
-from .base import Entrypoints
+from .base import Creation, Entrypoints, creates, creates_in, scoped_read
 
 
 class PathwayEntrypoints(Entrypoints):
-    @rpc
-    def create_pathway(
-        self,
-        clinic_id: str,
-        therapist_id: str,
-        request: dict[str, Any],
-        correlation_id: str,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    @creates("pathway", PathwayRequest)
+    def create_pathway(self, creation: Creation) -> dict[str, Any]:
         """A named sequence of steps; each step's activity version is fixed now (the latest unless named)."""
-        body = validated(PathwayRequest(), request)
         steps = [
             {
-                "activity": self._version(clinic_id, step),
+                "activity": self._version(creation.clinic_id, step),
                 "release": step["release"],
                 "due_after_hours": step["due_after_hours"],
             }
-            for step in body["steps"]
+            for step in creation.body["steps"]
         ]
-        idempotency = Idempotency.of("pathway", clinic_id, therapist_id, request, correlation_id, idempotency_key)
-        command = CreatePathway(clinic_id, therapist_id, body["name"], steps, idempotency=idempotency)
+        command = CreatePathway(
+            creation.clinic_id, creation.therapist_id, creation.body["name"], steps, idempotency=creation.idempotency
+        )
         return pathway_body(handle(self.app, command))
 
-    @rpc
-    def get_pathway(self, clinic_id: str, pathway_id: str, therapist_id: str | None = None) -> dict[str, Any]:
-        """With ``therapist_id``, only a pathway that therapist created (else NotFound)."""
-        return pathway_body(get_pathway(self.app, clinic_id, parse_uuid(pathway_id, "pathway_id"), therapist_id))
+    get_pathway = scoped_read(get_pathway, pathway_body, "pathway_id")
 
-    @rpc
-    def enrol(
-        self,
-        clinic_id: str,
-        therapist_id: str,
-        pathway_id: str,
-        request: dict[str, Any],
-        correlation_id: str,
-        idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    @creates_in("enrolment", EnrolRequest, "pathway_id")
+    def enrol(self, creation: Creation, pathway_id: str) -> dict[str, Any]:
         """Enrol a client on a pathway the enrolling therapist created (a colleague's is NotFound)."""
-        body = validated(EnrolRequest(), request)
-        addressed = {**request, "pathway_id": pathway_id}
         command = Enrol(
-            clinic_id,
-            therapist_id,
+            creation.clinic_id,
+            creation.therapist_id,
             parse_uuid(pathway_id, "pathway_id"),
-            body["client_id"],
-            correlation_id,
-            personalisation=Personalisation.of(body),
-            idempotency=Idempotency.of(
-                "enrolment", clinic_id, therapist_id, addressed, correlation_id, idempotency_key
-            ),
+            creation.body["client_id"],
+            creation.correlation_id,
+            personalisation=Personalisation.of(creation.body),
+            idempotency=creation.idempotency,
         )
         return enrolment_body(handle(self.app, command))
 
@@ -86,11 +63,7 @@ class PathwayEntrypoints(Entrypoints):
         identifier = parse_uuid(pathway_id, "pathway_id")
         return [enrolment_body(e) for e in enrolments(self.app, clinic_id, identifier, therapist_id)]
 
-    @rpc
-    def get_enrolment(self, clinic_id: str, enrolment_id: str, therapist_id: str | None = None) -> dict[str, Any]:
-        """With ``therapist_id``, only an enrolment that therapist made (else NotFound)."""
-        identifier = parse_uuid(enrolment_id, "enrolment_id")
-        return enrolment_body(get_enrolment(self.app, clinic_id, identifier, therapist_id))
+    get_enrolment = scoped_read(get_enrolment, enrolment_body, "enrolment_id")
 
     @rpc
     def change_enrolment(

@@ -26,7 +26,7 @@ from .assignments import (
     OpenAssignment,
     SubmitResponse,
 )
-from .command import Command
+from .command import Addressee, Command
 from .groups import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group
 from .pathways import (
     CancelEnrolment,
@@ -46,6 +46,7 @@ __all__ = [
     "HANDLERS",
     "AcknowledgeRiskFlag",
     "AddGroupMember",
+    "Addressee",
     "Assign",
     "AssignToGroup",
     "CancelAssignment",

@@ -11,7 +11,7 @@ from ..application import AssignmentsApplication
 from ..domain import Assignment, ClientAssignments, new_assignment
 from ..idempotency import Idempotency
 from ..snapshot import NO_NAMES, Personalisation
-from .command import Command, already_created
+from .command import Addressee, Command, already_created
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,23 @@ class Assign(Command[Assignment]):
     reminders: list[dict[str, Any]] | None = None
     personalisation: Personalisation = NO_NAMES
     idempotency: Idempotency | None = None
+
+    @classmethod
+    def of_spec(cls, spec: dict[str, Any], to: "Addressee", idempotency: Idempotency | None) -> "Assign":
+        """From what sends one activity (``entrypoints.base.activity_spec``; a group programme keeps it)."""
+        return cls(
+            to.clinic_id,
+            to.therapist_id,
+            to.client_id,
+            spec["activity"],
+            spec["due_at"],
+            to.correlation_id,
+            release_at=spec["release_at"],
+            expires_at=spec["expires_at"],
+            reminders=spec["reminders"],
+            personalisation=Personalisation.of(spec.get("personalisation")),
+            idempotency=idempotency,
+        )
 
 
 @dataclass(frozen=True)

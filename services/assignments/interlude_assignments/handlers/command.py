@@ -1,17 +1,35 @@
-"""The base of every command, and the lookup that makes a create safe to repeat (``idempotency.py``)."""
+"""The base of every command; what every create shares (safe to repeat, ``idempotency.py``); the scoped lookup."""
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from interlude_contracts.errors import NotFound
+
 from ..application import AssignmentsApplication
-from ..idempotency import AggregateT, Idempotency, check_digest
+from ..groups import Group
+from ..idempotency import AggregateT, Idempotency, check_digest, create
+from ..pathways import Enrolment, Pathway
+from ..recurrences import Recurrence
 
 ResultT = TypeVar("ResultT", covariant=True)
 
 
 class Command(Generic[ResultT]):
     """A request to change the assignment log; ``ResultT`` is what its handler returns."""
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Whom a therapist sends an activity, a recurrence or a pathway: one client, or each member of a group."""
+
+    clinic_id: str
+    therapist_id: str
+    client_id: str
+    correlation_id: str
 
 
 def already_created(
@@ -36,3 +54,46 @@ def save_created(app: AssignmentsApplication, idempotency: Idempotency | None, c
             raise
         return existing
     return created
+
+
+def create_once(
+    app: AssignmentsApplication,
+    idempotency: Idempotency | None,
+    kind: type[AggregateT],
+    fields: Callable[[], dict[str, Any]],
+    prepare: Callable[[AggregateT], object] = lambda _: None,
+) -> AggregateT:
+    """What an earlier run of this create made; else a new ``kind`` of the ``fields``, prepared, then saved.
+
+    ``fields`` are only worked out for a new one: a repeat returns the first even if, say, the version
+    it pinned has been archived since.
+    """
+    existing = already_created(app, idempotency, kind)
+    if existing is not None:
+        return existing
+    created = create(kind, "Created", idempotency, **fields())
+    prepare(created)
+    return save_created(app, idempotency, created)
+
+
+# What a therapist makes and only they reach (``find_own``).
+OwnedT = TypeVar("OwnedT", Recurrence, Pathway, Enrolment, Group)
+
+
+def find_own(
+    app: AssignmentsApplication,
+    kind: type[OwnedT],
+    identifier: UUID,
+    clinic_id: str,
+    therapist_id: str | None,
+    made_by: Callable[[OwnedT], str],
+) -> OwnedT:
+    """The recurrence, pathway, enrolment or group if it is in the clinic and, when a therapist is named, theirs.
+
+    Else NotFound naming ``<kind>_id``: someone else's looks absent.
+    """
+    found = app.find(identifier, kind)
+    if found is None or found.clinic_id != clinic_id or therapist_id not in (None, made_by(found)):
+        noun = kind.__name__.lower()
+        raise NotFound(f"No such {noun}.", {f"{noun}_id": [f"No {noun} {identifier} of yours in this clinic."]})
+    return found

@@ -7,20 +7,18 @@ which ``deliveries`` on the programme shows (see docs/schedules.md).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from interlude_contracts.errors import NotFound
-
 from ..application import AssignmentsApplication
 from ..groups import ACTIVITY, FROM_START, PATHWAY, RECURRENCE, Group, programmes_for_joiner
-from ..idempotency import Idempotency, check_digest, create
+from ..idempotency import Idempotency, check_digest
 from ..snapshot import Personalisation, pinned_version
 from .assignments import Assign, assign
-from .command import Command, already_created, save_created
+from .command import Addressee, Command, create_once, find_own
 from .pathways import Enrol, enrol, get_pathway
 from .recurrences import CreateRecurrence, create_recurrence
 
@@ -82,20 +80,12 @@ class RemoveGroupMember(Command[Group]):
 
 
 def create_group(app: AssignmentsApplication, command: CreateGroup) -> Group:
-    existing = already_created(app, command.idempotency, Group)
-    if existing is not None:
-        return existing
-    group = create(
-        Group,
-        "Created",
-        command.idempotency,
-        clinic_id=command.clinic_id,
-        name=command.name,
-        created_by=command.therapist_id,
-    )
-    for client_id in dict.fromkeys(command.members):
-        group.add_member(client_id)
-    return save_created(app, command.idempotency, group)
+    def add_members(group: Group) -> None:
+        for client_id in dict.fromkeys(command.members):
+            group.add_member(client_id)
+
+    fields = {"clinic_id": command.clinic_id, "name": command.name, "created_by": command.therapist_id}
+    return create_once(app, command.idempotency, Group, lambda: fields, add_members)
 
 
 def assign_to_group(app: AssignmentsApplication, command: AssignToGroup) -> Group:
@@ -148,10 +138,7 @@ def remove_group_member(app: AssignmentsApplication, command: RemoveGroupMember)
 
 def get_group(app: AssignmentsApplication, clinic_id: str, group_id: UUID, therapist_id: str | None = None) -> Group:
     """The group if it is in the clinic (and created by the therapist, when one is named); else NotFound."""
-    group = app.find(group_id, Group)
-    if group is None or group.clinic_id != clinic_id or therapist_id not in (None, group.created_by):
-        raise NotFound("No such group.", {"group_id": [f"No group {group_id} of yours in this clinic."]})
-    return group
+    return find_own(app, Group, group_id, clinic_id, therapist_id, made_by=lambda found: found.created_by)
 
 
 def _deliver(
@@ -181,43 +168,11 @@ def _member_target(
     """The member's own assignment, recurrence or enrolment of the programme."""
     spec, therapist_id = programme["spec"], programme["spec"]["therapist_id"]
     # A member's first name is not known to the group: {{client.first_name}} takes its fallback wording.
-    personalisation = Personalisation.of(spec.get("personalisation"))
+    member = Addressee(clinic_id, therapist_id, client_id, correlation_id)
     if programme["kind"] == ACTIVITY:
-        return assign(
-            app,
-            Assign(
-                clinic_id,
-                therapist_id,
-                client_id,
-                spec["activity"],
-                spec["due_at"],
-                correlation_id,
-                release_at=spec["release_at"],
-                expires_at=spec["expires_at"],
-                reminders=spec["reminders"],
-                personalisation=personalisation,
-                idempotency=idempotency,
-            ),
-        )
+        return assign(app, Assign.of_spec(spec, member, idempotency))
     if programme["kind"] == RECURRENCE:
-        return create_recurrence(
-            app,
-            CreateRecurrence(
-                clinic_id,
-                therapist_id,
-                client_id,
-                spec["activity"],
-                spec["rule"],
-                spec["starts_at"],
-                spec["time_zone"],
-                correlation_id,
-                due_after=_minutes(spec["due_after_minutes"]),
-                grace=_minutes(spec["grace_minutes"]),
-                reminders=spec["reminders"],
-                personalisation=personalisation,
-                idempotency=idempotency,
-            ),
-        )
+        return create_recurrence(app, CreateRecurrence.of_spec(spec, member, idempotency))
     if programme["kind"] == PATHWAY:
         enrolled_at: datetime | None = programme["started_at"] if joining == FROM_START else None
         return enrol(
@@ -229,12 +184,8 @@ def _member_target(
                 client_id,
                 correlation_id,
                 enrolled_at=enrolled_at,
-                personalisation=personalisation,
+                personalisation=Personalisation.of(spec.get("personalisation")),
                 idempotency=idempotency,
             ),
         )
     raise ValueError(programme["kind"])
-
-
-def _minutes(value: int | None) -> timedelta | None:
-    return timedelta(minutes=value) if value is not None else None

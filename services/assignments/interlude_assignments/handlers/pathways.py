@@ -15,7 +15,6 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from interlude_contracts.errors import NotFound
 from interlude_runtime.eventstore import save_with_retry
 
 from ..application import AssignmentsApplication
@@ -23,7 +22,7 @@ from ..domain import Assignment, new_assignment
 from ..idempotency import Idempotency, create
 from ..pathways import ACTIVE, PAUSED, Enrolment, Pathway, PathwayEnrolments, StepAssignment
 from ..snapshot import NO_NAMES, Personalisation, pinned_version
-from .command import Command, already_created, save_created
+from .command import Command, already_created, create_once, find_own
 
 
 @dataclass(frozen=True)
@@ -107,20 +106,16 @@ class CancelEnrolment(Command[Enrolment]):
 
 
 def create_pathway(app: AssignmentsApplication, command: CreatePathway) -> Pathway:
-    existing = already_created(app, command.idempotency, Pathway)
-    if existing is not None:
-        return existing
-    pinned = [{**step, "activity": pinned_version(step["activity"])} for step in command.steps]
-    pathway = create(
-        Pathway,
-        "Created",
-        command.idempotency,
-        clinic_id=command.clinic_id,
-        name=command.name,
-        steps=pinned,
-        created_by=command.therapist_id,
-    )
-    return save_created(app, command.idempotency, pathway)
+    def fields() -> dict[str, Any]:
+        pinned = [{**step, "activity": pinned_version(step["activity"])} for step in command.steps]
+        return {
+            "clinic_id": command.clinic_id,
+            "name": command.name,
+            "steps": pinned,
+            "created_by": command.therapist_id,
+        }
+
+    return create_once(app, command.idempotency, Pathway, fields)
 
 
 def enrol(app: AssignmentsApplication, command: Enrol) -> Enrolment:
@@ -197,22 +192,14 @@ def get_pathway(
     app: AssignmentsApplication, clinic_id: str, pathway_id: UUID, therapist_id: str | None = None
 ) -> Pathway:
     """The pathway if it is in the clinic (and created by the therapist, when one is named); else NotFound."""
-    pathway = app.find(pathway_id, Pathway)
-    if pathway is None or pathway.clinic_id != clinic_id or therapist_id not in (None, pathway.created_by):
-        raise NotFound("No such pathway.", {"pathway_id": [f"No pathway {pathway_id} of yours in this clinic."]})
-    return pathway
+    return find_own(app, Pathway, pathway_id, clinic_id, therapist_id, made_by=lambda found: found.created_by)
 
 
 def get_enrolment(
     app: AssignmentsApplication, clinic_id: str, enrolment_id: UUID, therapist_id: str | None = None
 ) -> Enrolment:
     """The enrolment if it is in the clinic (and made by the therapist, when one is named); else NotFound."""
-    enrolment = app.find(enrolment_id, Enrolment)
-    if enrolment is None or enrolment.clinic_id != clinic_id or therapist_id not in (None, enrolment.therapist_id):
-        raise NotFound(
-            "No such enrolment.", {"enrolment_id": [f"No enrolment {enrolment_id} of yours in this clinic."]}
-        )
-    return enrolment
+    return find_own(app, Enrolment, enrolment_id, clinic_id, therapist_id, made_by=lambda found: found.therapist_id)
 
 
 def enrolments(

@@ -12,15 +12,14 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from interlude_contracts.errors import NotFound
 from interlude_runtime.eventstore import save_with_retry
 
 from ..application import AssignmentsApplication
 from ..domain import Assignment, new_assignment
-from ..idempotency import Idempotency, create
+from ..idempotency import Idempotency
 from ..recurrences import Recurrence
 from ..snapshot import NO_NAMES, Personalisation, pinned_version
-from .command import Command, already_created, save_created
+from .command import Addressee, Command, create_once, find_own
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,25 @@ class CreateRecurrence(Command[Recurrence]):
     reminders: list[dict[str, Any]] | None = None
     personalisation: Personalisation = NO_NAMES
     idempotency: Idempotency | None = None
+
+    @classmethod
+    def of_spec(cls, spec: dict[str, Any], to: Addressee, idempotency: Idempotency | None) -> "CreateRecurrence":
+        """From what starts a recurrence (``entrypoints.base.recurrence_spec``; a group programme keeps it)."""
+        return cls(
+            to.clinic_id,
+            to.therapist_id,
+            to.client_id,
+            spec["activity"],
+            spec["rule"],
+            spec["starts_at"],
+            spec["time_zone"],
+            to.correlation_id,
+            due_after=_minutes_span(spec["due_after_minutes"]),
+            grace=_minutes_span(spec["grace_minutes"]),
+            reminders=spec["reminders"],
+            personalisation=Personalisation.of(spec.get("personalisation")),
+            idempotency=idempotency,
+        )
 
 
 @dataclass(frozen=True)
@@ -63,28 +81,26 @@ class CancelRecurrence(Command[Recurrence]):
 
 
 def create_recurrence(app: AssignmentsApplication, command: CreateRecurrence) -> Recurrence:
-    existing = already_created(app, command.idempotency, Recurrence)
-    if existing is not None:
-        return existing
-    recurrence = create(
-        Recurrence,
-        "Created",
+    return create_once(
+        app,
         command.idempotency,
-        clinic_id=command.clinic_id,
-        client_id=command.client_id,
-        therapist_id=command.therapist_id,
-        activity=pinned_version(command.version),
-        rule=command.rule,
-        starts_at=command.starts_at,
-        time_zone=command.time_zone,
-        due_after_minutes=_minutes(command.due_after) if command.due_after else None,
-        grace_minutes=_minutes(command.grace) if command.grace is not None else None,
-        reminders=command.reminders,
-        correlation_id=command.correlation_id,
-        personalisation=command.personalisation.as_dict(),
+        Recurrence,
+        lambda: {
+            "clinic_id": command.clinic_id,
+            "client_id": command.client_id,
+            "therapist_id": command.therapist_id,
+            "activity": pinned_version(command.version),
+            "rule": command.rule,
+            "starts_at": command.starts_at,
+            "time_zone": command.time_zone,
+            "due_after_minutes": _minutes(command.due_after) if command.due_after else None,
+            "grace_minutes": _minutes(command.grace) if command.grace is not None else None,
+            "reminders": command.reminders,
+            "correlation_id": command.correlation_id,
+            "personalisation": command.personalisation.as_dict(),
+        },
+        lambda created: created.plan_next(app.clock() - timedelta(microseconds=1), command.correlation_id),
     )
-    recurrence.plan_next(app.clock() - timedelta(microseconds=1), command.correlation_id)
-    return save_created(app, command.idempotency, recurrence)
 
 
 def release_occurrence(app: AssignmentsApplication, command: ReleaseOccurrence) -> Assignment | None:
@@ -127,13 +143,12 @@ def get_recurrence(
     app: AssignmentsApplication, clinic_id: str, recurrence_id: UUID, therapist_id: str | None = None
 ) -> Recurrence:
     """The recurrence if it is in the clinic (and made by the therapist, when one is named); else NotFound."""
-    recurrence = app.find(recurrence_id, Recurrence)
-    if recurrence is None or recurrence.clinic_id != clinic_id or therapist_id not in (None, recurrence.therapist_id):
-        raise NotFound(
-            "No such recurrence.", {"recurrence_id": [f"No recurrence {recurrence_id} of yours in this clinic."]}
-        )
-    return recurrence
+    return find_own(app, Recurrence, recurrence_id, clinic_id, therapist_id, made_by=lambda found: found.therapist_id)
 
 
 def _minutes(span: timedelta) -> int:
     return int(span.total_seconds() // 60)
+
+
+def _minutes_span(minutes: int | None) -> timedelta | None:
+    return timedelta(minutes=minutes) if minutes is not None else None
