@@ -3,9 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from nameko.rpc import RpcProxy
-
 from interlude_contracts.errors import ValidationFailed
+from interlude_runtime.rpc_proxy import RpcProxy
 
 from ..application import AssignmentsApplication
 from ..dependencies import assignments_application
