@@ -20,7 +20,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client import REGISTRY
 
 from interlude_activities.service import ActivitiesService
-from interlude_contracts.topology import DEAD_LETTER_EXCHANGE, dead_letter_queue, dead_letter_queue_name
+from interlude_contracts.topology import DEAD_LETTER_EXCHANGE, dead_letter_queue, dead_letter_queue_name, rpc_queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import drain, queue_depth, wait_until
@@ -89,10 +89,8 @@ def reply_queue(amqp_uri: str) -> Iterator[str]:
 def activities(container_factory, amqp_uri: str, monkeypatch) -> Any:
     monkeypatch.setenv("DATABASE_URL", "memory://")
     with Connection(amqp_uri) as connection:
-        # As nameko declares it, so the service's own declaration agrees.
-        Queue(RPC_QUEUE, exchange=RPC_EXCHANGE, routing_key=f"{SERVICE}.*", durable=True)(
-            connection.default_channel
-        ).declare()
+        # As the service declares it, so that poison published before it starts is queued.
+        rpc_queue(SERVICE, RPC_EXCHANGE)(connection.default_channel).declare()
         dead_letter_queue(RPC_QUEUE)(connection.default_channel).declare()
     # Every test shares the session's virtual host: start from empty queues.
     drain(amqp_uri, RPC_QUEUE)
