@@ -89,6 +89,7 @@ class ResilientRpcConsumer(RpcConsumer):
     """Takes every request off ``rpc-<service>``: answered, requeued (reply lost) or dead-lettered."""
 
     queue_consumer = RpcQueueConsumer()
+    queue: Any  # set by nameko's __init__ (None) and by setup
 
     def setup(self) -> None:
         """nameko's ``RpcConsumer.setup``, declaring the contract's quorum queue."""
