@@ -365,7 +365,7 @@ def test_the_readme_walkthrough_works(stack: Stack) -> None:
 
 def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack: Stack) -> None:
     """PHQ-9 from the shared library, through the gateway; its scores and risk flag appear in the log."""
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from interlude_runtime.rpc_proxy import cluster_rpc_proxy
 
     therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
     client = login(stack.url, "ada@demo.client", "client-demo-pass")
@@ -391,7 +391,7 @@ def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack
     assert scored["scores"]["total"] == {"value": 17, "band": "moderately severe", "above_cutoff": True}
 
     def logged() -> dict[str, list[dict[str, Any]]] | None:
-        with ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}) as cluster:
+        with cluster_rpc_proxy({"AMQP_URI": stack.amqp_uri}) as cluster:
             events = cluster.assignments.read_log(0, 1000)["events"]
         mine = [e for e in events if e["payload"].get("assignment_id") == assignment["assignment_id"]]
         by_type = {t: [e for e in mine if e["event_type"] == t] for t in ("ResponseSubmitted", "RiskFlagRaised")}
