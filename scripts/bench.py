@@ -36,12 +36,13 @@ from typing import Any
 
 import psycopg
 import requests
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Connection, Exchange, Producer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accounts import onboard_clients
 from stack import ROOT, Stack
 
+from interlude_contracts.topology import durable_queue
 from interlude_gateway.auth import Caller, TokenSigner
 from interlude_runtime.storage import postgres_conninfo, postgres_params
 
@@ -225,7 +226,8 @@ def watch_projection(reporting_url: str, seen: dict[str, float], stop: threading
 
 
 def raw_publish_rate(amqp_uri: str, count: int) -> float:
-    queue = Queue("bench.raw", Exchange("bench.raw", type="direct", durable=True), routing_key="raw", durable=True)
+    # Declared as Interlude's queues are (quorum), so the raw rate is what a relay's publish can reach.
+    queue = durable_queue("bench.raw", exchange=Exchange("bench.raw", type="direct", durable=True), routing_key="raw")
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         channel = connection.default_channel
         queue(channel).declare()

@@ -185,6 +185,7 @@ def run(detach: bool) -> None:
     )
     if "DATABASE_URL" in os.environ:
         sys.exit("DATABASE_URL is per service; set it per process, or unset it to use the SQLite default.")
+    migrate_queues(stack.amqp_uri)
     stack.start()
     try:
         stack.wait_ready()
@@ -203,6 +204,19 @@ def run(detach: bool) -> None:
     if stack.exited():
         print(f"stopping: processes exited {stack.exited()}; see {stack.log_dir}", file=sys.stderr)
     stack.stop()
+
+
+def migrate_queues(amqp_uri: str) -> None:
+    """Replace queues an earlier version declared otherwise (classic ones), as docs/operations.md does by hand."""
+    from interlude_runtime.queues import QueueInUse
+    from interlude_runtime.queues import migrate_queues as migrate
+
+    try:
+        replaced = migrate(amqp_uri)
+    except QueueInUse as error:
+        sys.exit(f"{error} (is another `make run` using this RabbitMQ?)")
+    if replaced:
+        print(f"replaced queues declared by an earlier version (messages kept): {', '.join(replaced)}", flush=True)
 
 
 def down() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +23,7 @@ from stack import Stack  # noqa: E402
 
 from interlude_contracts.topology import declare_topology  # noqa: E402
 
-__all__ = ["ROOT", "Stack", "drain", "free_port", "queue_depth", "running_stack", "wait_until"]
+__all__ = ["ROOT", "Stack", "drain", "free_port", "queue_depth", "queues_on_broker", "running_stack", "wait_until"]
 
 MOOD_CHECK_IN: dict[str, Any] = {
     "title": "Mood check-in",
@@ -62,6 +65,23 @@ def declare(amqp_uri: str) -> None:
 def queue_depth(amqp_uri: str, queue_name: str) -> int:
     with Connection(amqp_uri) as connection:
         return Queue(queue_name, durable=True)(connection.default_channel).queue_declare(passive=True).message_count
+
+
+def queues_on_broker(amqp_uri: str) -> dict[str, dict[str, Any]]:
+    """name -> {"type", "durable", "arguments"} of every queue in the URI's vhost, as the broker reports them."""
+    if not shutil.which("rabbitmqctl"):
+        import pytest
+
+        pytest.skip("needs rabbitmqctl to read queue types")
+    vhost = amqp_uri.rsplit("/", 1)[1] or "/"
+    listing = subprocess.run(
+        ["rabbitmqctl", "list_queues", "-p", vhost, "name", "type", "durable", "arguments", "--formatter", "json"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    return {queue.pop("name"): queue for queue in json.loads(listing)}
 
 
 def drain(amqp_uri: str, queue_name: str) -> list[dict[str, Any]]:

@@ -1,10 +1,18 @@
-"""Where events travel on RabbitMQ: exchanges, subscriber queues, dead letters.
+"""Where messages travel on RabbitMQ: exchanges, subscriber and RPC queues, dead letters.
 
 Declared identically by the relays (before they publish) and the consumers
 (before they consume), so no event is published before its queues exist.
+
+Every durable queue is a quorum queue (``durable_queue``): replicated on the
+cluster's nodes, so losing one node loses no queue and no message. A queue's
+type cannot change in place; ``interlude-migrate-queues`` moves an existing
+deployment's queues over (docs/operations.md, "Quorum queues").
 """
 
+from typing import Any
+
 from kombu import Exchange, Queue, binding
+from nameko.rpc import RPC_QUEUE_TEMPLATE
 
 EVENTS_EXCHANGE = Exchange("interlude.events", type="topic", durable=True)
 DEAD_LETTER_EXCHANGE = Exchange("interlude.dead-letter", type="direct", durable=True)
@@ -52,32 +60,72 @@ def dead_letter_queue_name(queue_name: str) -> str:
     return f"{queue_name}.dead-letter"
 
 
+# The services answering RPCs, each on its queue "rpc-<service>" bound to nameko's RPC exchange.
+RPC_SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
+
+# A delivery returned this many times without being settled (its consumer died holding it, again and again)
+# is dead-lettered by the broker instead of killing the next consumer. Consumers settle every message they
+# can read, and retry a failing handler in place, so only a consumer's death counts (docs/architecture.md).
+DELIVERY_LIMIT = 20
+
+
+def quorum_arguments(dead_letter_routing_key: str | None = None) -> dict[str, object]:
+    """A quorum queue's arguments; with a routing key, rejected messages go to ``interlude.dead-letter`` under it.
+
+    Dead-lettering is at-least-once: the broker keeps a rejected message in its queue until the
+    dead-letter queue has confirmed it (RabbitMQ requires ``x-overflow: reject-publish`` for that).
+    """
+    arguments: dict[str, object] = {"x-queue-type": "quorum"}
+    if dead_letter_routing_key is not None:
+        arguments |= {
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
+            "x-dead-letter-routing-key": dead_letter_routing_key,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+            "x-delivery-limit": DELIVERY_LIMIT,
+        }
+    return arguments
+
+
+def durable_queue(name: str, dead_letter_routing_key: str | None = None, **bindings: Any) -> Queue:
+    """The one declaration of a durable queue: quorum, dead-lettered when given a routing key."""
+    return Queue(name, durable=True, queue_arguments=quorum_arguments(dead_letter_routing_key), **bindings)
+
+
 def subscriber_queue(queue_name: str) -> Queue:
     """The durable queue of a subscription; rejected messages go to its dead-letter queue."""
-    return Queue(
+    return durable_queue(
         queue_name,
+        dead_letter_routing_key=queue_name,
         bindings=[binding(EVENTS_EXCHANGE, routing_key=key) for key in SUBSCRIPTIONS[queue_name]],
-        durable=True,
-        queue_arguments={
-            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
-            "x-dead-letter-routing-key": queue_name,
-        },
     )
+
+
+def rpc_queue_name(service: str) -> str:
+    return str(RPC_QUEUE_TEMPLATE.format(service))
+
+
+def rpc_queue(service: str, exchange: Exchange) -> Queue:
+    """A service's RPC queue, bound to ``<service>.*`` on the RPC exchange; poison goes to its dead-letter queue."""
+    name = rpc_queue_name(service)
+    return durable_queue(name, dead_letter_routing_key=name, exchange=exchange, routing_key=f"{service}.*")
 
 
 def dead_letter_queue(queue_name: str) -> Queue:
-    return Queue(
-        dead_letter_queue_name(queue_name),
-        exchange=DEAD_LETTER_EXCHANGE,
-        routing_key=queue_name,
-        durable=True,
-    )
+    return durable_queue(dead_letter_queue_name(queue_name), exchange=DEAD_LETTER_EXCHANGE, routing_key=queue_name)
 
 
 def all_queues() -> list[Queue]:
     queues = []
     for name in SUBSCRIPTIONS:
         queues += [subscriber_queue(name), dead_letter_queue(name)]
+    return queues
+
+
+def rpc_queues(exchange: Exchange) -> list[Queue]:
+    queues = []
+    for service in RPC_SERVICES:
+        queues += [rpc_queue(service, exchange), dead_letter_queue(rpc_queue_name(service))]
     return queues
 
 

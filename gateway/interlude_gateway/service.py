@@ -6,9 +6,8 @@ This class holds the nameko dependencies and ``mount`` adds every route to it
 as an HTTP entrypoint (``routing``).
 """
 
-from nameko.rpc import RpcProxy
-
 from interlude_runtime.metrics import Metrics
+from interlude_runtime.rpc_proxy import RpcProxy
 
 from .dependencies import Tokens
 from .media import Media

@@ -4,7 +4,12 @@
   (or is not even JSON) is rejected to the queue's dead-letter queue and
   counted, and the consumer keeps running.
 - A handler that raises on a valid event (a database restart, say) gets the
-  event back after a pause: it is requeued, never acked and dropped.
+  event back after a pause, never acked and dropped: it is retried in place,
+  the message held unacknowledged, for as long as it fails. It is requeued
+  only when the consumer stops. Retrying in place, rather than requeueing each
+  time, keeps the broker's delivery count for what it means: a quorum queue
+  dead-letters a message returned ``DELIVERY_LIMIT`` times, which should mean
+  its consumers died holding it, not that a database was down for a minute.
 - Handlers must be idempotent: delivery is at least once.
 """
 
@@ -17,7 +22,7 @@ from marshmallow import ValidationError
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 
-from interlude_contracts.events import load_event
+from interlude_contracts.events import Event, load_event
 from interlude_contracts.topology import declare_topology, subscriber_queue
 
 from .metrics import EVENT_HANDLER_ERRORS, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
@@ -58,6 +63,11 @@ class EventConsumer(Consumer):
 
     def __init__(self, queue_name: str, **kwargs: Any) -> None:
         super().__init__(queue=subscriber_queue(queue_name), requeue_on_error=True, **kwargs)
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+        super().stop()
 
     def handle_message(self, body: Any, message: Message) -> None:
         try:
@@ -67,9 +77,11 @@ class EventConsumer(Consumer):
             return
         context_data = self.unpack_message_headers(message)
         context_data.setdefault("correlation_id", event.correlation_id)
+        self._handle(event, message, context_data)
 
+    def _handle(self, event: Event, message: Message, context_data: dict[str, Any]) -> None:
         def handle_result(worker_ctx: Any, result: Any = None, exc_info: Any = None) -> Any:
-            self._settle(message, event.event_type, exc_info)
+            self._settle(event, message, context_data, exc_info)
             return result, exc_info
 
         try:
@@ -77,14 +89,19 @@ class EventConsumer(Consumer):
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
-    def _settle(self, message: Message, event_type: str, exc_info: Any) -> None:
+    def _settle(self, event: Event, message: Message, context_data: dict[str, Any], exc_info: Any) -> None:
         if exc_info is None:
-            EVENTS_CONSUMED.labels(queue=self.queue.name, event_type=event_type).inc()
+            EVENTS_CONSUMED.labels(queue=self.queue.name, event_type=event.event_type).inc()
             self.queue_consumer.ack_message(message)
             return
-        EVENT_HANDLER_ERRORS.labels(queue=self.queue.name, event_type=event_type).inc()
+        EVENT_HANDLER_ERRORS.labels(queue=self.queue.name, event_type=event.event_type).inc()
         eventlet.sleep(RETRY_PAUSE_SECONDS)
-        self.queue_consumer.requeue_message(message)
+        if not message.channel.connection:
+            return  # the channel died with the broker connection: the broker delivers the message again
+        if self._stopping:
+            self.queue_consumer.requeue_message(message)
+            return
+        self._handle(event, message, context_data)
 
 
 event_consumer = EventConsumer.decorator

@@ -20,7 +20,7 @@ ENTRYPOINT_DURATION = Histogram(
 EVENTS_CONSUMED = Counter("interlude_events_consumed_total", "Events handled successfully.", ["queue", "event_type"])
 EVENT_HANDLER_ERRORS = Counter(
     "interlude_event_handler_errors_total",
-    "Events whose handler raised; they are requeued after a pause.",
+    "Events whose handler raised; they are retried after a pause.",
     ["queue", "event_type"],
 )
 EVENTS_DEAD_LETTERED = Counter(

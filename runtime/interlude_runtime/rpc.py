@@ -17,9 +17,14 @@ is copied to ``rpc-<service>.dead-letter`` (through the ``interlude.dead-letter`
 exchange, with the reason in a header), counted, logged once and acknowledged;
 one that can still be answered (unknown method, no ``args``) gets its error reply
 first, as before. The copy is published by the service rather than by a
-``basic.reject`` because nameko declares ``rpc-<service>`` without dead-letter
-arguments, and RabbitMQ refuses to redeclare an existing queue with different
-ones (see the README, Operations: "Poison RPC requests").
+``basic.reject``, so that it carries its reason (see the README, Operations:
+"Poison RPC requests").
+
+The queue. nameko would declare ``rpc-<service>`` as a classic queue; here it is
+``interlude_contracts.topology.rpc_queue``, a quorum queue whose broker-side
+dead-lettering catches what never reaches this code: a request delivered
+``DELIVERY_LIMIT`` times without being settled (every consumer that took it
+died) goes to the same dead-letter queue.
 """
 
 import logging
@@ -42,7 +47,7 @@ from nameko.exceptions import MalformedRequest, MethodNotFound
 from nameko.messaging import QueueConsumer
 from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
-from interlude_contracts.topology import DEAD_LETTER_EXCHANGE, dead_letter_queue
+from interlude_contracts.topology import DEAD_LETTER_EXCHANGE, dead_letter_queue, rpc_queue
 
 from .logs import quiet_expected_refusals
 from .metrics import RPC_MESSAGES_DEAD_LETTERED
@@ -84,6 +89,14 @@ class ResilientRpcConsumer(RpcConsumer):
     """Takes every request off ``rpc-<service>``: answered, requeued (reply lost) or dead-lettered."""
 
     queue_consumer = RpcQueueConsumer()
+    queue: Any  # set by nameko's __init__ (None) and by setup
+
+    def setup(self) -> None:
+        """nameko's ``RpcConsumer.setup``, declaring the contract's quorum queue."""
+        if self.queue is None:
+            self.queue = rpc_queue(self.container.service_name, get_rpc_exchange(self.container.config))
+            self.queue_consumer.register_provider(self)
+            self._registered = True
 
     def handle_message(self, body: Any, message: Any) -> None:
         rejection = self._rejection(body, message)

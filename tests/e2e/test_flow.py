@@ -27,13 +27,16 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from kombu import Connection, Producer
 
+from interlude_contracts.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS, dead_letter_queue_name
 from interlude_gateway.auth import Caller, TokenSigner
 from interlude_reporting.projection import dump_tables
+from interlude_runtime.queues import declared_queues
 from interlude_runtime.storage import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import MOOD_CHECK_IN, Stack, running_stack, wait_until
+from support import MOOD_CHECK_IN, Stack, drain, queues_on_broker, running_stack, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
 
@@ -160,6 +163,40 @@ def test_the_whole_flow_over_http(stack: Stack) -> None:
         what="new-activity notifications",
     )
     assert {n["kind"] for n in notifications} == {"new_activity"}
+
+
+def test_the_running_stack_keeps_its_messages_in_quorum_queues_and_still_dead_letters_poison(stack: Stack) -> None:
+    """Every durable queue is replicated on a cluster's nodes; dead-lettering and the flow work as before."""
+    on_broker = queues_on_broker(stack.amqp_uri)
+    durable = {name for name, queue in on_broker.items() if queue["durable"]}
+    assert {name: on_broker[name]["type"] for name in durable} == dict.fromkeys(durable, "quorum")
+    assert {queue.name for queue in declared_queues()} <= durable
+    # What is not durable is a caller's reply queue: nothing in it outlives its caller.
+    assert {name.split("-")[0] for name in set(on_broker) - durable} == {"rpc.reply"}
+
+    with Connection(stack.amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        Producer(connection.default_channel).publish(
+            b"{not json",
+            exchange=EVENTS_EXCHANGE,
+            routing_key="assignments.ResponseSubmitted",
+            content_type="application/json",
+        )
+    for queue_name, keys in SUBSCRIPTIONS.items():
+        if "assignments.ResponseSubmitted" in keys:
+            dead = wait_until(lambda q=queue_name: drain(stack.amqp_uri, dead_letter_queue_name(q)), what=queue_name)
+            assert dead == [b"{not json"], queue_name
+
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    client = login(stack.url, "ada@demo.client", "client-demo-pass")
+    assignment = assign(therapist, "client-ada", create_published_activity(therapist))
+    client.call("POST", f"/assignments/{assignment['assignment_id']}/responses", GOOD_ANSWERS, 201)
+    wait_until(
+        lambda: any(
+            row["assignment_id"] == assignment["assignment_id"] and row["status"] == "submitted"
+            for row in therapist.call("GET", "/clients/client-ada/report", expect=200)["assignments"]
+        ),
+        what="the report to show the submission",
+    )
 
 
 def test_bad_input_is_refused_with_the_field_named(stack: Stack) -> None:
@@ -328,7 +365,7 @@ def test_the_readme_walkthrough_works(stack: Stack) -> None:
 
 def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack: Stack) -> None:
     """PHQ-9 from the shared library, through the gateway; its scores and risk flag appear in the log."""
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from interlude_runtime.rpc_proxy import cluster_rpc_proxy
 
     therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
     client = login(stack.url, "ada@demo.client", "client-demo-pass")
@@ -354,7 +391,7 @@ def test_a_library_measure_is_copied_assigned_rendered_answered_and_scored(stack
     assert scored["scores"]["total"] == {"value": 17, "band": "moderately severe", "above_cutoff": True}
 
     def logged() -> dict[str, list[dict[str, Any]]] | None:
-        with ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}) as cluster:
+        with cluster_rpc_proxy({"AMQP_URI": stack.amqp_uri}) as cluster:
             events = cluster.assignments.read_log(0, 1000)["events"]
         mine = [e for e in events if e["payload"].get("assignment_id") == assignment["assignment_id"]]
         by_type = {t: [e for e in mine if e["event_type"] == t] for t in ("ResponseSubmitted", "RiskFlagRaised")}

@@ -16,7 +16,7 @@ from kombu import Connection, Producer
 from interlude_assignments.application import create_application
 from interlude_assignments.handlers import Assign, SubmitResponse, handle
 from interlude_assignments.translation import to_envelope
-from interlude_contracts.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS, dead_letter_queue_name
+from interlude_contracts.topology import DELIVERY_LIMIT, EVENTS_EXCHANGE, SUBSCRIPTIONS, dead_letter_queue_name
 from interlude_notifications.service import NotificationsService
 from interlude_notifications.store import for_client
 from interlude_reporting import service as reporting_service
@@ -136,6 +136,28 @@ def test_a_failing_handler_gets_its_event_back(
     wait_until(lambda: client_report(reporting, CLINIC, "client-1")["completed"] == 1, what="the projection")
     assert failures, "the handler never failed, so this test proved nothing"
     assert len(client_report(reporting, CLINIC, "client-1")["assignments"]) == 2
+
+
+def test_a_handler_failing_longer_than_the_delivery_limit_still_gets_its_event(
+    reporting: Database, amqp_uri: str, history: list[dict[str, Any]], monkeypatch
+) -> None:
+    """A database down for a while is not a poison message: the broker's delivery limit must not dead-letter it."""
+    real_apply = reporting_service.apply_event
+    failures: list[str] = []
+
+    def failing_for_a_while(database: Database, event: Any) -> bool:
+        if len(failures) <= DELIVERY_LIMIT:
+            failures.append(event.event_type)
+            raise ConnectionError("database restarting")
+        return real_apply(database, event)
+
+    monkeypatch.setattr(reporting_service, "apply_event", failing_for_a_while)
+    monkeypatch.setattr(consuming, "RETRY_PAUSE_SECONDS", 0.01)
+    first = history[0]
+    publish(amqp_uri, first, f"assignments.{first['event_type']}", serializer="json")
+    wait_until(lambda: len(client_report(reporting, CLINIC, "client-1")["assignments"]) == 1, what="the projection")
+    assert len(failures) > DELIVERY_LIMIT
+    assert drain(amqp_uri, dead_letter_queue_name("reporting.events")) == []
 
 
 def test_notifications_consumer_records_one_notification_per_assignment(

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from interlude_activities.service import ActivitiesService
+from interlude_runtime.rpc_proxy import cluster_rpc_proxy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import free_port
@@ -20,7 +20,7 @@ def test_rpc_latency_is_exported(container_factory, amqp_uri: str, monkeypatch) 
     port = free_port()
     container = container_factory(ActivitiesService, {"AMQP_URI": amqp_uri, "METRICS_PORT": port})
     container.start()
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}) as cluster:
+    with cluster_rpc_proxy({"AMQP_URI": amqp_uri}) as cluster:
         assert cluster.activities.health() == {"service": "activities", "status": "ok"}
         assert cluster.activities.list_activities("clinic-metrics") == []
     text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text

@@ -8,11 +8,11 @@ import uuid
 from typing import Any
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from interlude_activities.service import ActivitiesService
 from interlude_contracts.errors import NotFound
 from interlude_runtime.logs import ExpectedRefusals
+from interlude_runtime.rpc_proxy import cluster_rpc_proxy
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -27,7 +27,7 @@ def activities(container_factory, amqp_uri: str, monkeypatch) -> Any:
 
 def test_a_refused_request_is_one_info_line_without_a_traceback(activities, amqp_uri: str, caplog) -> None:
     caplog.set_level(logging.INFO, logger="nameko.containers")
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster, pytest.raises(NotFound):
+    with cluster_rpc_proxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster, pytest.raises(NotFound):
         cluster.activities.get_activity("clinic-a", str(uuid.uuid4()))
 
     worker_records = [r for r in caplog.records if r.name == "nameko.containers" and r.levelno >= logging.INFO]

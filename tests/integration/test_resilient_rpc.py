@@ -3,9 +3,9 @@
 import pytest
 from kombu.exceptions import OperationalError
 from nameko.rpc import Responder
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from interlude_activities.service import ActivitiesService
+from interlude_runtime.rpc_proxy import cluster_rpc_proxy
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -24,7 +24,7 @@ def test_a_lost_reply_leaves_the_service_running(container_factory, amqp_uri: st
     monkeypatch.setattr(Responder, "send_response", send_once_broken)
     container = container_factory(ActivitiesService, {"AMQP_URI": amqp_uri})
     container.start()
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster:
+    with cluster_rpc_proxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster:
         # The first reply is lost; the unacknowledged request is handled again and answered.
         assert cluster.activities.health() == {"service": "activities", "status": "ok"}
     assert lost == ["reply"]

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.exceptions import IncorrectSignature
-from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client import REGISTRY
 
 from interlude_activities.service import ActivitiesService
-from interlude_contracts.topology import DEAD_LETTER_EXCHANGE, dead_letter_queue, dead_letter_queue_name
+from interlude_contracts.topology import DEAD_LETTER_EXCHANGE, dead_letter_queue, dead_letter_queue_name, rpc_queue
+from interlude_runtime.rpc_proxy import cluster_rpc_proxy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import drain, queue_depth, wait_until
@@ -89,10 +89,8 @@ def reply_queue(amqp_uri: str) -> Iterator[str]:
 def activities(container_factory, amqp_uri: str, monkeypatch) -> Any:
     monkeypatch.setenv("DATABASE_URL", "memory://")
     with Connection(amqp_uri) as connection:
-        # As nameko declares it, so the service's own declaration agrees.
-        Queue(RPC_QUEUE, exchange=RPC_EXCHANGE, routing_key=f"{SERVICE}.*", durable=True)(
-            connection.default_channel
-        ).declare()
+        # As the service declares it, so that poison published before it starts is queued.
+        rpc_queue(SERVICE, RPC_EXCHANGE)(connection.default_channel).declare()
         dead_letter_queue(RPC_QUEUE)(connection.default_channel).declare()
     # Every test shares the session's virtual host: start from empty queues.
     drain(amqp_uri, RPC_QUEUE)
@@ -132,7 +130,7 @@ def test_a_poison_rpc_message_is_dead_lettered_and_the_service_keeps_answering(
 
     publish_poison(amqp_uri, poison, reply_queue)
 
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster:
+    with cluster_rpc_proxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster:
         assert cluster.activities.health() == {"service": SERVICE, "status": "ok"}
     dead_letters = dead_letter_queue_name(RPC_QUEUE)
     wait_until(lambda: queue_depth(amqp_uri, dead_letters) == 1, timeout=10, what="the poison to be dead-lettered")
@@ -160,7 +158,7 @@ def test_a_poison_rpc_message_is_dead_lettered_and_the_service_keeps_answering(
 
 
 def test_bad_arguments_still_get_their_error_reply_and_are_not_dead_lettered(activities: Any, amqp_uri: str) -> None:
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster:
+    with cluster_rpc_proxy({"AMQP_URI": amqp_uri}, timeout=10) as cluster:
         with pytest.raises(IncorrectSignature):
             cluster.activities.health("unexpected")
         assert cluster.activities.health() == {"service": SERVICE, "status": "ok"}

@@ -135,3 +135,10 @@ def test_the_readme_documents_every_secret_a_deployment_needs() -> None:
         ("interlude-gateway", "previous-token-secrets"),
     ]:
         assert pair in documented
+
+
+def test_the_rpc_queues_migrated_are_those_of_the_listed_services() -> None:
+    """interlude-migrate-queues replaces `rpc-<service>` for each service the topology names: every one, no other."""
+    from interlude_contracts.topology import RPC_SERVICES
+
+    assert set(RPC_SERVICES) == {name for name, process in processes().items() if process.kind == "service"}

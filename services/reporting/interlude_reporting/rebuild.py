@@ -177,11 +177,11 @@ def main(argv: list[str] | None = None) -> None:
         _analyst_role(arguments)
         return
 
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from interlude_runtime.rpc_proxy import cluster_rpc_proxy
 
     database = Database(arguments.into or database_url(SERVICE))
     config = {"AMQP_URI": os.environ.get("AMQP_URI", "pyamqp://guest:guest@localhost")}
-    with ClusterRpcProxy(config, timeout=60) as cluster:
+    with cluster_rpc_proxy(config, timeout=60) as cluster:
 
         def read_log(source: str, after: int, limit: int) -> dict[str, Any]:
             return getattr(cluster, source).read_log(after, limit)

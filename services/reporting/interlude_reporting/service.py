@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from interlude_contracts.api import ClientReportSchema
@@ -15,6 +14,7 @@ from interlude_runtime.consuming import event_consumer
 from interlude_runtime.health import HealthRpc
 from interlude_runtime.metrics import Metrics
 from interlude_runtime.rpc import rpc
+from interlude_runtime.rpc_proxy import RpcProxy
 
 from . import reports
 from .dependencies import projection_database

@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from marshmallow import Schema
-from nameko.rpc import RpcProxy
 
 from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
 from interlude_runtime.rpc import rpc
+from interlude_runtime.rpc_proxy import RpcProxy
 
 from ..application import AssignmentsApplication
 from ..dependencies import assignments_application
