@@ -80,10 +80,10 @@ def minted(stack: Stack, subject: str, role: str, clinic_id: str) -> Api:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def stack(request, tmp_path_factory, rabbit_vhost, postgres_database) -> Iterator[Stack]:
+def stack(request, tmp_path_factory, rabbit_vhost, bus_users, postgres_database) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp(f"stack-{request.param}")
     urls = {name: postgres_database(name) for name in SERVICES} if request.param == "postgres" else {}
-    with running_stack(root, rabbit_vhost(), urls, {"GATEWAY_TOKEN_SECRET": SECRET}) as running:
+    with running_stack(root, rabbit_vhost(), urls, {"GATEWAY_TOKEN_SECRET": SECRET}, bus_users=bus_users) as running:
         yield running
 
 
