@@ -57,7 +57,9 @@ def rabbit_vhost() -> Iterator[Callable[[], str]]:
 
 @pytest.fixture(scope="session")
 def bus_users() -> Iterator[object]:
-    """This session's own RabbitMQ user per process (scripts/bus_users.py), deleted at the end; None without rabbitmqctl.
+    """This session's own RabbitMQ user per process (scripts/bus_users.py), deleted at the end.
+
+    None without rabbitmqctl.
 
     ``users.grant(amqp_uri)`` gives them their permissions on a virtual host and returns each process's AMQP URI.
     """

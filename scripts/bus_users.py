@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -207,10 +208,8 @@ class BusUsers:
 
     def delete(self) -> None:
         for name in processes():
-            try:
+            with contextlib.suppress(subprocess.CalledProcessError):  # never created, or already gone
                 self.ctl(["delete_user", self.username(name)])
-            except subprocess.CalledProcessError:
-                pass  # never created, or already gone
 
 
 def _wait_until_accepted(uris: list[str], timeout: float = 30) -> None:

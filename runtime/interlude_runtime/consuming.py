@@ -34,7 +34,7 @@ def dead_letter(message: Message, queue_name: str, reason: str, detail: Any) -> 
 
 
 class EventQueueConsumer(QueueConsumer):
-    """Declares its own queues on connect (its broker user may declare no others) and dead-letters undecodable bodies."""
+    """Declares its own queues on connect (its broker user may declare no others); dead-letters undecodable bodies."""
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         for provider in self._providers:
