@@ -60,6 +60,10 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     process_amqp_uris: dict[str, str] = field(default_factory=dict)
 
+    def amqp_uri_of(self, process: str) -> str:
+        """What ``process`` connects to RabbitMQ with: its own user's URI, or the shared one without bus users."""
+        return self.process_amqp_uris.get(process, self.amqp_uri)
+
     @property
     def url(self) -> str:
         return f"http://{self.gateway_address}"
@@ -67,7 +71,7 @@ class Stack:
     def env_for(self, service: str | None, process: str | None = None) -> dict[str, str]:
         env = {
             **os.environ,
-            "AMQP_URI": self.process_amqp_uris.get(process or "", self.amqp_uri),
+            "AMQP_URI": self.amqp_uri_of(process or ""),
             "GATEWAY_ADDRESS": self.gateway_address,
             "INTERLUDE_DATA_DIR": str(self.data_dir),
             "PYTHONUNBUFFERED": "1",

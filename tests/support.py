@@ -16,12 +16,24 @@ from kombu import Connection, Queue
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bus_users import BusUsers  # noqa: E402
+from bus_users import BusUsers, vhost_of  # noqa: E402
+from processes import processes  # noqa: E402
 from stack import Stack  # noqa: E402
 
 from interlude_contracts.topology import declare_topology  # noqa: E402
 
-__all__ = ["ROOT", "BusUsers", "Stack", "drain", "free_port", "queue_depth", "running_stack", "wait_until"]
+__all__ = [
+    "ROOT",
+    "BusUsers",
+    "Stack",
+    "drain",
+    "free_port",
+    "processes",
+    "queue_depth",
+    "running_stack",
+    "vhost_of",
+    "wait_until",
+]
 
 MOOD_CHECK_IN: dict[str, Any] = {
     "title": "Mood check-in",
