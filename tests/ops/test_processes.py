@@ -135,3 +135,26 @@ def test_the_readme_documents_every_secret_a_deployment_needs() -> None:
         ("interlude-gateway", "previous-token-secrets"),
     ]:
         assert pair in documented
+
+
+def test_each_process_reads_its_own_broker_user_and_the_cluster_declares_exactly_the_derived_ones(
+    rendered: dict[str, list[dict]],
+) -> None:
+    """Issue 15: one shared broker user let anyone who reached RabbitMQ publish any event (docs/security.md)."""
+    for overlay, documents in rendered.items():
+        users = {d["spec"]["importCredentialsSecret"]["name"] for d in documents if d["kind"] == "User"}
+        assert users == {f"interlude-bus-{name}" for name in processes()}, overlay
+    documents = copy.deepcopy(rendered["prod"])
+    gateway = container_env(deployment(documents, "gateway"))
+    for entry in gateway:
+        if entry["name"] in ("RABBITMQ_USER", "RABBITMQ_PASSWORD"):
+            entry["valueFrom"]["secretKeyRef"]["name"] = "interlude-rabbitmq-default-user"
+    permission = next(
+        d for d in documents if d["kind"] == "Permission" and d["metadata"]["name"] == "interlude-gateway"
+    )
+    permission["spec"]["permissions"]["write"] = ".*"
+    errors = manifest_errors(documents, "prod")
+    assert "Deployment/gateway: RABBITMQ_USER is not read from its own Secret interlude-bus-gateway" in errors
+    assert any(
+        error.startswith("Permission/interlude-gateway: not as scripts/bus_users.py derives it") for error in errors
+    )
