@@ -74,8 +74,31 @@ def documented_secret_keys(readme: str | None = None) -> set[tuple[str, str]]:
     return pairs
 
 
+_CONSUMES = re.compile(r"""@event_consumer\(\s*["']([^"']+)["']""")
+_CALLS = re.compile(r"""RpcProxy\(\s*["']([^"']+)["']""")
+_SERVES = re.compile(r"""^\s+name\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
+def bus_code_errors(process: Process) -> Iterator[str]:
+    """The ``bus`` entry against the code: the queues it consumes, the services it calls, the service it is."""
+    sources = [path.read_text() for path in (ROOT / process.package).rglob("*.py") if "tests" not in path.parts]
+    consumed = {name for source in sources for name in _CONSUMES.findall(source)}
+    called = {name for source in sources for name in _CALLS.findall(source)}
+    if consumed != set(process.bus.consumes):
+        yield f"consumes {sorted(consumed)} in its code, but its bus entry says {sorted(process.bus.consumes)}"
+    if called != set(process.bus.calls):
+        yield f"calls {sorted(called)} in its code, but its bus entry says {sorted(process.bus.calls)}"
+    if process.kind == "service":
+        service = ROOT / process.package / "service.py"
+        names = _SERVES.findall(service.read_text())
+        if names[:1] != [process.bus.serves]:
+            yield f"serves RPC as {names[:1]}, but its bus entry says {process.bus.serves}"
+
+
 def code_errors() -> Iterator[str]:
     for process in processes().values():
+        if process.kind != "relay":
+            yield from (f"{process.name}: {error}" for error in bus_code_errors(process))
         read = variables_read_by(process)
         listed = set(process.env) | set(process.unused)
         for name in sorted(read - listed):

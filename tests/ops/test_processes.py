@@ -1,6 +1,7 @@
 """One list of processes (deploy/processes.yaml) behind scripts/stack.py and deploy/k8s, held to the code."""
 
 import copy
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import k8s_check  # noqa: E402
 import stack  # noqa: E402
 from k8s_processes import (  # noqa: E402
+    bus_code_errors,
     code_errors,
     documented_secret_keys,
     manifest_errors,
@@ -158,3 +160,13 @@ def test_each_process_reads_its_own_broker_user_and_the_cluster_declares_exactly
     assert any(
         error.startswith("Permission/interlude-gateway: not as scripts/bus_users.py derives it") for error in errors
     )
+
+
+def test_a_bus_entry_that_departs_from_the_code_is_reported() -> None:
+    """A consumer queue or an RPC proxy added to the code without its bus entry would be refused by the broker."""
+    assert list(bus_code_errors(processes()["reporting"])) == []
+    reporting = processes()["reporting"]
+    narrowed = dataclasses.replace(reporting, bus=dataclasses.replace(reporting.bus, consumes=(), calls={}))
+    errors = list(bus_code_errors(narrowed))
+    assert "consumes ['reporting.events'] in its code, but its bus entry says []" in errors
+    assert "calls ['activities', 'assignments'] in its code, but its bus entry says []" in errors
