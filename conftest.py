@@ -56,6 +56,28 @@ def rabbit_vhost() -> Iterator[Callable[[], str]]:
 
 
 @pytest.fixture(scope="session")
+def bus_users() -> Iterator[object]:
+    """This session's own RabbitMQ user per process (scripts/bus_users.py), deleted at the end.
+
+    None without rabbitmqctl.
+
+    ``users.grant(amqp_uri)`` gives them their permissions on a virtual host and returns each process's AMQP URI.
+    """
+    if not shutil.which("rabbitmqctl"):
+        yield None
+        return
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "scripts"))
+    from bus_users import BusUsers
+
+    users = BusUsers(prefix=f"interlude-test-{uuid.uuid4().hex[:10]}-")
+    yield users
+    users.delete()
+
+
+@pytest.fixture(scope="session")
 def amqp_uri(rabbit_vhost: Callable[[], str]) -> str:
     """The session's shared RabbitMQ virtual host."""
     return rabbit_vhost()

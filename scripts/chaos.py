@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accounts import onboard_clients
+from bus_users import BusUsers
 from stack import Stack
 
 from interlude_gateway.auth import Caller, TokenSigner
@@ -118,8 +120,11 @@ class PrivateRabbit:
                     raise
                 time.sleep(1)
 
+    def rabbitmqctl(self, arguments: Sequence[str]) -> None:
+        self._as_rabbitmq(str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, *arguments)
+
     def stop(self) -> None:
-        self._as_rabbitmq(str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, "stop")
+        self.rabbitmqctl(["stop"])
 
     def restart(self) -> None:
         self.stop()
@@ -373,6 +378,8 @@ def chaos(submissions: int, clients: int, seconds: float, log: bool = True) -> d
             data_dir=folder / "data",
             log_dir=folder / "log",
             database_urls={service: postgres.url(service) for service in SERVICES},
+            # Each process as its own broker user, as in production (docs/security.md, "The bus").
+            bus_users=BusUsers(ctl=rabbit.rabbitmqctl),
             extra_env={
                 "GATEWAY_TOKEN_SECRET": SECRET,
                 "LOG_LEVEL": "WARNING",

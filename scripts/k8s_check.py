@@ -3,7 +3,8 @@
 - ``kubectl kustomize`` (the kubectl wheel from PyPI, with kustomize built in) renders each overlay;
 - every built-in kind is validated, strictly (unknown fields fail), against the Kubernetes JSON
   schemas that the ``kubernetes-validate`` package ships;
-- the operators' custom resources (RabbitmqCluster, CNPG Cluster and ScheduledBackup, ServiceMonitor)
+- the operators' custom resources (RabbitmqCluster, the topology operator's User, Permission and
+  TopicPermission, CNPG Cluster and ScheduledBackup, ServiceMonitor)
   against the minimal schemas vendored in ``deploy/k8s/schemas/`` (no package ships them);
 - and the project's own rules: every pod non-root with a read-only root filesystem, requests and
   limits, probes on every long-running container, and each relay a single Recreate replica;
@@ -34,6 +35,9 @@ KUBERNETES_VERSION = "1.33.0"
 KUBECTL = Path(sys.executable).parent / "kubectl"
 CUSTOM_SCHEMAS = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): "rabbitmqcluster-rabbitmq.com-v1beta1.json",
+    ("rabbitmq.com/v1beta1", "User"): "user-rabbitmq.com-v1beta1.json",
+    ("rabbitmq.com/v1beta1", "Permission"): "permission-rabbitmq.com-v1beta1.json",
+    ("rabbitmq.com/v1beta1", "TopicPermission"): "topicpermission-rabbitmq.com-v1beta1.json",
     ("postgresql.cnpg.io/v1", "Cluster"): "cluster-postgresql.cnpg.io-v1.json",
     ("postgresql.cnpg.io/v1", "ScheduledBackup"): "scheduledbackup-postgresql.cnpg.io-v1.json",
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor-monitoring.coreos.com-v1.json",

@@ -8,6 +8,9 @@
 - every Secret key a container reads is in the Credentials table of ``deploy/k8s/README.md`` (the Secrets an
   operator must make for the prod overlay), and in the dev overlay is generated there or made by an operator;
 - the migration Job runs ``interlude-migrate <store>`` once per store, with that store's variables;
+- each process connects to RabbitMQ as its own user, from its own Secret ``interlude-bus-<process>``, and the
+  topology operator's User, Permission and TopicPermission objects are exactly those ``scripts/bus_users.py``
+  derives from the ``bus`` entries (so a change there without ``python scripts/bus_users.py k8s`` fails);
 - (prod) a NetworkPolicy per process, since everything is denied by default.
 """
 
@@ -17,11 +20,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from bus_users import k8s_documents, k8s_secret_name
 from processes import ROOT, Process, migrations, processes
 
 README = ROOT / "deploy" / "k8s" / "README.md"
 # Secrets an operator creates, not the person deploying.
 OPERATOR_SECRETS = {"interlude-rabbitmq-default-user"}
+BUS_KINDS = ("User", "Permission", "TopicPermission")
+BROKER_CREDENTIALS = ("RABBITMQ_USER", "RABBITMQ_PASSWORD")
 MIGRATION_JOB = "interlude-migrate"
 
 _PYTHON_READS = [
@@ -68,8 +74,31 @@ def documented_secret_keys(readme: str | None = None) -> set[tuple[str, str]]:
     return pairs
 
 
+_CONSUMES = re.compile(r"""@event_consumer\(\s*["']([^"']+)["']""")
+_CALLS = re.compile(r"""RpcProxy\(\s*["']([^"']+)["']""")
+_SERVES = re.compile(r"""^\s+name\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
+def bus_code_errors(process: Process) -> Iterator[str]:
+    """The ``bus`` entry against the code: the queues it consumes, the services it calls, the service it is."""
+    sources = [path.read_text() for path in (ROOT / process.package).rglob("*.py") if "tests" not in path.parts]
+    consumed = {name for source in sources for name in _CONSUMES.findall(source)}
+    called = {name for source in sources for name in _CALLS.findall(source)}
+    if consumed != set(process.bus.consumes):
+        yield f"consumes {sorted(consumed)} in its code, but its bus entry says {sorted(process.bus.consumes)}"
+    if called != set(process.bus.calls):
+        yield f"calls {sorted(called)} in its code, but its bus entry says {sorted(process.bus.calls)}"
+    if process.kind == "service":
+        service = ROOT / process.package / "service.py"
+        names = _SERVES.findall(service.read_text())
+        if names[:1] != [process.bus.serves]:
+            yield f"serves RPC as {names[:1]}, but its bus entry says {process.bus.serves}"
+
+
 def code_errors() -> Iterator[str]:
     for process in processes().values():
+        if process.kind != "relay":
+            yield from (f"{process.name}: {error}" for error in bus_code_errors(process))
         read = variables_read_by(process)
         listed = set(process.env) | set(process.unused)
         for name in sorted(read - listed):
@@ -132,6 +161,7 @@ def _deployment_errors(process: Process, deployment: dict[str, Any], documents: 
     container = containers[0]
     if container.get("command") != process.command:
         yield f"command {container.get('command')} is not {process.command}"
+    yield from _broker_user_errors(process, container)
     ports = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
     if ports != process.ports:
         yield f"ports {ports} are not {process.ports}"
@@ -171,6 +201,30 @@ def _pod_containers(documents: list[dict[str, Any]]) -> Iterator[tuple[str, dict
                 yield f"{document['kind']}/{document['metadata']['name']}/{container['name']}", container
 
 
+def _broker_user_errors(process: Process, container: dict[str, Any]) -> Iterator[str]:
+    entries = {entry["name"]: entry for entry in container.get("env", [])}
+    for variable in BROKER_CREDENTIALS:
+        reference = entries.get(variable, {}).get("valueFrom", {}).get("secretKeyRef", {})
+        if reference.get("name") != k8s_secret_name(process.name):
+            yield f"{variable} is not read from its own Secret {k8s_secret_name(process.name)}"
+
+
+def _bus_user_errors(documents: list[dict[str, Any]]) -> Iterator[str]:
+    """The topology operator's objects, as scripts/bus_users.py derives them (namespaces aside)."""
+
+    def key(document: dict[str, Any]) -> tuple[str, str]:
+        return document["kind"], document["metadata"]["name"]
+
+    def comparable(document: dict[str, Any]) -> dict[str, Any]:
+        return {"apiVersion": document["apiVersion"], "kind": document["kind"], "spec": document["spec"]}
+
+    rendered = {key(d): comparable(d) for d in documents if d["kind"] in BUS_KINDS}
+    derived = {key(d): comparable(d) for d in k8s_documents()}
+    for kind, name in sorted(set(rendered) | set(derived)):
+        if rendered.get((kind, name)) != derived.get((kind, name)):
+            yield f"{kind}/{name}: not as scripts/bus_users.py derives it (run: python scripts/bus_users.py k8s)"
+
+
 def manifest_errors(documents: list[dict[str, Any]], overlay: str) -> list[str]:
     """Everything the rendered ``overlay`` gets wrong against deploy/processes.yaml."""
     listed = processes()
@@ -191,6 +245,7 @@ def manifest_errors(documents: list[dict[str, Any]], overlay: str) -> list[str]:
         if overlay == "prod" and _find(documents, "NetworkPolicy", name) is None:
             errors.append(f"NetworkPolicy/{name}: missing, so everything is denied to it")
     errors += _migration_errors(documents)
+    errors += list(_bus_user_errors(documents))
     for where, container in _pod_containers(documents):
         errors += [f"{where}: {error}" for error in _secret_errors(container, documents, overlay)]
     return errors

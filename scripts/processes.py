@@ -17,6 +17,17 @@ PROCESSES_FILE = ROOT / "deploy" / "processes.yaml"
 
 
 @dataclass(frozen=True)
+class BusAccess:
+    """What a process does on RabbitMQ (its ``bus`` entry), from which its broker user's permissions follow."""
+
+    publishes: str | None = None
+    consumes: tuple[str, ...] = ()
+    serves: str | None = None
+    calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    standalone_calls: bool = False
+
+
+@dataclass(frozen=True)
 class Process:
     name: str
     kind: str
@@ -27,6 +38,7 @@ class Process:
     ports: dict[str, int]
     env: list[str]
     unused: dict[str, str] = field(default_factory=dict)
+    bus: BusAccess = field(default_factory=BusAccess)
 
 
 def _read() -> dict[str, Any]:
@@ -46,9 +58,20 @@ def processes() -> dict[str, Process]:
             ports=dict(entry.get("ports") or {}),
             env=list(entry["env"]),
             unused=dict(entry.get("unused") or {}),
+            bus=_bus(entry.get("bus") or {}),
         )
         for name, entry in _read()["processes"].items()
     }
+
+
+def _bus(entry: dict[str, Any]) -> BusAccess:
+    return BusAccess(
+        publishes=entry.get("publishes"),
+        consumes=tuple(entry.get("consumes") or ()),
+        serves=entry.get("serves"),
+        calls={service: tuple(methods) for service, methods in (entry.get("calls") or {}).items()},
+        standalone_calls=bool(entry.get("standalone_calls")),
+    )
 
 
 def migrations() -> dict[str, list[str]]:

@@ -22,6 +22,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bus_users import BusUsers
 from processes import processes
 
 from interlude_runtime.secrets import DEVELOPMENT_VARIABLE
@@ -55,16 +56,22 @@ class Stack:
     database_urls: dict[str, str] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
     development: bool = True
+    bus_users: BusUsers | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    process_amqp_uris: dict[str, str] = field(default_factory=dict)
+
+    def amqp_uri_of(self, process: str) -> str:
+        """What ``process`` connects to RabbitMQ with: its own user's URI, or the shared one without bus users."""
+        return self.process_amqp_uris.get(process, self.amqp_uri)
 
     @property
     def url(self) -> str:
         return f"http://{self.gateway_address}"
 
-    def env_for(self, service: str | None) -> dict[str, str]:
+    def env_for(self, service: str | None, process: str | None = None) -> dict[str, str]:
         env = {
             **os.environ,
-            "AMQP_URI": self.amqp_uri,
+            "AMQP_URI": self.amqp_uri_of(process or ""),
             "GATEWAY_ADDRESS": self.gateway_address,
             "INTERLUDE_DATA_DIR": str(self.data_dir),
             "PYTHONUNBUFFERED": "1",
@@ -82,11 +89,13 @@ class Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         commands = process_commands()
+        if self.bus_users is not None and not self.process_amqp_uris:
+            self.process_amqp_uris = self.bus_users.grant(self.amqp_uri)
         for name in names or list(commands):
             service, command = commands[name]
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
             self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env_for(service), stdout=log, stderr=subprocess.STDOUT
+                command, cwd=ROOT, env=self.env_for(service, name), stdout=log, stderr=subprocess.STDOUT
             )
 
     def migrate(self) -> None:
@@ -173,15 +182,19 @@ Interlude is running at {url}
   Operator login:     operator@interlude.local / operator-demo-pass
 
   Development mode (INTERLUDE_DEVELOPMENT=1): development secrets unless you set your own.
+  RabbitMQ: each process connects as its own user, interlude-<process> (docs/security.md, "The bus").
   Logs: {logs}    Data: {data} (SQLite)
   Try the curl walk-through in README.md. Press Ctrl-C to stop.
 """
 
 
 def run(detach: bool) -> None:
+    # AMQP_URI here is the broker's administrator (guest on a local broker), used only to create each process's
+    # own user (docs/security.md, "The bus"); every process gets a new password at each start.
     stack = Stack(
         amqp_uri=os.environ.get("AMQP_URI", "pyamqp://guest:guest@localhost"),
         gateway_address=os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000"),
+        bus_users=BusUsers(),
     )
     if "DATABASE_URL" in os.environ:
         sys.exit("DATABASE_URL is per service; set it per process, or unset it to use the SQLite default.")

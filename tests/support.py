@@ -19,11 +19,25 @@ from kombu import Connection, Queue
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from bus_users import BusUsers, vhost_of  # noqa: E402
+from processes import processes  # noqa: E402
 from stack import Stack  # noqa: E402
 
 from interlude_contracts.topology import declare_topology  # noqa: E402
 
-__all__ = ["ROOT", "Stack", "drain", "free_port", "queue_depth", "queues_on_broker", "running_stack", "wait_until"]
+__all__ = [
+    "ROOT",
+    "BusUsers",
+    "Stack",
+    "drain",
+    "free_port",
+    "processes",
+    "queue_depth",
+    "queues_on_broker",
+    "running_stack",
+    "vhost_of",
+    "wait_until",
+]
 
 MOOD_CHECK_IN: dict[str, Any] = {
     "title": "Mood check-in",
@@ -103,10 +117,20 @@ def relay_env(amqp_uri: str, database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_stack(root: Path, amqp_uri: str, database_urls: dict[str, str], env: dict[str, str]) -> Iterator[Stack]:
-    """Every process of a deployment under ``root``, ready; stopped afterwards, printing any traceback they logged."""
+def running_stack(
+    root: Path,
+    amqp_uri: str,
+    database_urls: dict[str, str],
+    env: dict[str, str],
+    bus_users: BusUsers | None = None,
+) -> Iterator[Stack]:
+    """Every process of a deployment under ``root``, ready; stopped afterwards, printing any traceback they logged.
+
+    With ``bus_users`` (the ``bus_users`` fixture) each process connects as its own broker user, as in production.
+    """
     stack = Stack(
         amqp_uri=amqp_uri,
+        bus_users=bus_users,
         gateway_address=f"127.0.0.1:{free_port()}",
         data_dir=root / "data",
         log_dir=root / "log",

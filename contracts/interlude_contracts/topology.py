@@ -1,7 +1,9 @@
 """Where messages travel on RabbitMQ: exchanges, subscriber and RPC queues, dead letters.
 
-Declared identically by the relays (before they publish) and the consumers
-(before they consume), so no event is published before its queues exist.
+Each consumer declares its own queues (``declare_subscription``), with its own broker user, which
+may configure nothing else; a relay declares the events exchange and publishes only once every queue
+that subscribes to its source exists (``missing_subscribers``), so no event is published before its
+queues exist. ``declare_topology`` declares everything at once, with a user allowed to (tests, tools).
 
 Every durable queue is a quorum queue (``durable_queue``): replicated on the
 cluster's nodes, so losing one node loses no queue and no message. A queue's
@@ -127,6 +129,36 @@ def rpc_queues(exchange: Exchange) -> list[Queue]:
     for service in RPC_SERVICES:
         queues += [rpc_queue(service, exchange), dead_letter_queue(rpc_queue_name(service))]
     return queues
+
+
+def subscribers_of(source: str) -> list[str]:
+    """The queues bound to some event of ``source``."""
+    prefix = f"{source}."
+    return [name for name, keys in SUBSCRIPTIONS.items() if any(key.startswith(prefix) for key in keys)]
+
+
+def declare_subscription(channel, queue_name: str) -> None:
+    """A consumer's own part: both exchanges, its queue with its bindings, and its dead-letter queue."""
+    EVENTS_EXCHANGE(channel).declare()
+    DEAD_LETTER_EXCHANGE(channel).declare()
+    subscriber_queue(queue_name)(channel).declare()
+    dead_letter_queue(queue_name)(channel).declare()
+
+
+def missing_subscribers(connection, source: str) -> list[str]:
+    """The queues subscribing to ``source`` that nobody has declared yet (a passive declare needs no permission)."""
+    missing = []
+    for name in subscribers_of(source):
+        channel = connection.channel()
+        try:
+            channel.queue_declare(name, passive=True)
+        except Exception as error:  # 404 NOT_FOUND closes the channel
+            if getattr(error, "code", None) != 404:
+                raise
+            missing.append(name)
+        else:
+            channel.close()
+    return missing
 
 
 def declare_topology(channel) -> None:

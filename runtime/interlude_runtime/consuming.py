@@ -23,7 +23,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 
 from interlude_contracts.events import Event, load_event
-from interlude_contracts.topology import declare_topology, subscriber_queue
+from interlude_contracts.topology import declare_subscription, subscriber_queue
 
 from .metrics import EVENT_HANDLER_ERRORS, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 
@@ -39,10 +39,11 @@ def dead_letter(message: Message, queue_name: str, reason: str, detail: Any) -> 
 
 
 class EventQueueConsumer(QueueConsumer):
-    """Declares the topology on connect and dead-letters undecodable bodies."""
+    """Declares its own queues on connect (its broker user may declare no others); dead-letters undecodable bodies."""
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
-        declare_topology(channel)
+        for provider in self._providers:
+            declare_subscription(channel, provider.queue.name)
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
             consumer.on_decode_error = _undecodable_handler(provider.queue.name)

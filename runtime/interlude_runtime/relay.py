@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from kombu import Connection, Producer
 
-from interlude_contracts.topology import EVENTS_EXCHANGE, declare_topology, routing_key
+from interlude_contracts.topology import EVENTS_EXCHANGE, missing_subscribers, routing_key
 
 from .metrics import EVENTS_PUBLISHED, RELAY_LAG, RELAY_POSITION
 from .schema import created_despite_races
@@ -89,12 +89,26 @@ class Relay:
         while not self.stopping.is_set():
             try:
                 with self._connect() as connection:
-                    declare_topology(connection.default_channel)
+                    if not self._subscribers_ready(connection):
+                        continue
                     producer = Producer(connection.default_channel)
                     self._follow(producer)
             except Exception:
                 log.exception("relay %s failed; reconnecting", self.name)
                 self.stopping.wait(1.0)
+
+    def _subscribers_ready(self, connection: Connection) -> bool:
+        """The events exchange declared, and every queue subscribing to this source there to route to.
+
+        Each consumer declares its own queues (its broker user may declare no others, docs/security.md):
+        until all of them have, the relay waits rather than publish events that nothing would keep.
+        """
+        EVENTS_EXCHANGE(connection.default_channel).declare()
+        missing = missing_subscribers(connection, self.name)
+        if missing:
+            log.warning("relay %s waits for its subscribers' queues %s to be declared", self.name, missing)
+            self.stopping.wait(1.0)
+        return not missing
 
     def _connect(self) -> Connection:
         connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True}, heartbeat=0)

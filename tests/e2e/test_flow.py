@@ -36,7 +36,7 @@ from interlude_runtime.queues import declared_queues
 from interlude_runtime.storage import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import MOOD_CHECK_IN, Stack, drain, queues_on_broker, running_stack, wait_until
+from support import MOOD_CHECK_IN, Stack, drain, processes, queues_on_broker, running_stack, vhost_of, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
 
@@ -83,10 +83,10 @@ def minted(stack: Stack, subject: str, role: str, clinic_id: str) -> Api:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def stack(request, tmp_path_factory, rabbit_vhost, postgres_database) -> Iterator[Stack]:
+def stack(request, tmp_path_factory, rabbit_vhost, bus_users, postgres_database) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp(f"stack-{request.param}")
     urls = {name: postgres_database(name) for name in SERVICES} if request.param == "postgres" else {}
-    with running_stack(root, rabbit_vhost(), urls, {"GATEWAY_TOKEN_SECRET": SECRET}) as running:
+    with running_stack(root, rabbit_vhost(), urls, {"GATEWAY_TOKEN_SECRET": SECRET}, bus_users=bus_users) as running:
         yield running
 
 
@@ -333,9 +333,31 @@ def test_rebuild_from_the_logs_equals_the_live_projection(stack: Stack, tmp_path
     wait_until(settled, what="the projection to settle")
     rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.sqlite'}"
     command = [str(Path(sys.executable).parent / "interlude-reporting"), "rebuild", "--into", rebuilt_url]
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
+    # As an operator runs it: in a reporting pod, with the reporting process's own broker user.
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri_of("reporting"), "PYTHONWARNINGS": "ignore"}
     subprocess.run(command, env=env, check=True, timeout=120, capture_output=True)
     assert dump_tables(Database(rebuilt_url)) == dump_tables(live)
+
+
+def test_each_process_connects_to_the_broker_as_its_own_user(stack: Stack, bus_users: Any) -> None:
+    """The whole flow of this module runs with these users (docs/security.md, "The bus"), not a shared one."""
+    if bus_users is None:
+        pytest.skip("needs rabbitmqctl to create the processes' users")
+    vhost = vhost_of(stack.amqp_uri)
+    wanted = {bus_users.username(name) for name in processes()}
+
+    def connected() -> set[str] | None:
+        listing = subprocess.run(
+            ["rabbitmqctl", "list_connections", "user", "vhost", "--silent", "--no-table-headers"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        users = {line.split("\t")[0] for line in listing.splitlines() if line.endswith(f"\t{vhost}")}
+        return users if wanted <= users else None
+
+    assert wait_until(connected, what="every process connected") - {"guest"} == wanted  # guest: the tests' own clients
 
 
 def readme_walkthrough() -> str:

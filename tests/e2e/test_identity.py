@@ -49,10 +49,10 @@ TITLE = f"Isolation check {uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, rabbit_vhost) -> Iterator[Stack]:
+def stack(tmp_path_factory, rabbit_vhost, bus_users) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("stack-identity")
     with running_stack(
-        root, rabbit_vhost(), {}, {"GATEWAY_TOKEN_SECRET": SECRET, MASTER_KEY_VARIABLE: MASTER_KEY}
+        root, rabbit_vhost(), {}, {"GATEWAY_TOKEN_SECRET": SECRET, MASTER_KEY_VARIABLE: MASTER_KEY}, bus_users=bus_users
     ) as running:
         yield running
 

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq, pytest.mark.postgres]
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, rabbit_vhost, postgres_database) -> Iterator[Stack]:
+def stack(tmp_path_factory, rabbit_vhost, bus_users, postgres_database) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("stack-risk")
     with running_stack(
         root,
@@ -38,6 +38,7 @@ def stack(tmp_path_factory, rabbit_vhost, postgres_database) -> Iterator[Stack]:
             "GATEWAY_CSV_PAGE_SIZE": "2",
             "PROJECTION_LAG_PROBE_SECONDS": "1",
         },
+        bus_users=bus_users,
     ) as running:
         yield running
 

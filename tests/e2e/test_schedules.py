@@ -57,7 +57,7 @@ def _listening(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, rabbit_vhost, postgres_database, maildir) -> Iterator[Stack]:
+def stack(tmp_path_factory, rabbit_vhost, bus_users, postgres_database, maildir) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("stack-schedules")
     with running_stack(
         root,
@@ -69,6 +69,7 @@ def stack(tmp_path_factory, rabbit_vhost, postgres_database, maildir) -> Iterato
             "SMTP_PORT": str(maildir[0]),
             "SCHEDULER_TICK_SECONDS": "0.3",
         },
+        bus_users=bus_users,
     ) as running:
         yield running
 

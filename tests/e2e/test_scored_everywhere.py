@@ -125,11 +125,11 @@ PUBLISHED: dict[str, dict[str, Any]] = {
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], ids=["sqlite", "postgres"]
 )
-def stack(request, tmp_path_factory, rabbit_vhost, postgres_database) -> Iterator[Stack]:
+def stack(request, tmp_path_factory, rabbit_vhost, bus_users, postgres_database) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp(f"stack-scored-{request.param}")
     urls = {name: postgres_database(name) for name in SERVICES} if request.param == "postgres" else {}
     env = {"GATEWAY_TOKEN_SECRET": SECRET, "SCHEDULER_TICK_SECONDS": "0.3"}
-    with running_stack(root, rabbit_vhost(), urls, env) as running:
+    with running_stack(root, rabbit_vhost(), urls, env, bus_users=bus_users) as running:
         yield running
 
 

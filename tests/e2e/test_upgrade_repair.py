@@ -35,11 +35,11 @@ FLAGGED = [a for a in ANSWERED_UNSCORED if score_response(VERSIONS[a["activity_i
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, rabbit_vhost) -> Iterator[Stack]:
+def stack(tmp_path_factory, rabbit_vhost, bus_users) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("stack-upgrade")
     shutil.copytree(FIXTURE / "data", root / "data")
     environment = {key: value for key, value in MANIFEST["environment"].items() if value is not None}
-    with running_stack(root, rabbit_vhost(), {}, environment) as running:
+    with running_stack(root, rabbit_vhost(), {}, environment, bus_users=bus_users) as running:
         yield running
 
 

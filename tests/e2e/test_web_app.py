@@ -74,9 +74,11 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, rabbit_vhost) -> Iterator[Stack]:
+def stack(tmp_path_factory, rabbit_vhost, bus_users) -> Iterator[Stack]:
     assert (ROOT / "web" / "dist" / "index.html").is_file(), "the web app is not built: make install"
-    with running_stack(tmp_path_factory.mktemp("web-stack"), rabbit_vhost(), {}, {"GATEWAY_TOKEN_SECRET": SECRET}) as s:
+    with running_stack(
+        tmp_path_factory.mktemp("web-stack"), rabbit_vhost(), {}, {"GATEWAY_TOKEN_SECRET": SECRET}, bus_users=bus_users
+    ) as s:
         yield s
 
 

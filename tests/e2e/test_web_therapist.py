@@ -35,10 +35,12 @@ CHECK_IN: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, rabbit_vhost) -> Iterator[Stack]:
+def stack(tmp_path_factory, rabbit_vhost, bus_users) -> Iterator[Stack]:
     assert (ROOT / "web" / "dist" / "index.html").is_file(), "the web app is not built: make install"
     settings = {"GATEWAY_TOKEN_SECRET": SECRET}
-    with running_stack(tmp_path_factory.mktemp("web-therapist"), rabbit_vhost(), {}, settings) as s:
+    with running_stack(
+        tmp_path_factory.mktemp("web-therapist"), rabbit_vhost(), {}, settings, bus_users=bus_users
+    ) as s:
         yield s
 
 

@@ -1,6 +1,7 @@
 """One list of processes (deploy/processes.yaml) behind scripts/stack.py and deploy/k8s, held to the code."""
 
 import copy
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import k8s_check  # noqa: E402
 import stack  # noqa: E402
 from k8s_processes import (  # noqa: E402
+    bus_code_errors,
     code_errors,
     documented_secret_keys,
     manifest_errors,
@@ -142,3 +144,36 @@ def test_the_rpc_queues_migrated_are_those_of_the_listed_services() -> None:
     from interlude_contracts.topology import RPC_SERVICES
 
     assert set(RPC_SERVICES) == {name for name, process in processes().items() if process.kind == "service"}
+
+
+def test_each_process_reads_its_own_broker_user_and_the_cluster_declares_exactly_the_derived_ones(
+    rendered: dict[str, list[dict]],
+) -> None:
+    """Issue 15: one shared broker user let anyone who reached RabbitMQ publish any event (docs/security.md)."""
+    for overlay, documents in rendered.items():
+        users = {d["spec"]["importCredentialsSecret"]["name"] for d in documents if d["kind"] == "User"}
+        assert users == {f"interlude-bus-{name}" for name in processes()}, overlay
+    documents = copy.deepcopy(rendered["prod"])
+    gateway = container_env(deployment(documents, "gateway"))
+    for entry in gateway:
+        if entry["name"] in ("RABBITMQ_USER", "RABBITMQ_PASSWORD"):
+            entry["valueFrom"]["secretKeyRef"]["name"] = "interlude-rabbitmq-default-user"
+    permission = next(
+        d for d in documents if d["kind"] == "Permission" and d["metadata"]["name"] == "interlude-gateway"
+    )
+    permission["spec"]["permissions"]["write"] = ".*"
+    errors = manifest_errors(documents, "prod")
+    assert "Deployment/gateway: RABBITMQ_USER is not read from its own Secret interlude-bus-gateway" in errors
+    assert any(
+        error.startswith("Permission/interlude-gateway: not as scripts/bus_users.py derives it") for error in errors
+    )
+
+
+def test_a_bus_entry_that_departs_from_the_code_is_reported() -> None:
+    """A consumer queue or an RPC proxy added to the code without its bus entry would be refused by the broker."""
+    assert list(bus_code_errors(processes()["reporting"])) == []
+    reporting = processes()["reporting"]
+    narrowed = dataclasses.replace(reporting, bus=dataclasses.replace(reporting.bus, consumes=(), calls={}))
+    errors = list(bus_code_errors(narrowed))
+    assert "consumes ['reporting.events'] in its code, but its bus entry says []" in errors
+    assert "calls ['activities', 'assignments'] in its code, but its bus entry says []" in errors

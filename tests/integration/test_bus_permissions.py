@@ -1,0 +1,115 @@
+"""Each process's own RabbitMQ user, on the real broker: it publishes only its own events, reads only its own queues.
+
+With one shared user anyone who reached the broker could publish a valid ``RiskFlagAcknowledged`` and reporting
+showed the flag acknowledged by "forged-actor" while the assignment log disagreed (issue 15). The users are
+created exactly as ``make run`` creates them (scripts/bus_users.py, from deploy/processes.yaml), on this test's
+own virtual host; the broker itself must refuse.
+"""
+
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from amqp.exceptions import AccessRefused
+from kombu import Connection, Producer
+
+from interlude_contracts.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS, routing_key, subscriber_queue
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from support import declare, drain
+
+pytestmark = [pytest.mark.rabbitmq]
+
+FORGED_KEY = routing_key("assignments", "RiskFlagAcknowledged")
+
+
+@pytest.fixture(scope="module")
+def broker(rabbit_vhost: Callable[[], str], bus_users: Any) -> tuple[str, dict[str, str]]:
+    """(the administrator's URI, each process's own URI) on a fresh virtual host with every queue declared."""
+    if bus_users is None:
+        pytest.skip("needs rabbitmqctl to create the processes' users")
+    admin = rabbit_vhost()
+    uris = bus_users.grant(admin)
+    declare(admin)
+    return admin, uris
+
+
+def forged_acknowledgement() -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "RiskFlagAcknowledged",
+        "correlation_id": "forged",
+        "payload": {"assignment_id": str(uuid.uuid4()), "acknowledged_by": "forged-actor"},
+    }
+
+
+def publish(uri: str, key: str) -> None:
+    with Connection(uri, transport_options={"confirm_publish": True}) as connection:
+        Producer(connection.default_channel).publish(
+            forged_acknowledgement(), exchange=EVENTS_EXCHANGE, routing_key=key, serializer="json", delivery_mode=2
+        )
+
+
+@pytest.mark.parametrize("process", ["gateway", "reporting", "notifications", "identity", "activities-relay"])
+def test_only_the_assignments_relay_may_publish_a_risk_flag_acknowledgement(
+    broker: tuple[str, dict[str, str]], process: str
+) -> None:
+    admin, uris = broker
+    drain(admin, "reporting.events")
+    with pytest.raises(AccessRefused):
+        publish(uris[process], FORGED_KEY)
+    assert drain(admin, "reporting.events") == []
+
+
+def test_a_relay_may_publish_only_its_own_sources_events(broker: tuple[str, dict[str, str]]) -> None:
+    admin, uris = broker
+    drain(admin, "reporting.events")
+    with pytest.raises(AccessRefused):
+        publish(uris["notifications-relay"], FORGED_KEY)
+    publish(uris["assignments-relay"], FORGED_KEY)
+    assert [body["event_type"] for body in drain(admin, "reporting.events")] == ["RiskFlagAcknowledged"]
+
+
+@pytest.mark.parametrize(
+    ("process", "queue"),
+    [
+        ("reporting", "notifications.events"),
+        ("gateway", "reporting.events"),
+        ("identity", "assignments.events"),
+        ("assignments-relay", "reporting.events"),
+        ("notifications", "reporting.events.dead-letter"),
+        ("gateway", "rpc-assignments"),
+        ("reporting", "rpc-identity"),
+    ],
+)
+def test_a_process_cannot_read_another_process_queue(
+    broker: tuple[str, dict[str, str]], process: str, queue: str
+) -> None:
+    _, uris = broker
+    with Connection(uris[process]) as connection, pytest.raises(AccessRefused):
+        connection.default_channel.basic_get(queue)
+
+
+def test_a_consumer_cannot_bind_its_queue_to_events_it_does_not_subscribe_to(
+    broker: tuple[str, dict[str, str]],
+) -> None:
+    """identity subscribes to ResponseSubmitted only: it may not route risk flags (client data) into its queue."""
+    _, uris = broker
+    assert "assignments.RiskFlagRaised" not in SUBSCRIPTIONS["identity.events"]
+    with Connection(uris["identity"]) as connection, pytest.raises(AccessRefused):
+        queue = subscriber_queue("identity.events")(connection.default_channel)
+        queue.bind_to(EVENTS_EXCHANGE, routing_key="assignments.RiskFlagRaised")
+
+
+def test_each_process_may_do_its_own_part(broker: tuple[str, dict[str, str]]) -> None:
+    """The positive control: a consumer reads its own queue and declares it as its entrypoint does."""
+    admin, uris = broker
+    with Connection(uris["reporting"]) as connection:
+        channel = connection.default_channel
+        subscriber_queue("reporting.events")(channel).declare()
+        channel.basic_get("reporting.events")
+    publish(uris["activities-relay"], routing_key("activities", "ActivityPublished"))
+    assert len(drain(admin, "reporting.events")) == 1
