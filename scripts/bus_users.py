@@ -171,7 +171,7 @@ class BusUsers:
     """
 
     prefix: str = "interlude-"
-    ctl: Callable[[Sequence[str]], None] = run_rabbitmqctl
+    ctl: Callable[[Sequence[str]], object] = run_rabbitmqctl
     passwords: dict[str, str] = field(default_factory=lambda: {name: secrets.token_hex(16) for name in processes()})
 
     def username(self, process: str) -> str:

@@ -1,15 +1,21 @@
-"""``make chaos``: submissions under faults, then an exactly-once check.
+"""``make chaos``: people using Interlude while its processes, broker and database fail, then exactly-once checks.
 
-Runs its OWN RabbitMQ node and PostgreSQL cluster (own ports, own data folders in a temporary folder;
-the machine's servers are never touched), starts every Interlude process on them, prepares one
-assignment per submission, and lets paced clients submit responses through the gateway while, in turn,
-each service and the gateway is SIGKILLed and restarted, each relay is SIGKILLed and restarted,
-RabbitMQ is restarted and PostgreSQL is restarted.
+Runs its OWN RabbitMQ node and PostgreSQL cluster (``chaos_nodes``: own ports, own data folders in a
+temporary folder; the machine's servers are never touched) and starts every Interlude process on them.
+Then, paced over the load period (``chaos_load``): clients submit responses, a therapist creates
+assignments and sends follow-ups (each with an Idempotency-Key), and clients log in and rotate their
+refresh tokens; all retry on transport errors and 5xx like the apps. Meanwhile, in turn: each service,
+the gateway and each relay is SIGKILLed and restarted; the RabbitMQ node is SIGKILLed; poison messages
+go to every RPC queue and every event queue; PostgreSQL is SIGKILLed (crash recovery); the projection
+is rebuilt while the load runs; assignments and identity stay down longer than the gateway's upstream
+timeout.
 
-Clients behave like the mobile app: on a transport error or a 5xx they retry the same submission.
-Then it checks that every submission the gateway accepted (2xx) is in the assignment log exactly once
-and in the reporting projection exactly once, that the log and the projection hold the same
-submissions, and prints the counts. Exit status 1 when a check fails.
+Then (``chaos_checks``) it waits for the events to settle and checks every store a fault can touch:
+accepted submissions in the log and the projection once each; each assignment created once per key, in
+the log, the projection and the client's inbox; each follow-up planned, in the inbox and delivered once;
+one audit entry per creation and per submission; no session ended by a fault; the projection and its
+analytics equal to a fresh rebuild from the logs; every poison message dead-lettered and no process
+down. It prints the figures; exit status 1 when anything was lost or duplicated.
 """
 
 from __future__ import annotations
@@ -19,16 +25,12 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,13 +39,19 @@ import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accounts import onboard_clients
+import chaos_checks as checks
+import chaos_load as load
+from accounts import PASSWORD, onboard_clients
 from bus_users import BusUsers
+from chaos_nodes import PrivatePostgres, PrivateRabbit, free_port
+from kombu import Connection, Exchange
 from stack import Stack
 
+from interlude_contracts.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS, dead_letter_queue_name
 from interlude_gateway.auth import Caller, TokenSigner
 
-SERVICES = ("activities", "assignments", "notifications", "reporting")
+SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
+RELAYS = ("activities-relay", "assignments-relay", "notifications-relay")
 SECRET = "chaos-secret-" + "x" * 24
 CLINIC = "clinic-chaos"
 ACTIVITY = {
@@ -51,179 +59,73 @@ ACTIVITY = {
     "instructions": "A minute to notice how you are.",
     "items": [{"id": "mood", "type": "linear_scale", "prompt": "Mood today?", "min": 0, "max": 10}],
 }
-PG_BIN = Path(os.environ.get("CHAOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
-RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
-RABBIT_HOME = "/var/lib/rabbitmq"
+# Its tokens are signed here; the gateway accepts them for an account in identity's store (Stack.register_account).
+THERAPIST = "therapist-chaos"
+# Longer than the gateway's upstream timeout (interlude_gateway.web.UPSTREAM_TIMEOUT_SECONDS, 30 s): requests
+# wait on the queue, the gateway answers 504, clients retry, and the queued requests run when the service returns.
+OUTAGE_SECONDS = 35
+RPC_POISON_PER_SERVICE = 3
+EVENT_POISON_ROUTING_KEY = "assignments.ResponseSubmitted"
+EVENT_POISON_KINDS = 2
 
 
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class PrivateRabbit:
-    """A RabbitMQ node of this run only: its own name, ports, data and logs."""
+class Run:
+    """One run's nodes, processes and what it did to them (poison injected, rebuilds made)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.node = f"chaos-{uuid.uuid4().hex[:8]}@localhost"
-        self.port = free_port()
-        folder.mkdir(parents=True)
-        (folder / "enabled_plugins").write_text("[].\n")
-        (folder / "rabbitmq.conf").write_text(f"listeners.tcp.1 = 127.0.0.1:{self.port}\nloopback_users = none\n")
-        (folder / "rabbitmq-env.conf").write_text("")
-        shutil.chown(folder, "rabbitmq", "rabbitmq")
-        for child in folder.iterdir():
-            shutil.chown(child, "rabbitmq", "rabbitmq")
-        self.env = {
-            **os.environ,
-            "HOME": RABBIT_HOME,
-            "RABBITMQ_NODENAME": self.node,
-            "RABBITMQ_DIST_PORT": str(free_port()),
-            "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"),
-            "RABBITMQ_LOG_BASE": str(folder / "log"),
-            "RABBITMQ_ENABLED_PLUGINS_FILE": str(folder / "enabled_plugins"),
-            "RABBITMQ_CONFIG_FILE": str(folder / "rabbitmq.conf"),
-            "RABBITMQ_CONF_ENV_FILE": str(folder / "rabbitmq-env.conf"),
-            "RABBITMQ_PID_FILE": str(folder / "pid"),
-        }
-
-    @property
-    def amqp_uri(self) -> str:
-        return f"pyamqp://guest:guest@127.0.0.1:{self.port}//"
-
-    def _as_rabbitmq(self, *command: str, timeout: float = 90) -> None:
-        subprocess.run(
-            ["runuser", "-u", "rabbitmq", "--", *command],
-            env=self.env,
-            cwd=RABBIT_HOME,
-            check=True,
-            capture_output=True,
-            timeout=timeout,
+        self.rabbit = PrivateRabbit(folder / "rabbitmq")
+        self.postgres = PrivatePostgres(folder / "postgres")
+        self.urls = {service: self.postgres.url(service) for service in SERVICES}
+        self.stack = Stack(
+            amqp_uri=self.rabbit.amqp_uri,
+            gateway_address=f"127.0.0.1:{free_port()}",
+            data_dir=folder / "data",
+            log_dir=folder / "log",
+            database_urls=self.urls,
+            # Each process as its own broker user, as in production (docs/security.md, "The bus").
+            bus_users=BusUsers(ctl=self.rabbit.rabbitmqctl),
+            extra_env={
+                "GATEWAY_TOKEN_SECRET": SECRET,
+                "LOG_LEVEL": "WARNING",
+                # Harness clients act far faster than people, all from one address: the limits are not under test.
+                "GATEWAY_SUBMISSION_RATE_LIMIT": "100000/60",
+                "GATEWAY_LOGIN_RATE_LIMIT": "100000/60",
+                "GATEWAY_LOGIN_ADDRESS_RATE_LIMIT": "100000/60",
+            },
         )
+        self.injected: Counter = Counter()
+        self.rebuilds: list[str] = []
+        self.background: list[threading.Thread] = []
 
-    def start(self) -> None:
-        self._as_rabbitmq(str(RABBIT_BIN / "rabbitmq-server"), "-detached")
-        deadline = time.monotonic() + 90
-        while True:
-            # The detached node registers with epmd a moment after the command returns.
-            try:
-                self._as_rabbitmq(str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, "await_startup", "--timeout", "60")
-                return
-            except subprocess.CalledProcessError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(1)
-
-    def rabbitmqctl(self, arguments: Sequence[str]) -> None:
-        self._as_rabbitmq(str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, *arguments)
-
-    def stop(self) -> None:
-        self.rabbitmqctl(["stop"])
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
+    def in_background(self, work: Any) -> None:
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        self.background.append(thread)
 
 
-class PrivatePostgres:
-    """A PostgreSQL cluster of this run only (initdb into a temporary folder, its own port)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        folder.mkdir(parents=True)
-        shutil.chown(folder, "postgres", "postgres")
-        self.data = folder / "data"
-        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-
-    def _as_postgres(self, *command: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120)
-
-    def _pg_ctl(self, action: str, *extra: str) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
-        log = str(self.folder / "postgres.log")
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", log, "-w", "-o", options, action, *extra)
-
-    def start(self) -> None:
-        self._pg_ctl("start")
-
-    def restart(self) -> None:
-        self._pg_ctl("restart", "-m", "fast")
-
-    def stop(self) -> None:
-        self._pg_ctl("stop", "-m", "fast")
-
-    def url(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+# -- preparation ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Outcomes:
-    accepted: set[str] = field(default_factory=set)
-    conflict_after_error: set[str] = field(default_factory=set)
-    conflict_first: set[str] = field(default_factory=set)
-    failed: set[str] = field(default_factory=set)
-    retries: int = 0
-    statuses: Counter = field(default_factory=Counter)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def submit(base: str, token: str, assignment: str, outcomes: Outcomes, deadline: float) -> None:
-    """One client's submission, retried on transport errors and 5xx like the mobile app.
-
-    Every attempt carries the same X-Correlation-Id, so a retry of a response that was in fact stored is
-    answered as accepted rather than as a conflict.
-    """
-    http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {token}"
-    http.headers["X-Correlation-Id"] = str(uuid.uuid4())
-    errored = False
-    while time.monotonic() < deadline:
-        try:
-            response = http.post(
-                f"{base}/assignments/{assignment}/responses", json={"answers": {"mood": 5}}, timeout=40
-            )
-            status = response.status_code
-        except requests.RequestException:
-            status = 0
-        with outcomes.lock:
-            outcomes.statuses[status] += 1
-            if 200 <= status < 300:
-                outcomes.accepted.add(assignment)
-                return
-            if status == 409:
-                (outcomes.conflict_after_error if errored else outcomes.conflict_first).add(assignment)
-                return
-            if status and status < 500:
-                outcomes.failed.add(assignment)
-                return
-            outcomes.retries += 1
-        errored = True
-        time.sleep(0.5)
-    with outcomes.lock:
-        outcomes.failed.add(assignment)
-
-
-# Its tokens are signed here; the gateway accepts them for an account in identity's store (Stack.register_account).
-THERAPIST = "therapist-chaos"
-
-
-def prepare(base: str, count: int, clients: int) -> list[tuple[str, str]]:
+def therapist_session(base: str) -> requests.Session:
     signer = TokenSigner(SECRET, 3600)
     therapist = requests.Session()
     therapist.headers["Authorization"] = "Bearer " + signer.issue(
         Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC)
     )
+    return therapist
+
+
+def prepare(base: str, count: int, clients: int, accounts: int) -> tuple[str, list[str], list[tuple[str, str]]]:
+    """A published activity, the client accounts, and ``count`` assignments to answer: (activity, clients, work)."""
+    therapist = therapist_session(base)
     activity = therapist.post(f"{base}/activities", json=ACTIVITY, timeout=30).json()["activity_id"]
     therapist.post(f"{base}/activities/{activity}/publish", timeout=30).raise_for_status()
-    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
-    client_ids = onboard_clients(base, therapist, 50, "chaos-client")
+    client_ids = onboard_clients(base, therapist, accounts, "chaos-client")
     made: list[tuple[str, str]] = []
     lock = threading.Lock()
     indexes = iter(range(count))
@@ -235,8 +137,7 @@ def prepare(base: str, count: int, clients: int) -> list[tuple[str, str]]:
             if index is None:
                 return
             client = client_ids[index % len(client_ids)]
-            body = {"client_id": client, "activity_id": activity, "due_at": due}
-            response = therapist.post(f"{base}/assignments", json=body, timeout=60)
+            response = therapist.post(f"{base}/assignments", json=assignment_body(client, activity), timeout=60)
             response.raise_for_status()
             with lock:
                 made.append((client, response.json()["assignment_id"]))
@@ -246,165 +147,286 @@ def prepare(base: str, count: int, clients: int) -> list[tuple[str, str]]:
         thread.start()
     for thread in threads:
         thread.join()
-    return made
+    return activity, client_ids, made
 
 
-def faults(stack: Stack, rabbit: PrivateRabbit, postgres: PrivatePostgres) -> list[tuple[str, Any]]:
-    def kill_and_restart(name: str) -> Any:
-        def fault() -> None:
-            stack.kill(name)
-            time.sleep(1)
-            stack.restart(name)
-
-        return fault
-
-    plan: list[tuple[str, Any]] = [(f"SIGKILL {name}", kill_and_restart(name)) for name in (*SERVICES, "gateway")]
-    plan += [(f"SIGKILL {name}-relay", kill_and_restart(f"{name}-relay")) for name in ("activities", "assignments")]
-    plan += [("restart RabbitMQ", rabbit.restart), ("restart PostgreSQL", postgres.restart)]
-    return plan
+def assignment_body(client: str, activity: str) -> dict[str, Any]:
+    return {"client_id": client, "activity_id": activity, "due_at": (datetime.now(UTC) + timedelta(days=7)).isoformat()}
 
 
-def run_load(stack: Stack, work: list[tuple[str, str]], clients: int, seconds: float, plan: list) -> Outcomes:
-    """Paced submissions over ``seconds`` while the faults of ``plan`` happen one after another."""
-    outcomes = Outcomes()
-    signer = TokenSigner(SECRET, 3600)
-    tokens = {c: signer.issue(Caller(subject=c, role="client", clinic_id=CLINIC)) for c, _ in work}
-    interval = seconds / len(work)
-    started = time.monotonic()
-    deadline = started + seconds + 120
-    queue = iter(enumerate(work))
-    lock = threading.Lock()
+# -- faults --------------------------------------------------------------------------------------
 
-    def client_loop() -> None:
-        while True:
-            with lock:
-                item = next(queue, None)
-            if item is None:
+
+def kill_and_restart(run: Run, *names: str, down: float = 1.0) -> Any:
+    def fault() -> None:
+        for name in names:
+            run.stack.kill(name)
+        time.sleep(down)
+        for name in names:
+            run.stack.restart(name)
+
+    return fault
+
+
+def poison_rpc(run: Run) -> None:
+    """Requests no service can handle on every ``rpc-<service>``: no reply_to, not JSON, no args."""
+    rpc = Exchange("nameko-rpc", type="topic", durable=True)
+    with Connection(run.rabbit.amqp_uri) as connection:
+        producer = connection.Producer()
+        for service in SERVICES:
+            key = f"{service}.chaos_poison"
+            answerable = {"reply_to": "chaos-nobody-listens", "correlation_id": "chaos-poison"}
+            producer.publish(
+                b'{"args": [], "kwargs": {}}',
+                exchange=rpc,
+                routing_key=key,
+                content_type="application/json",
+                content_encoding="utf-8",
+                retry=True,
+            )
+            producer.publish(
+                b"{not json",
+                exchange=rpc,
+                routing_key=key,
+                content_type="application/json",
+                content_encoding="utf-8",
+                retry=True,
+                **answerable,
+            )
+            producer.publish(
+                b'{"kwargs": {}}',
+                exchange=rpc,
+                routing_key=key,
+                content_type="application/json",
+                content_encoding="utf-8",
+                retry=True,
+                **answerable,
+            )
+            run.injected[dead_letter_queue_name(f"rpc-{service}")] += RPC_POISON_PER_SERVICE
+
+
+def poison_events(run: Run) -> None:
+    """On every queue subscribed to submissions: a body that is not JSON, and an envelope failing its contract."""
+    with Connection(run.rabbit.amqp_uri) as connection:
+        producer = connection.Producer()
+        producer.publish(
+            b"\x00 not an event",
+            exchange=EVENTS_EXCHANGE,
+            routing_key=EVENT_POISON_ROUTING_KEY,
+            content_type="application/json",
+            content_encoding="utf-8",
+            delivery_mode=2,
+            retry=True,
+        )
+        producer.publish(
+            {"event_type": "ResponseSubmitted", "payload": {"assignment_id": "not-a-uuid"}},
+            exchange=EVENTS_EXCHANGE,
+            routing_key=EVENT_POISON_ROUTING_KEY,
+            serializer="json",
+            delivery_mode=2,
+            retry=True,
+        )
+    for queue, keys in SUBSCRIPTIONS.items():
+        if EVENT_POISON_ROUTING_KEY in keys:
+            run.injected[dead_letter_queue_name(queue)] += EVENT_POISON_KINDS
+
+
+def rebuild(run: Run) -> None:
+    """``interlude-reporting rebuild`` (into a shadow, swapped in) while the load runs, as an operator would.
+
+    Run again if a fault interrupts it (a broker or database restart), as an operator would too.
+    """
+
+    def rebuild_until_done() -> None:
+        command = [str(Path(sys.executable).parent / "interlude-reporting"), "rebuild"]
+        for attempt in range(1, 6):
+            done = subprocess.run(command, env=run.stack.env_for("reporting"), capture_output=True, text=True)
+            run.rebuilds.append("ok" if done.returncode == 0 else f"failed: {done.stderr.strip()[-300:]}")
+            if done.returncode == 0:
+                say(f"rebuild under load done (attempt {attempt})")
                 return
-            index, (client, assignment) = item
-            pause = started + index * interval - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            submit(stack.url, tokens[client], assignment, outcomes, deadline)
+            time.sleep(2)
 
-    threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
+    run.in_background(rebuild_until_done)
+
+
+def outage(run: Run) -> None:
+    """Assignments and identity down longer than the gateway's upstream timeout (in the background)."""
+    run.in_background(kill_and_restart(run, "assignments", "identity", down=OUTAGE_SECONDS))
+
+
+def faults(run: Run) -> list[tuple[str, Any]]:
+    """Every fault once, the slow ones (broker, database) early, so that load still runs after each."""
+
+    def killed(name: str) -> tuple[str, Any]:
+        return f"SIGKILL {name}", kill_and_restart(run, name)
+
+    return [
+        killed("assignments"),
+        ("SIGKILL the RabbitMQ node", run.rabbit.kill),
+        ("poison on every RPC queue", lambda: poison_rpc(run)),
+        killed("activities"),
+        killed("notifications"),
+        ("rebuild the projection under load", lambda: rebuild(run)),
+        killed("reporting"),
+        ("SIGKILL PostgreSQL", run.postgres.kill),
+        ("poison on every event queue", lambda: poison_events(run)),
+        killed("identity"),
+        killed("gateway"),
+        *(killed(relay) for relay in RELAYS),
+        (f"assignments and identity down {OUTAGE_SECONDS}s (> the gateway's upstream timeout)", lambda: outage(run)),
+    ]
+
+
+# -- load ------------------------------------------------------------------------------------------
+
+
+class Workloads:
+    def __init__(self) -> None:
+        self.submissions = load.Submissions()
+        self.creations = load.Tally()
+        self.follow_ups = load.Tally()
+        self.sessions = load.Sessions()
+
+
+def run_load(
+    run: Run, activity: str, client_ids: list[str], work: list[tuple[str, str]], arguments: argparse.Namespace
+) -> Workloads:
+    """Every workload paced over ``seconds`` while the faults happen one after another."""
+    base, seconds = run.stack.url, arguments.seconds
+    tallies = Workloads()
+    signer = TokenSigner(SECRET, 3600)
+    tokens = {c: signer.issue(Caller(subject=c, role="client", clinic_id=CLINIC)) for c in client_ids}
+    therapist = signer.issue(Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC))
+    started = time.monotonic()
+    deadline = started + seconds + OUTAGE_SECONDS + 150
+    picks = [random.choice(client_ids) for _ in range(max(arguments.creations, arguments.follow_ups))]
+    threads = load.paced(
+        work,
+        arguments.clients,
+        started,
+        seconds,
+        lambda job: load.submit(base, tokens[job[0]], job[1], tallies.submissions, deadline),
+    )
+    threads += load.paced(
+        picks[: arguments.creations],
+        3,
+        started,
+        seconds,
+        lambda c: load.create_assignment(base, therapist, assignment_body(c, activity), tallies.creations, deadline),
+    )
+    threads += load.paced(
+        picks[: arguments.follow_ups],
+        2,
+        started,
+        seconds,
+        lambda c: load.follow_up(base, therapist, c, tallies.follow_ups, deadline),
+    )
+    usernames = [f"chaos-client-{index}@example.org" for index in range(arguments.sessions)]
+    every = max(seconds / arguments.refreshes, 1.0)
+    threads += load.paced(
+        usernames,
+        len(usernames),
+        started,
+        min(seconds / 10, 10),
+        lambda name: load.session(base, name, PASSWORD, tallies.sessions, started + seconds, every, deadline),
+    )
+    plan = faults(run)
     gap = seconds / (len(plan) + 1)
     for number, (name, fault) in enumerate(plan, start=1):
         time.sleep(max(0.0, started + number * gap - time.monotonic()))
-        say(f"fault {number}/{len(plan)}: {name} ({len(outcomes.accepted)} accepted so far)")
+        say(f"fault {number}/{len(plan)}: {name} ({len(tallies.submissions.accepted)} submissions accepted so far)")
         fault()
-    for thread in threads:
+    for thread in [*threads, *run.background]:
         thread.join()
-    return outcomes
+    return tallies
 
 
-def log_counts(url: str) -> Counter:
-    """Submissions per assignment in the assignment log (the event store itself)."""
-    with psycopg.connect(url) as connection:
-        rows = connection.execute(
-            "SELECT originator_id::text FROM assignments_events WHERE topic LIKE %s", ("%ResponseSubmitted%",)
-        ).fetchall()
-    return Counter(row[0] for row in rows)
+# -- checks ----------------------------------------------------------------------------------------
 
 
-def projection_state(url: str) -> tuple[set[str], int]:
-    with psycopg.connect(url) as connection:
-        submitted = connection.execute("SELECT assignment_id FROM assignments WHERE submitted_at IS NOT NULL")
-        ids = {row[0] for row in submitted.fetchall()}
-        tracked = connection.execute("SELECT count(*) FROM tracking WHERE event_type = 'ResponseSubmitted'").fetchone()[
-            0
-        ]
-    return ids, tracked
+def unsettled(run: Run, prepared: set[str], tallies: Workloads) -> list[str]:
+    """What the stores do not agree on yet (events still travelling); empty once settled."""
+    urls = run.urls
+    try:
+        reports = {
+            "submissions": checks.submissions_report(urls, tallies.submissions),
+            "assignments": checks.assignments_report(urls, prepared, tallies.creations),
+            "follow_ups": checks.follow_ups_report(urls, tallies.follow_ups),
+            "audit": checks.audit_report(
+                urls, tallies.creations, set(checks.log_counts(urls["assignments"], checks.SUBMITTED))
+            ),
+        }
+    except psycopg.Error as error:
+        return [f"database: {error}"]
+    return [name for name, report in reports.items() if report["lost"] or report["duplicated"]]
 
 
-def settle(stack: Stack, postgres: PrivatePostgres, timeout: float = 120) -> tuple[Counter, set[str], int]:
-    """Wait until the projection holds every submission in the log (or time runs out)."""
+def settle(run: Run, prepared: set[str], tallies: Workloads, timeout: float = 180) -> list[str]:
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            logged = log_counts(postgres.url("assignments"))
-            projected, tracked = projection_state(postgres.url("reporting"))
-        except psycopg.Error:
-            logged, projected, tracked = Counter(), set(), 0
-        if (logged and set(logged) == projected) or time.monotonic() > deadline:
-            return logged, projected, tracked
-        time.sleep(1)
+    while (waiting := unsettled(run, prepared, tallies)) and time.monotonic() < deadline:
+        time.sleep(2)
+    return waiting
 
 
-def check(outcomes: Outcomes, logged: Counter, projected: set[str], tracked: int) -> dict[str, Any]:
-    stored_after_error = outcomes.conflict_after_error
-    report = {
-        "accepted_2xx": len(outcomes.accepted),
-        "stored_but_client_saw_an_error_then_409": len(stored_after_error),
-        "409_on_first_attempt": len(outcomes.conflict_first),
-        "failed": len(outcomes.failed),
-        "client_retries": outcomes.retries,
-        "responses_by_status": {str(k): v for k, v in sorted(outcomes.statuses.items())},
-        "in_log": len(logged),
-        "in_log_more_than_once": sum(1 for n in logged.values() if n > 1),
-        "in_projection": len(projected),
-        "projection_tracking_rows": tracked,
-        "accepted_missing_from_log": len(outcomes.accepted - set(logged)),
-        "accepted_missing_from_projection": len(outcomes.accepted - projected),
-        "in_log_not_in_projection": len(set(logged) - projected),
-        "in_log_never_confirmed_to_client": len(set(logged) - outcomes.accepted - stored_after_error),
+def check(run: Run, prepared: set[str], tallies: Workloads) -> dict[str, Any]:
+    urls = run.urls
+    submitted = set(checks.log_counts(urls["assignments"], checks.SUBMITTED))
+    with psycopg.connect(run.postgres.url("postgres"), autocommit=True) as connection:
+        connection.execute("CREATE DATABASE reporting_fresh")
+    report: dict[str, Any] = {
+        "submissions": checks.submissions_report(urls, tallies.submissions),
+        "assignments_created": checks.assignments_report(urls, prepared, tallies.creations),
+        "follow_ups": checks.follow_ups_report(urls, tallies.follow_ups),
+        "audit": checks.audit_report(urls, tallies.creations, submitted),
+        "logins_and_refreshes": checks.sessions_report(tallies.sessions),
+        "analytics": checks.analytics_report(urls, run.postgres.url("reporting_fresh"), run.stack.env_for("reporting")),
+        "poison": checks.poison_report(run.rabbit.amqp_uri, SERVICES, run.injected, run.stack.exited()),
+        "rebuilds_under_load": run.rebuilds,
     }
+    parts = [value for value in report.values() if isinstance(value, dict)]
+    report["lost"] = sum(part["lost"] for part in parts)
+    report["duplicated"] = sum(part["duplicated"] for part in parts)
     report["exactly_once"] = (
-        report["accepted_missing_from_log"] == 0
-        and report["accepted_missing_from_projection"] == 0
-        and report["in_log_more_than_once"] == 0
-        and report["in_log_not_in_projection"] == 0
-        and tracked == len(projected) == len(logged)
+        report["lost"] == 0
+        and report["duplicated"] == 0
+        and report["analytics"]["equal_to_fresh_rebuild"]
+        and "ok" in run.rebuilds
     )
     return report
 
 
-def chaos(submissions: int, clients: int, seconds: float, log: bool = True) -> dict[str, Any]:
+def chaos(arguments: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="interlude-chaos-"))
     os.chmod(folder, 0o755)
-    rabbit = PrivateRabbit(folder / "rabbitmq")
-    postgres = PrivatePostgres(folder / "postgres")
-    stack: Stack | None = None
+    run = Run(folder)
     passed = False
     try:
-        say(f"private RabbitMQ {rabbit.node} on port {rabbit.port}, PostgreSQL on port {postgres.port} ({folder})")
-        rabbit.start()
-        postgres.start()
-        stack = Stack(
-            amqp_uri=rabbit.amqp_uri,
-            gateway_address=f"127.0.0.1:{free_port()}",
-            data_dir=folder / "data",
-            log_dir=folder / "log",
-            database_urls={service: postgres.url(service) for service in SERVICES},
-            # Each process as its own broker user, as in production (docs/security.md, "The bus").
-            bus_users=BusUsers(ctl=rabbit.rabbitmqctl),
-            extra_env={
-                "GATEWAY_TOKEN_SECRET": SECRET,
-                "LOG_LEVEL": "WARNING",
-                # Each harness client submits far faster than a person: the per-client limit is not under test.
-                "GATEWAY_SUBMISSION_RATE_LIMIT": "100000/60",
-            },
+        say(f"private RabbitMQ {run.rabbit.node}:{run.rabbit.port}, PostgreSQL :{run.postgres.port} ({folder})")
+        run.rabbit.start()
+        run.postgres.start()
+        run.stack.migrate()
+        run.stack.start()
+        run.stack.wait_ready()
+        run.stack.register_account(THERAPIST, "therapist", CLINIC)
+        activity, client_ids, work = prepare(
+            run.stack.url, arguments.submissions, arguments.clients, max(arguments.accounts, arguments.sessions)
         )
-        stack.migrate()
-        stack.start()
-        stack.wait_ready()
-        stack.register_account(THERAPIST, "therapist", CLINIC)
-        work = prepare(stack.url, submissions, clients)
         random.shuffle(work)
-        say(f"prepared {len(work)} assignments; submitting over {seconds:.0f}s with {clients} clients under faults")
-        plan = faults(stack, rabbit, postgres)
-        outcomes = run_load(stack, work, clients, seconds, plan)
-        say("load done; waiting for the projection to settle")
-        report = check(outcomes, *settle(stack, postgres))
-        report["logs"] = str(stack.log_dir)
+        say(f"prepared {len(work)} assignments; load for {arguments.seconds:.0f}s under faults")
+        tallies = run_load(run, activity, client_ids, work, arguments)
+        say("load done; waiting for the stores to settle")
+        prepared = {assignment for _, assignment in work}
+        waiting = settle(run, prepared, tallies)
+        if waiting:
+            say(f"not settled after the wait: {waiting}")
+        report = check(run, prepared, tallies)
+        report["logs"] = str(run.stack.log_dir)
         passed = report["exactly_once"]
         return report
     finally:
-        if stack is not None:
-            stack.stop()
-        for stop in (postgres.stop, rabbit.stop):
+        run.stack.stop()
+        for stop in (run.postgres.stop, run.rabbit.stop):
             try:
                 stop()
             except Exception as error:
@@ -415,14 +437,22 @@ def chaos(submissions: int, clients: int, seconds: float, log: bool = True) -> d
             say(f"kept {folder} (logs, data) for inspection")
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--submissions", type=int, default=3000)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=100)
-    arguments = parser.parse_args()
-    report = chaos(arguments.submissions, arguments.clients, arguments.seconds)
-    print(json.dumps(report, indent=2))
+    parser.add_argument("--clients", type=int, default=16, help="concurrent submitting clients")
+    parser.add_argument("--creations", type=int, default=300, help="assignments a therapist creates under faults")
+    parser.add_argument("--follow-ups", type=int, default=150)
+    parser.add_argument("--accounts", type=int, default=30, help="client accounts (made by invitation)")
+    parser.add_argument("--sessions", type=int, default=20, help="clients who log in and keep refreshing")
+    parser.add_argument("--refreshes", type=int, default=10, help="refreshes per session over the load period")
+    parser.add_argument("--seconds", type=float, default=120, help="the load period; the faults spread over it")
+    return parser
+
+
+def main() -> None:
+    report = chaos(parser().parse_args())
+    print(json.dumps(report, indent=2, default=str))
     sys.exit(0 if report["exactly_once"] else 1)
 
 

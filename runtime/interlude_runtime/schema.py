@@ -5,6 +5,11 @@ table at the same moment can both pass the check, and the loser fails with a uni
 ``pg_type_typname_nsp_index`` (or ``pg_class_relname_nsp_index``). A service and its relay, or two
 replicas, starting together on a new database hit this (the fault harness did). The table exists
 by then, so trying again succeeds. The same goes for two CREATE DATABASE at once (pg_database_datname_index).
+
+A process may also start while its database restarts (crash recovery refuses connections for a few
+seconds): it waits for the database, up to ``DATABASE_WAIT_SECONDS``, as it waits for the broker, rather
+than exiting during setup and staying down where nothing restarts it (the fault harness found a service
+restarted just before a PostgreSQL crash gone for good).
 """
 
 import logging
@@ -24,6 +29,20 @@ CATALOG_INDEXES = (
 )
 # Two sessions creating eventsourcing's tables and functions at once can also collide on a catalogue row.
 CONCURRENT_CATALOGUE_UPDATE = "tuple concurrently updated"
+# A server that is down, or up but not accepting connections yet (crash recovery, start-up, shut-down); not a
+# refused login or a missing database, which waiting does not mend.
+NOT_ACCEPTING_CONNECTIONS = ("57P01", "57P02", "57P03")
+UNREACHABLE = (
+    "Connection refused",
+    "the database system is starting up",
+    "the database system is not yet accepting connections",
+    "the database system is in recovery mode",
+    "the database system is shutting down",
+    "server closed the connection unexpectedly",
+    "timeout expired",
+)
+DATABASE_WAIT_SECONDS = 60.0
+DATABASE_RETRY_SECONDS = 1.0
 # The loser of a race on a composite type (every table has one) may also see the object itself reported.
 DUPLICATE_OBJECT_CODES = ("42710", "42P07")  # duplicate_object, duplicate_table
 
@@ -41,14 +60,45 @@ def is_creation_race(error: BaseException) -> bool:
     return False
 
 
-def created_despite_races(create: Callable[[], T], attempts: int = 5, pause: float = 0.2) -> T:
-    """``create()``, tried again when it lost a concurrent table creation."""
-    for attempt in range(1, attempts + 1):
+def is_database_unreachable(error: BaseException) -> bool:
+    """The database could not be reached or refused the connection (restarting), not a failure of the work."""
+    from psycopg import OperationalError
+    from psycopg_pool import PoolTimeout
+
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, PoolTimeout):
+            return True
+        if isinstance(cause, OperationalError) and (
+            getattr(cause, "sqlstate", None) in NOT_ACCEPTING_CONNECTIONS
+            or any(text in str(cause) for text in UNREACHABLE)
+        ):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def created_despite_races(
+    create: Callable[[], T],
+    attempts: int = 5,
+    pause: float = 0.2,
+    wait_seconds: float = DATABASE_WAIT_SECONDS,
+    retry_seconds: float = DATABASE_RETRY_SECONDS,
+) -> T:
+    """``create()``, tried again when it lost a concurrent table creation (``attempts`` in all), and while
+    the database cannot be reached yet (for up to ``wait_seconds``)."""
+    deadline = time.monotonic() + wait_seconds
+    races = 0
+    while True:
         try:
             return create()
         except Exception as error:
-            if attempt == attempts or not is_creation_race(error):
+            if is_creation_race(error) and races + 1 < attempts:
+                races += 1
+                log.info("lost a concurrent table creation; trying again (%s)", error)
+                time.sleep(pause * races)
+            elif is_database_unreachable(error) and time.monotonic() < deadline:
+                log.warning("database not reachable yet; trying again in %ss (%s)", retry_seconds, error)
+                time.sleep(retry_seconds)
+            else:
                 raise
-            log.info("lost a concurrent table creation; trying again (%s)", error)
-            time.sleep(pause * attempt)
-    raise AssertionError("unreachable")

@@ -37,3 +37,56 @@ def test_gives_up_after_the_attempts() -> None:
     with pytest.raises(RuntimeError):
         created_despite_races(create, attempts=3, pause=0)
     assert len(calls) == 3
+
+
+def refused_connection() -> Exception:
+    """The error psycopg raises for a database that is not there (a port nobody listens on)."""
+    import socket
+
+    import psycopg
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/nothing", connect_timeout=5)
+    except psycopg.OperationalError as error:
+        return error
+    raise AssertionError("a connection to a closed port succeeded")
+
+
+def test_a_process_starting_while_its_database_restarts_waits_for_it() -> None:
+    import psycopg
+
+    recovering = psycopg.OperationalError(
+        'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+        "FATAL:  the database system is not yet accepting connections"
+    )
+    create, calls = flaky([refused_connection(), recovering])
+    assert created_despite_races(create, retry_seconds=0) == "created"
+    assert len(calls) == 3
+
+
+def test_a_database_that_stays_away_fails_the_start_after_the_wait() -> None:
+    import psycopg
+
+    create, calls = flaky([refused_connection() for _ in range(1000)])
+    with pytest.raises(psycopg.OperationalError):
+        created_despite_races(create, wait_seconds=0.3, retry_seconds=0.05)
+    assert 1 < len(calls) < 1000
+
+
+def test_a_refused_login_is_not_waited_for() -> None:
+    import psycopg
+
+    create, calls = flaky(
+        [
+            psycopg.OperationalError(
+                'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+                'FATAL:  password authentication failed for user "x"'
+            )
+        ]
+    )
+    with pytest.raises(psycopg.OperationalError):
+        created_despite_races(create, retry_seconds=0)
+    assert len(calls) == 1

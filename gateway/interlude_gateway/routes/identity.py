@@ -47,7 +47,7 @@ def refresh(request: Request, correlation_id: str, identity: IdentityClient, tok
 
     A browser session sends ``X-Interlude-Session: cookie`` and no token: its token is the cookie,
     rotated in the answer. A spent token sent again ends every session of the account, unless it is
-    the same request again (same ``Idempotency-Key``, or else correlation id) within a few seconds:
+    the same request again (same ``Idempotency-Key``, or else correlation id) within a few minutes:
     that gets the same answer.
     """
     rotation_key = idempotency_key(request) or correlation_id

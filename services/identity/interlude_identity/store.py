@@ -341,7 +341,11 @@ def erase_client(database: Database, clinic_id: str, client_id: str) -> bool:
 
 # A rotation redelivered (identity committed it and died before answering, or the gateway retried)
 # presents the spent token again with the same rotation key; within this window it gets the same successor.
-ROTATION_GRACE_SECONDS = 30
+# Longer than an app keeps retrying one refresh through an outage: the fault harness's clients retried one
+# for over a minute (identity down longer than the gateway's 30 s timeout, then its queued requests), and a
+# 30 s window ended every session of those accounts. Reuse stays detected: the successor is given only to
+# the holder of the spent token and the request's key, and any second use of the successor revokes them all.
+ROTATION_GRACE_SECONDS = 300
 NONCE_BYTES = 12
 
 

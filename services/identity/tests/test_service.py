@@ -226,6 +226,20 @@ def test_a_spent_token_with_another_rotation_key_revokes_the_accounts_sessions(s
         service.refresh(second["refresh_token"])
 
 
+def test_a_rotation_retried_through_an_outage_longer_than_the_gateways_timeout_gets_the_same_token(
+    service: IdentityService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Identity committed the rotation and its answer was lost; the app kept retrying for a minute or so."""
+    admin = open_clinic(service, "outage")
+    first = service.authenticate("admin@outage.example", PASSWORD)
+    second = service.refresh(first["refresh_token"], "rotation-1")
+    a_minute_and_a_half_later = time.time() + 90
+    monkeypatch.setattr(store, "time", SimpleNamespace(time=lambda: a_minute_and_a_half_later))
+
+    assert service.refresh(first["refresh_token"], "rotation-1") == second
+    assert service.session_generation(admin["subject"]) == 0
+
+
 def test_a_rotation_redelivered_after_the_grace_window_is_reuse(
     service: IdentityService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
