@@ -369,6 +369,12 @@ class NotificationsClient(ServiceClient):
 
 
 class ReportingClient(ServiceClient):
+    def pseudonyms(self, clinic_id: str, client_ids: list[str]) -> dict[str, str]:
+        return self._proxy.pseudonyms(clinic_id, client_ids)
+
+    def client_of_pseudonym(self, clinic_id: str, pseudonym: str) -> str:
+        return self._proxy.client_of_pseudonym(clinic_id, pseudonym)
+
     def client_report(self, clinic_id: str, client_id: str, *, therapist_id: str | None = None) -> Record:
         return self._proxy.client_report(clinic_id, client_id, therapist_id=therapist_id)
 
