@@ -16,6 +16,7 @@ from eventsourcing.persistence import EventStore, Recording
 from eventsourcing.utils import get_topic
 
 from interlude_contracts.errors import NotFound
+from interlude_runtime.eventstore import decorated_event
 from interlude_runtime.schema import created_despite_races
 from interlude_runtime.shredding import (
     MASTER_KEY_VARIABLE,
@@ -42,10 +43,10 @@ AggregateT = TypeVar("AggregateT", bound=Aggregate)
 # One client's events inside aggregates shared with others: once the client is erased each loads as a
 # stand-in, so the group or the pathway's index still loads, without them (runtime/shredding.py).
 SHARED_CLIENT_EVENTS = [
-    get_topic(Group.MemberAdded),
-    get_topic(Group.MemberRemoved),
-    get_topic(Group.ProgrammeDelivered),
-    get_topic(PathwayEnrolments.EnrolmentAdded),
+    get_topic(decorated_event(Group, "MemberAdded")),
+    get_topic(decorated_event(Group, "MemberRemoved")),
+    get_topic(decorated_event(Group, "ProgrammeDelivered")),
+    get_topic(decorated_event(PathwayEnrolments, "EnrolmentAdded")),
 ]
 
 
