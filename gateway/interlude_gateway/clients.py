@@ -254,6 +254,9 @@ class NotificationsClient(ServiceClient):
 
 
 class ReportingClient(ServiceClient):
+    # (clinic_id, client_ids): each client's stable pseudonym, as analysts see them
+    pseudonyms = Rpc[Callable[[str, list[str]], dict[str, str]]]()
+    client_of_pseudonym = Rpc[Callable[[str, str], str]]()  # (clinic_id, pseudonym)
     client_report = Rpc[ScopedRead]()
     purge_client = Rpc[Forget]()
     assignment_timeline = Rpc[Read]()

@@ -12,8 +12,8 @@ from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.identity import DEFAULT_PAGE_SIZE, MAX_PAGE_OFFSET, MAX_PAGE_SIZE
 
-from .auth import CLIENT, THERAPIST, Caller
-from .clients import AssignmentsClient, AssignmentScope, IdentityClient, KeyedCreate, Record
+from .auth import ANALYST, CLIENT, THERAPIST, Caller
+from .clients import AssignmentsClient, AssignmentScope, IdentityClient, KeyedCreate, Record, ReportingClient
 from .names import DisplayNames
 from .web import Handler, HttpProblem, idempotency_key, json_body, json_response
 
@@ -30,6 +30,43 @@ def require_client(identity: IdentityClient, caller: Caller, client_id: str) -> 
             raise HttpProblem(404, "not_found", "No such client.", {"client_id": ["Not yours."]})
         return
     identity.require_client(caller.as_dict(), client_id)
+
+
+def require_read_client(identity: IdentityClient, reporting: ReportingClient, caller: Caller, client_id: str) -> str:
+    """The client a reader of reports names, as ``require_client`` allows: an analyst names clients only by
+    their pseudonym (resolved here; a real client id is a 404 to them), anyone else by id."""
+    if caller.role == ANALYST:
+        client_id = reporting.client_of_pseudonym(caller.clinic_id, client_id)
+    require_client(identity, caller, client_id)
+    return client_id
+
+
+def for_reader(reporting: ReportingClient, caller: Caller, body: Any) -> Any:
+    """What a reader of reports is shown: to an analyst, every ``client_id`` replaced by its pseudonym."""
+    if caller.role != ANALYST:
+        return body
+    names = reporting.pseudonyms(caller.clinic_id, sorted(set(_client_ids(body))))
+    return _renamed(body, names)
+
+
+def _client_ids(body: Any) -> list[str]:
+    if isinstance(body, dict):
+        own = [body["client_id"]] if isinstance(body.get("client_id"), str) else []
+        return own + [found for value in body.values() for found in _client_ids(value)]
+    if isinstance(body, list):
+        return [found for value in body for found in _client_ids(value)]
+    return []
+
+
+def _renamed(body: Any, names: dict[str, str]) -> Any:
+    if isinstance(body, dict):
+        return {
+            key: names[value] if key == "client_id" and value in names else _renamed(value, names)
+            for key, value in body.items()
+        }
+    if isinstance(body, list):
+        return [_renamed(value, names) for value in body]
+    return body
 
 
 def audit(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from interlude_contracts.errors import ValidationFailed
+from interlude_contracts.errors import NotFound, ValidationFailed
 from interlude_gateway.auth import ANALYST, CLIENT, Caller
 from interlude_gateway.charts import MARGIN_LEFT, MARGIN_TOP, PLOT_HEIGHT, PLOT_WIDTH, point_positions
 
@@ -126,24 +126,45 @@ def test_csv_export_streams_every_page(gateway: Gateway) -> None:
         2000: {"columns": columns, "rows": [["client-3", 'a, "quoted" note', 3.5, None]], "next_offset": None},
     }
     gateway.reporting.export_page.side_effect = lambda clinic, report, filters, offset, limit: pages[offset]
+    gateway.reporting.client_of_pseudonym.side_effect = lambda clinic, pseudonym: pseudonym.removeprefix("anon-")
+    gateway.reporting.pseudonyms.side_effect = lambda clinic, client_ids: {c: f"anon-{c}" for c in client_ids}
 
-    response = gateway.request("GET", "/reports/scores.csv?client_id=client-1&ignored=x", ANALYST_CALLER, stream=True)
+    response = gateway.request(
+        "GET", "/reports/scores.csv?client_id=anon-client-1&ignored=x", ANALYST_CALLER, stream=True
+    )
 
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="scores.csv"'
     assert "Content-Length" not in response.headers  # streamed, not buffered
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows == [
+    assert rows == [  # an analyst reads pseudonyms only (finding 7 of issue 15)
         columns,
-        ["client-1", "fine", "12.0", "true"],
-        ["client-2", "'=HYPERLINK(evil)", "", "false"],
-        ["client-3", 'a, "quoted" note', "3.5", ""],
+        ["anon-client-1", "fine", "12.0", "true"],
+        ["anon-client-2", "'=HYPERLINK(evil)", "", "false"],
+        ["anon-client-3", 'a, "quoted" note', "3.5", ""],
     ]
     offsets = [call.args[3] for call in gateway.reporting.export_page.call_args_list]
     assert offsets == [0, 1000, 2000]
     for call in gateway.reporting.export_page.call_args_list:
         assert call.args[:3] == (CLINIC, "scores", {"client_id": "client-1"})
+
+
+def test_an_analyst_names_a_client_by_pseudonym_and_reads_pseudonyms_only(gateway: Gateway) -> None:
+    """Finding 7 of issue 15: analysts read the client's id (and first name in titles) in their report."""
+    gateway.reporting.client_of_pseudonym.side_effect = lambda clinic, pseudonym: {"anon-7f": "client-ada"}[pseudonym]
+    gateway.reporting.pseudonyms.return_value = {"client-ada": "anon-7f"}
+    gateway.reporting.client_report.return_value = {
+        "client_id": "client-ada",
+        "assignments": [{"client_id": "client-ada"}],
+    }
+
+    response = gateway.request("GET", "/clients/anon-7f/report", ANALYST_CALLER)
+
+    assert response.json() == {"client_id": "anon-7f", "assignments": [{"client_id": "anon-7f"}]}
+    assert gateway.reporting.client_report.call_args.args[:2] == (CLINIC, "client-ada")
+    gateway.reporting.client_of_pseudonym.side_effect = NotFound("No such client.", {"client_id": ["No."]})
+    assert gateway.request("GET", "/clients/client-ada/report", ANALYST_CALLER).status_code == 404
 
 
 def test_a_therapist_exports_their_own_caseload(gateway: Gateway) -> None:

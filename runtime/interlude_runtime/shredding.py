@@ -190,9 +190,19 @@ class ClientKeyMapper(Mapper):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         return self.to_stored_events([domain_event])[0]
 
-    def to_stored_events(self, domain_events: Sequence[Any]) -> list[StoredEvent]:
-        """The events sealed, with their clients' keys (made on first use) looked up in one query."""
-        key_ids = [_client_key_id_of(vars(domain_event)) for domain_event in domain_events]
+    def to_stored_events(
+        self, domain_events: Sequence[Any], owners: Mapping[Any, bytes] | None = None
+    ) -> list[StoredEvent]:
+        """The events sealed, with their clients' keys (made on first use) looked up in one query.
+
+        An event whose state names no client is sealed under the key ``owners`` gives its aggregate (one
+        client's own aggregate: see ``owner_keys``), else under the master key.
+        """
+        owners = owners or {}
+        key_ids = [
+            _client_key_id_of(vars(domain_event)) or owners.get(domain_event.originator_id)
+            for domain_event in domain_events
+        ]
         keys = self.keys.current({key_id for key_id in key_ids if key_id is not None}, create=True)
         return [self._sealed(event, key_id, keys) for event, key_id in zip(domain_events, key_ids, strict=True)]
 
@@ -231,16 +241,39 @@ class ClientKeyMapper(Mapper):
         return StoredEvent(stored.originator_id, stored.originator_version, stored.topic, sealed)
 
 
+class ErasedClientEvent:
+    """Stands in for one client's event, erased, in an aggregate that others share (a group, a pathway's index).
+
+    It keeps the aggregate's sequence of versions and changes nothing else: the aggregate loads as if that
+    client had never been in it, while its other clients' events still apply.
+    """
+
+    def __init__(self, originator_id: Any, originator_version: int) -> None:
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+
+    def mutate(self, aggregate: Any) -> Any:
+        aggregate.version = self.originator_version
+        return aggregate
+
+
 class KeyCheckingEventStore(EventStore[Any]):
-    """An event store whose reads and writes look their clients' keys up once per aggregate, not once per event."""
+    """An event store whose reads and writes look their clients' keys up once per aggregate, not once per event.
+
+    ``shared_topics`` name the events of one client inside aggregates shared with others: once that client
+    is erased, each loads as an ``ErasedClientEvent``; any other erased event raises ``ClientDataErased``.
+    """
 
     mapper: ClientKeyMapper
 
-    def __init__(self, mapper: ClientKeyMapper, recorder: Any) -> None:
+    def __init__(self, mapper: ClientKeyMapper, recorder: Any, shared_topics: Iterable[str] = ()) -> None:
         super().__init__(mapper=mapper, recorder=recorder)
+        self.shared_topics = frozenset(shared_topics)
 
-    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[Any]]:
-        stored_events = self.mapper.to_stored_events(domain_events)
+    def put(
+        self, domain_events: Sequence[Any], owners: Mapping[Any, bytes] | None = None, **kwargs: Any
+    ) -> list[Recording[Any]]:
+        stored_events = self.mapper.to_stored_events(domain_events, owners)
         notification_ids = self.recorder.insert_events(stored_events, **kwargs)
         if not notification_ids:
             return []
@@ -260,7 +293,15 @@ class KeyCheckingEventStore(EventStore[Any]):
     ) -> Iterator[Any]:
         stored_events = self.recorder.select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
         keys = self.mapper.keys_for(stored_events)  # checked after the events were read: see docs/security.md
-        return (self.mapper.decoded(stored_event, keys) for stored_event in stored_events)
+        return (self._opened(stored_event, keys) for stored_event in stored_events)
+
+    def _opened(self, stored_event: StoredEvent, keys: Mapping[bytes, bytes]) -> Any:
+        try:
+            return self.mapper.decoded(stored_event, keys)
+        except ClientDataErased:
+            if stored_event.topic not in self.shared_topics:
+                raise
+            return ErasedClientEvent(stored_event.originator_id, stored_event.originator_version)
 
 
 def _notification(stored: StoredEvent, notification_id: int) -> Notification:
@@ -271,6 +312,16 @@ def _notification(stored: StoredEvent, notification_id: int) -> Notification:
         state=stored.state,
         id=notification_id,
     )
+
+
+def owner_keys(aggregates: Iterable[Any]) -> dict[Any, bytes]:
+    """The key of each aggregate that is one client's own (it has their ``clinic_id`` and ``client_id``):
+    every event of it is sealed under that client's key, whether or not the event names the client."""
+    return {
+        aggregate.id: client_key_id(aggregate.clinic_id, aggregate.client_id)
+        for aggregate in aggregates
+        if getattr(aggregate, "client_id", None) and getattr(aggregate, "clinic_id", None)
+    }
 
 
 def _client_key_id_of(state: Mapping[str, Any]) -> bytes | None:

@@ -411,7 +411,29 @@ def test_an_analyst_reads_reports_only(stack: Stack, world: World) -> None:
     admin = login(stack.url, *ADMIN)
     analyst, _ = onboard(stack.url, admin, f"ana-{uuid.uuid4().hex[:6]}@demo.clinic", "analyst")
 
-    assert analyst.call("GET", "/clients/client-ada/report", expect=200)["client_id"] == "client-ada"
+    # An analyst never reads a client's id or first name (issue 15, finding 7): pseudonyms and published titles.
+    personal = {**MOOD_CHECK_IN, "title": "{{client.first_name}}'s evening check-in"}
+    activity = world.owner.call("POST", "/activities", personal, expect=201)["activity_id"]
+    world.owner.call("POST", f"/activities/{activity}/publish", expect=201)
+    body = {"client_id": "client-ada", "activity_id": activity, "client_first_name": "Adelina"}
+    assignment = world.owner.call("POST", "/assignments", body, expect=201)
+    seen = world.client.call("GET", f"/assignments/{assignment['assignment_id']}", expect=200)
+    assert seen["title"] == "Adelina's evening check-in"  # the client's own view stays personal
+
+    def exported() -> str:
+        csv = analyst.session.get(f"{stack.url}/reports/assignments.csv", timeout=30)
+        assert csv.status_code == 200
+        return csv.text if assignment["assignment_id"] in csv.text else ""
+
+    export = wait_until(exported, what="the assignment in the analyst's export")
+    assert "client-ada" not in export and "Adelina" not in export
+    assert "{{client.first_name}}'s evening check-in" in export
+    row = next(line for line in export.splitlines() if assignment["assignment_id"] in line)
+    pseudonym = row.split(",")[1]
+    report = analyst.call("GET", f"/clients/{pseudonym}/report", expect=200)
+    assert report["client_id"] == pseudonym and "client-ada" not in json.dumps(report)
+    assert "Adelina" not in json.dumps(report)
+    analyst.call("GET", "/clients/client-ada/report", expect=404)
     for method, path in [
         ("GET", f"/assignments/{world.answered_assignment}"),
         ("GET", "/clients/client-ada/assignments"),

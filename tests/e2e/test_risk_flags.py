@@ -109,8 +109,17 @@ def test_reports_csv_and_charts_through_the_gateway(stack: Stack) -> None:
     analyst = minted(stack, "analyst-1", "analyst", CLINIC)
     wanted = {a["assignment_id"] for a in assignments}
 
+    def pseudonym() -> str | None:
+        """An analyst knows Ada only by the pseudonym in the exports (docs/security.md, Analysts)."""
+        response = analyst.session.get(stack.url + "/reports/assignments.csv", timeout=30)
+        rows = [row for row in csv.DictReader(io.StringIO(response.text)) if row["assignment_id"] in wanted]
+        return rows[0]["client_id"] if rows else None
+
+    ada = wait_until(pseudonym, what="Ada's assignments in the analyst's export")
+    assert ada.startswith("anon-")
+
     def exported() -> list[dict[str, str]] | None:
-        response = analyst.session.get(stack.url + "/reports/timeline.csv?client_id=client-ada", timeout=30)
+        response = analyst.session.get(stack.url + f"/reports/timeline.csv?client_id={ada}", timeout=30)
         assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.text)))
         mine = [row for row in rows if row["assignment_id"] in wanted]
@@ -119,6 +128,7 @@ def test_reports_csv_and_charts_through_the_gateway(stack: Stack) -> None:
     rows = wait_until(exported, what="the timeline export")
     assert len(rows) > 2  # more than one page of 2 rows, fetched while streaming
     assert {row["status"] for row in rows} >= {"assigned", "submitted"}
+    assert {row["client_id"] for row in rows} == {ada}
 
     usage = analyst.call("GET", "/clinic/usage", expect=200)
     [activity] = [a for a in usage["activities"] if a["activity_id"] == activity_id]

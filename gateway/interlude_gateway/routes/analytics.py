@@ -19,7 +19,7 @@ from ..auth import ANALYST, THERAPIST, Caller
 from ..charts import render_score_chart
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record, ReportingClient
 from ..routing import RouteTable
-from ..scoping import require_assignment, require_client
+from ..scoping import for_reader, require_assignment, require_read_client
 from ..web import json_body, json_response
 
 log = logging.getLogger(__name__)
@@ -40,34 +40,36 @@ def assignment_timeline(
     caller: Caller, assignment_id: str, assignments: AssignmentsClient, reporting: ReportingClient
 ) -> Response:
     require_assignment(assignments, caller, assignment_id)
-    return json_response(reporting.assignment_timeline(caller.clinic_id, assignment_id))
+    return json_response(for_reader(reporting, caller, reporting.assignment_timeline(caller.clinic_id, assignment_id)))
 
 
 @routes.http("GET", "/clients/<client_id>/adherence", *READERS)
 def client_adherence(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
-    require_client(identity, caller, client_id)
-    return json_response(reporting.client_adherence(caller.clinic_id, client_id))
+    client_id = require_read_client(identity, reporting, caller, client_id)
+    return json_response(for_reader(reporting, caller, reporting.client_adherence(caller.clinic_id, client_id)))
 
 
 @routes.http("GET", "/clients/<client_id>/progress", *READERS)
 def client_progress(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
-    require_client(identity, caller, client_id)
-    return json_response(reporting.client_progress(caller.clinic_id, client_id))
+    client_id = require_read_client(identity, reporting, caller, client_id)
+    return json_response(for_reader(reporting, caller, reporting.client_progress(caller.clinic_id, client_id)))
 
 
 @routes.http("GET", "/clients/<client_id>/risk-flags", *READERS)
 def client_risk_flags(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
-    require_client(identity, caller, client_id)
-    return json_response({"risk_flags": reporting.client_risk_flags(caller.clinic_id, client_id)})
+    client_id = require_read_client(identity, reporting, caller, client_id)
+    flags = reporting.client_risk_flags(caller.clinic_id, client_id)
+    return json_response({"risk_flags": for_reader(reporting, caller, flags)})
 
 
 @routes.http("GET", "/clients/<client_id>/measures/<measure>/chart.svg", *READERS)
 def score_chart(
     caller: Caller, client_id: str, measure: str, identity: IdentityClient, reporting: ReportingClient
 ) -> Response:
-    require_client(identity, caller, client_id)
+    shown = client_id
+    client_id = require_read_client(identity, reporting, caller, client_id)
     progress = reporting.measure_progress(caller.clinic_id, client_id, measure)
-    svg = render_score_chart(client_id, measure, progress["norms"], progress["series"])
+    svg = render_score_chart(shown, measure, progress["norms"], progress["series"])
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 
@@ -78,7 +80,7 @@ def my_caseload(caller: Caller, reporting: ReportingClient) -> Response:
 
 @routes.http("GET", "/clinic/usage", *READERS)
 def clinic_usage(caller: Caller, reporting: ReportingClient) -> Response:
-    return json_response(reporting.clinic_usage(caller.clinic_id))
+    return json_response(for_reader(reporting, caller, reporting.clinic_usage(caller.clinic_id)))
 
 
 @routes.http("GET", "/reports/<report>.csv", *READERS)
@@ -86,10 +88,15 @@ def export_csv(request: Request, caller: Caller, report: str, reporting: Reporti
     filters = {key: request.args[key] for key in CSV_FILTERS if request.args.get(key)}
     if caller.role == THERAPIST:
         filters["therapist_id"] = caller.subject  # a therapist exports their own caseload
-    first = reporting.export_page(caller.clinic_id, report, filters, 0, CSV_PAGE_SIZE)
-    rows = csv_lines(
-        first, lambda offset: reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE)
-    )
+    if caller.role == ANALYST and "client_id" in filters:
+        filters["client_id"] = reporting.client_of_pseudonym(caller.clinic_id, filters["client_id"])
+
+    def page(offset: int) -> Record:
+        return pseudonymised_page(
+            reporting, caller, reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE)
+        )
+
+    rows = csv_lines(page(0), page)
     return Response(
         rows,
         mimetype="text/csv",
@@ -118,6 +125,19 @@ def acknowledge_risk_flag(
 @routes.http("GET", "/me/alerts", THERAPIST)
 def my_alerts(caller: Caller, notifications: NotificationsClient) -> Response:
     return json_response({"alerts": notifications.list_for_therapist(caller.clinic_id, caller.subject)})
+
+
+def pseudonymised_page(reporting: ReportingClient, caller: Caller, page: Record) -> Record:
+    """An export page as the caller may read it: an analyst's with pseudonyms in its ``client_id`` column."""
+    if caller.role != ANALYST or "client_id" not in page["columns"]:
+        return page
+    column = page["columns"].index("client_id")
+    names = reporting.pseudonyms(caller.clinic_id, sorted({row[column] for row in page["rows"] if row[column]}))
+    rows = [
+        [names.get(value, value) if index == column else value for index, value in enumerate(row)]
+        for row in page["rows"]
+    ]
+    return {**page, "rows": rows}
 
 
 def csv_lines(first: Record, next_page: Callable[[int], Record]) -> Iterator[bytes]:

@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import EventStore
+from eventsourcing.persistence import EventStore, Recording
+from eventsourcing.utils import get_topic
 
 from interlude_contracts.errors import NotFound
+from interlude_runtime.eventstore import decorated_event
 from interlude_runtime.schema import created_despite_races
 from interlude_runtime.shredding import (
     MASTER_KEY_VARIABLE,
@@ -25,15 +27,27 @@ from interlude_runtime.shredding import (
     client_key_id,
     client_keys_for,
     master_key_from,
+    owner_keys,
 )
 from interlude_runtime.storage import database_url, eventstore_env
 
 from .domain import ASSIGNED, Assignment, ClientAssignments
+from .groups import Group
+from .pathways import PathwayEnrolments
 from .schedules import Clock, system_clock
 
 SERVICE = "assignments"
 
 AggregateT = TypeVar("AggregateT", bound=Aggregate)
+
+# One client's events inside aggregates shared with others: once the client is erased each loads as a
+# stand-in, so the group or the pathway's index still loads, without them (runtime/shredding.py).
+SHARED_CLIENT_EVENTS = [
+    get_topic(decorated_event(Group, "MemberAdded")),
+    get_topic(decorated_event(Group, "MemberRemoved")),
+    get_topic(decorated_event(Group, "ProgrammeDelivered")),
+    get_topic(decorated_event(PathwayEnrolments, "EnrolmentAdded")),
+]
 
 
 class AssignmentsApplication(Application[UUID]):
@@ -54,7 +68,12 @@ class AssignmentsApplication(Application[UUID]):
 
     def construct_event_store(self) -> EventStore[UUID]:
         """Loads and saves that check the client's key once per aggregate, not per event (runtime/shredding.py)."""
-        return KeyCheckingEventStore(self.mapper, self.recorder)
+        return KeyCheckingEventStore(self.mapper, self.recorder, SHARED_CLIENT_EVENTS)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Every event of a client's own aggregate is sealed under their key, even one that does not name them."""
+        processing_event.saved_kwargs["owners"] = owner_keys(processing_event.aggregates.values())
+        return super()._record(processing_event)
 
     def close(self) -> None:
         super().close()

@@ -47,19 +47,22 @@ class Group(Aggregate):
     def add_member(self, client_id: str) -> None:
         if client_id in self.members:
             raise AlreadyMember(f"{client_id} is already a member.")
-        self._member_added(client_id=client_id)
+        self._member_added(clinic_id=self.clinic_id, client_id=client_id)
 
+    # Events naming one member carry their clinic and client: each is sealed under that client's key, and
+    # once they are erased it loads as a stand-in that changes nothing (SHARED_CLIENT_EVENTS, docs/security.md).
+    # ``clinic_id`` defaults to None for events stored before (sealed under the master key).
     @event("MemberAdded")
-    def _member_added(self, client_id: str) -> None:
+    def _member_added(self, client_id: str, clinic_id: str | None = None) -> None:
         self.members.append(client_id)
 
     def remove_member(self, client_id: str) -> None:
         if client_id not in self.members:
             raise NotAMember(f"{client_id} is not a member.")
-        self._member_removed(client_id=client_id)
+        self._member_removed(clinic_id=self.clinic_id, client_id=client_id)
 
     @event("MemberRemoved")
-    def _member_removed(self, client_id: str) -> None:
+    def _member_removed(self, client_id: str, clinic_id: str | None = None) -> None:
         self.members.remove(client_id)
 
     def start_programme(
@@ -91,9 +94,16 @@ class Group(Aggregate):
             if programme["programme_id"] == programme_id:
                 programme["spec"]["activity"] = activity
 
-    @event("ProgrammeDelivered")
     def record_delivery(self, programme_id: UUID, client_id: str, target_id: UUID) -> None:
         """A member's own assignment, recurrence or enrolment of a programme."""
+        self._programme_delivered(
+            programme_id=programme_id, client_id=client_id, target_id=target_id, clinic_id=self.clinic_id
+        )
+
+    @event("ProgrammeDelivered")
+    def _programme_delivered(
+        self, programme_id: UUID, client_id: str, target_id: UUID, clinic_id: str | None = None
+    ) -> None:
         for programme in self.programmes:
             if programme["programme_id"] == programme_id:
                 programme.setdefault("deliveries", []).append({"client_id": client_id, "target_id": target_id})

@@ -50,7 +50,18 @@ def _index(app: AssignmentsApplication, assignment_id: UUID, enrolment_id: UUID,
     if app.find(StepAssignment.create_id(assignment_id), StepAssignment) is not None:
         return 0
     try:
-        app.save(StepAssignment(assignment_id=assignment_id, enrolment_id=enrolment_id, step=step))
+        enrolment = app.find(enrolment_id, Enrolment)
+        if enrolment is None:
+            return 0
+        app.save(
+            StepAssignment(
+                assignment_id=assignment_id,
+                enrolment_id=enrolment_id,
+                step=step,
+                clinic_id=enrolment.clinic_id,
+                client_id=enrolment.client_id,
+            )
+        )
     except IntegrityError:  # a replica or another migration saved it meanwhile
         return 0
     return 1

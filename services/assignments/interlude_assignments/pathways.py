@@ -81,8 +81,12 @@ class PathwayEnrolments(Aggregate):
         self.pathway_id = pathway_id
         self.enrolment_ids: list[UUID] = []
 
+    def add(self, enrolment_id: UUID, clinic_id: str, client_id: str) -> None:
+        self._enrolment_added(enrolment_id=enrolment_id, clinic_id=clinic_id, client_id=client_id)
+
+    # Sealed under the enrolled client's key; erased, a stand-in (see groups.py). Older events name no client.
     @event("EnrolmentAdded")
-    def add(self, enrolment_id: UUID) -> None:
+    def _enrolment_added(self, enrolment_id: UUID, clinic_id: str | None = None, client_id: str | None = None) -> None:
         self.enrolment_ids.append(enrolment_id)
 
 
@@ -100,7 +104,18 @@ class StepAssignment(Aggregate):
         return uuid5(NAMESPACE_URL, f"interlude:pathway-step-assignment:{assignment_id}")
 
     @event("Recorded")
-    def __init__(self, assignment_id: UUID, enrolment_id: UUID, step: int) -> None:
+    def __init__(
+        self,
+        assignment_id: UUID,
+        enrolment_id: UUID,
+        step: int,
+        clinic_id: str | None = None,
+        client_id: str | None = None,
+    ) -> None:
+        """``clinic_id`` and ``client_id`` (None in records stored before) make it the client's: sealed under
+        their key, gone with it."""
+        self.clinic_id = clinic_id
+        self.client_id = client_id
         self.assignment_id = assignment_id
         self.enrolment_id = enrolment_id
         self.step = step

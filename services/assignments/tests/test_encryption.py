@@ -16,16 +16,21 @@ from typing import Any
 import psycopg
 import pytest
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from interlude_assignments.application import AssignmentsApplication, create_application
 from interlude_assignments.handlers import (
+    AddGroupMember,
     Assign,
+    AssignToGroup,
+    CreateGroup,
     CreatePathway,
     CreateRecurrence,
     Enrol,
     SubmitResponse,
     enrolments,
     get_enrolment,
+    get_group,
     get_recurrence,
     handle,
 )
@@ -140,6 +145,41 @@ def test_an_erased_clients_recurrence_and_enrolment_are_not_found_and_shared_pat
         get_enrolment(app, "clinic-a", erased.id, "therapist-1")
     assert [e.id for e in enrolments(app, "clinic-a", pathway.id, "therapist-1")] == [kept.id]
     assert get_enrolment(app, "clinic-a", kept.id).client_id == "client-kept"
+
+
+def master_sealed_plaintext(app: AssignmentsApplication) -> str:
+    """What an operator holding the master key reads in the log: every event not sealed under a client's key."""
+    master = AESGCM(app.master_key)
+    texts = []
+    for notification in app.recorder.select_notifications(1, 10_000):
+        if notification.state[:1] == b"M":
+            texts.append(master.decrypt(notification.state[1:13], notification.state[13:], b"M").decode())
+    return "\n".join(texts)
+
+
+def test_an_erased_member_leaves_no_trace_in_a_group_and_the_group_still_works(
+    app: AssignmentsApplication, snapshot: dict[str, Any]
+) -> None:
+    """Finding 4 of issue 15: the group still listed the erased member (and, under the master key, their
+    assignment ids: the group's deliveries, a pathway's index and its step records)."""
+    spec = {"activity": snapshot, "due_at": None, "release_at": None, "expires_at": None, "reminders": None}
+    group = handle(app, CreateGroup("clinic-a", "therapist-1", "Tuesdays", ["client-erased", "client-kept"]))
+    handle(app, AssignToGroup("clinic-a", "therapist-1", group.id, "activity", spec, "corr"))
+    steps = [{"activity": snapshot, "release": {"type": "immediately"}}]
+    pathway = handle(app, CreatePathway("clinic-a", "therapist-1", "Sleep programme", steps))
+    enrolment = handle(app, Enrol("clinic-a", "therapist-1", pathway.id, "client-erased", "corr-e"))
+    theirs = [str(a.id) for a in app.for_client("clinic-a", "client-erased")]
+    assert len(theirs) == 2
+
+    app.erase_client("clinic-a", "client-erased")
+
+    after = get_group(app, "clinic-a", group.id, "therapist-1")
+    assert after.members == ["client-kept"]
+    assert [d["client_id"] for d in after.programmes[0]["deliveries"]] == ["client-kept"]
+    plaintext = master_sealed_plaintext(app)
+    assert [trace for trace in ["client-erased", str(enrolment.id), *theirs] if trace in plaintext] == []
+    handle(app, AddGroupMember("clinic-a", group.id, "client-new", "from_start", "corr-n"))
+    assert get_group(app, "clinic-a", group.id).members == ["client-kept", "client-new"]
 
 
 def test_an_erasure_through_one_replica_holds_at_once_in_another(

@@ -106,7 +106,7 @@ def test_a_pathways_list_shows_only_the_enrolments_the_therapist_made(
         correlation_id="corr",
     )
     index = memory_app.repository.get(PathwayEnrolments.create_id(pathway.id))
-    index.add(theirs.id)
+    index.add(theirs.id, "clinic-a", "client-9")
     memory_app.save(theirs, index)
 
     listed = service.list_enrolments("clinic-a", pathway_id, therapist_id=OWNER)

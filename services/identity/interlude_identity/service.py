@@ -5,9 +5,12 @@ from a token the gateway verified) and checks the role rules here as well, so
 no other caller of this RPC API can step outside them.
 """
 
+import secrets
+import time
+from datetime import UTC, datetime
 from typing import Any
 
-from interlude_contracts.errors import Forbidden, NotFound, ValidationFailed, validated
+from interlude_contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, validated
 from interlude_contracts.events import RESPONSE_SUBMITTED, Event
 from interlude_contracts.identity import (
     CLIENT,
@@ -71,14 +74,21 @@ class IdentityService(HealthRpc):
         if body["role"] not in INVITABLE_BY[who["role"]]:
             allowed = ", ".join(INVITABLE_BY[who["role"]])
             raise Forbidden(f"A {who['role']} may invite: {allowed}.", {"role": [f"May be: {allowed}."]})
-        account = store.create_account(
-            self.database,
-            clinic_id=who["clinic_id"],
-            username=body["username"],
-            role=body["role"],
-            display_name=body["display_name"],
-            therapist_id=who["subject"] if body["role"] == CLIENT else None,
-        )
+        fields = {
+            "clinic_id": who["clinic_id"],
+            "username": body["username"],
+            "role": body["role"],
+            "display_name": body["display_name"],
+            "therapist_id": who["subject"] if body["role"] == CLIENT else None,
+        }
+        try:
+            account = store.create_account(self.database, **fields)
+        except Conflict:
+            if store.clinic_of_username(self.database, body["username"]) in (None, who["clinic_id"]):
+                raise
+            # Taken in another clinic: answered exactly like a new invitation, so that no clinic learns another's
+            # usernames. Nothing is stored and the code redeems nothing; usernames stay unique (docs/security.md).
+            return self._unusable_invitation(fields)
         return self._invitation(account)
 
     @rpc
@@ -207,6 +217,21 @@ class IdentityService(HealthRpc):
     def _invitation(self, account: dict[str, Any]) -> dict[str, Any]:
         code, expires_at = store.invite(self.database, account["account_id"], self.settings.invitation_ttl)
         return {"code": code, "account": AccountSchema().dump(account), "expires_at": expires_at.isoformat()}
+
+    def _unusable_invitation(self, fields: dict[str, Any]) -> dict[str, Any]:
+        account = {
+            **fields,
+            "account_id": f"{fields['role'].replace('_', '-')}-{secrets.token_hex(6)}",
+            "username": fields["username"].strip().lower(),
+            "status": "invited",
+            "created_at": datetime.now(UTC),
+        }
+        expires_at = datetime.fromtimestamp(int(time.time()) + self.settings.invitation_ttl, UTC)
+        return {
+            "code": secrets.token_urlsafe(24),
+            "account": AccountSchema().dump(account),
+            "expires_at": expires_at.isoformat(),
+        }
 
     def _session(self, record: dict[str, Any], token: str) -> dict[str, Any]:
         return {

@@ -220,6 +220,16 @@ def create_account(
     return _account(row)
 
 
+def clinic_of_username(database: Database, username: str) -> str | None:
+    """The clinic whose account holds the username, if any."""
+    with database.transaction() as cursor:
+        cursor.execute(
+            "SELECT clinic_id FROM accounts WHERE username = :username", {"username": username.strip().lower()}
+        )
+        row = cursor.fetchone()
+    return row["clinic_id"] if row else None
+
+
 def invite(database: Database, account_id: str, ttl_seconds: int) -> tuple[str, datetime]:
     """A one-time code for the account (shown once; only its digest is kept)."""
     code = secrets.token_urlsafe(24)

@@ -158,6 +158,33 @@ def test_a_username_is_taken_once(service: IdentityService) -> None:
         service.invite(admin, {"username": "SAM@taken.example", "role": "therapist"})
 
 
+def answer_shape(invitation: dict[str, Any]) -> tuple[Any, ...]:
+    """What an inviter can tell apart: the keys, the account's fields but its id, the code's length."""
+    account = {key: value for key, value in invitation["account"].items() if key not in ("account_id", "created_at")}
+    return sorted(invitation), account, len(invitation["code"])
+
+
+def test_a_username_taken_in_another_clinic_cannot_be_probed_through_invitations(service: IdentityService) -> None:
+    """Finding 7 of issue 15: a 409 told any clinic which usernames other clinics hold."""
+    elsewhere = open_clinic(service, "holder")
+    kept = onboard(service, elsewhere, "sam@shared.example", "therapist")
+    prober = open_clinic(service, "prober")
+
+    taken = service.invite(prober, {"username": "Sam@Shared.example", "role": "therapist"})
+    free = service.invite(prober, {"username": "lee@shared.example", "role": "therapist"})
+
+    assert answer_shape(taken) == answer_shape(
+        {**free, "account": {**free["account"], "username": "sam@shared.example"}}
+    )
+    # Uniqueness holds: nothing was made, the code redeems nothing, the holder still logs in.
+    with pytest.raises(NotAuthenticated):
+        service.redeem_invitation({"code": taken["code"], "password": PASSWORD})
+    assert service.authenticate("sam@shared.example", PASSWORD)["caller"]["subject"] == kept["subject"]
+    # In one's own clinic the name is already known to the inviter: still a 409.
+    with pytest.raises(Conflict):
+        service.invite(elsewhere, {"username": "sam@shared.example", "role": "therapist"})
+
+
 def test_a_therapist_sees_their_own_clients_and_a_clinic_admin_the_clinics(service: IdentityService) -> None:
     admin = open_clinic(service, "scope")
     sam = onboard(service, admin, "sam@scope.example", "therapist")

@@ -8,6 +8,7 @@ and the outbox table its events leave through (``interlude_runtime.outbox_table`
 
 from interlude_runtime.outbox_table import outbox_schema
 from interlude_runtime.storage import Database
+from interlude_runtime.tombstones import TOMBSTONES
 
 INBOX = [
     """CREATE TABLE IF NOT EXISTS notifications (
@@ -120,5 +121,12 @@ REMINDER_DEFAULTS = [
 def create_tables(database: Database) -> None:
     """Create every table of the service (idempotent)."""
     database.execute_script(
-        INBOX + THERAPIST_ALERTS + SCHEDULE + DELIVERIES + outbox_schema(database) + PREFERENCES + REMINDER_DEFAULTS
+        INBOX
+        + THERAPIST_ALERTS
+        + SCHEDULE
+        + DELIVERIES
+        + outbox_schema(database)
+        + PREFERENCES
+        + REMINDER_DEFAULTS
+        + TOMBSTONES
     )

@@ -12,7 +12,7 @@ from interlude_runtime.rpc import rpc
 from .alerts import for_therapist, record_risk_alert
 from .dependencies import notifications_database
 from .schedule_entrypoints import ScheduleEntrypoints, SchedulerProvider, schedule_for
-from .store import for_client, purge_client, record_new_activity
+from .store import about_erased_client, for_client, purge_client, record_new_activity
 
 
 class NotificationsService(ScheduleEntrypoints, HealthRpc):
@@ -24,6 +24,8 @@ class NotificationsService(ScheduleEntrypoints, HealthRpc):
 
     @event_consumer("notifications.events")
     def on_event(self, event: Event) -> None:
+        if about_erased_client(self.database, event):
+            return  # on its way when the client was erased: nothing of theirs is written again
         if event.event_type == ACTIVITY_ASSIGNED and event.payload["release_at"] is None:
             record_new_activity(self.database, event)  # released now: in the inbox at once
         elif event.event_type == RISK_FLAG_RAISED:

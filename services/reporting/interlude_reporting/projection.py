@@ -22,8 +22,10 @@ from interlude_contracts.events import (
 )
 from interlude_runtime.shredding import erase_rows
 from interlude_runtime.storage import Cursor, Database
+from interlude_runtime.tombstones import TOMBSTONES, bury, is_erased
 
 from .analytics import ANALYTICS_TABLES, analytics_rows, apply_analytics, create_analytics_tables
+from .pseudonyms import PSEUDONYMS, PSEUDONYMS_TABLE, remember
 
 PROJECTION_TABLES = ("activity_versions", "assignments", *ANALYTICS_TABLES)
 TRACKING_TABLE = "tracking"
@@ -64,7 +66,7 @@ SCHEMA = [
 
 
 def create_tables(database: Database) -> None:
-    database.execute_script(SCHEMA)
+    database.execute_script(SCHEMA + TOMBSTONES + PSEUDONYMS)
     create_analytics_tables(database)
 
 
@@ -78,6 +80,10 @@ def apply_in(cursor: Cursor, event: Event) -> bool:
     """``apply_event`` in the caller's transaction."""
     if not _track(cursor, event):
         return False
+    if is_erased(cursor, event.clinic_id, event.payload.get("client_id")):
+        return True  # on its way when the client was erased: nothing of theirs is written again
+    if event.payload.get("client_id"):
+        remember(cursor, event.clinic_id, event.payload["client_id"])
     update = UPDATES.get(event.event_type)
     if update:
         update(cursor, event)
@@ -119,6 +125,12 @@ def _activity_published(cursor: Cursor, event: Event) -> None:
             "published_at": _utc(event.occurred_at),
         },
     )
+    # The version's own title, as published, for the assignments that arrived before it (see _activity_assigned).
+    cursor.execute(
+        """UPDATE assignments SET activity_title = :title
+        WHERE activity_id = :activity_id AND activity_version = :version""",
+        {"title": payload["title"], "activity_id": str(payload["activity_id"]), "version": payload["version"]},
+    )
 
 
 # Due dates only move later, so the later one wins whichever of ActivityAssigned and DueDateExtended comes first.
@@ -127,12 +139,17 @@ LATER_DUE_DATE = """CASE WHEN excluded.due_at IS NULL OR assignments.due_at > ex
 
 
 def _activity_assigned(cursor: Cursor, event: Event) -> None:
+    """The assignment's row. Its title is the version's as published (``{{client.first_name}}`` and other tokens
+    left as they are), never the personalised one the event carries: reporting keeps no client's name, and
+    analysts read these rows. Filled by ActivityPublished when that arrives later."""
     payload = event.payload
     cursor.execute(
         """INSERT INTO assignments (assignment_id, clinic_id, client_id, therapist_id, activity_id,
             activity_version, activity_title, status, assigned_at, due_at)
         VALUES (:assignment_id, :clinic_id, :client_id, :therapist_id, :activity_id,
-            :activity_version, :activity_title, 'assigned', :assigned_at, :due_at)
+            :activity_version,
+            (SELECT title FROM activity_versions WHERE activity_id = :activity_id AND version = :activity_version),
+            'assigned', :assigned_at, :due_at)
         ON CONFLICT (assignment_id) DO UPDATE SET
             therapist_id = excluded.therapist_id,
             activity_id = excluded.activity_id,
@@ -148,7 +165,6 @@ def _activity_assigned(cursor: Cursor, event: Event) -> None:
             "therapist_id": payload["therapist_id"],
             "activity_id": str(payload["activity_id"]),
             "activity_version": payload["activity_version"],
-            "activity_title": payload["activity_title"],
             "assigned_at": _utc(event.occurred_at),
             "due_at": _utc(payload["due_at"]),
         },
@@ -250,8 +266,11 @@ def _with_datetimes(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def purge_client(database: Database, clinic_id: str, client_id: str) -> None:
+    """Erasure: the client's rows go, and a tombstone makes a late event about them write nothing. Idempotent."""
+    with database.transaction() as cursor:
+        bury(cursor, clinic_id, client_id)
     the_client = "clinic_id = :clinic_id AND client_id = :client_id"
-    tables = ("assignments", "assignment_events", "scores", "risk_flags")
+    tables = ("assignments", "assignment_events", "scores", "risk_flags", PSEUDONYMS_TABLE)
     erase_rows(database, dict.fromkeys(tables, the_client), {"clinic_id": clinic_id, "client_id": client_id})
 
 

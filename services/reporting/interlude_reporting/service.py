@@ -21,6 +21,7 @@ from .dependencies import projection_database
 from .exports import export_page
 from .lag import probe_lag
 from .projection import apply_event, client_report, purge_client
+from .pseudonyms import client_of, pseudonyms_of
 from .rebuild import SOURCES
 
 LAG_PROBE_SECONDS = float(os.environ.get("PROJECTION_LAG_PROBE_SECONDS", "15"))
@@ -56,6 +57,15 @@ class ReportingService(HealthRpc):
     def purge_client(self, clinic_id: str, client_id: str) -> None:
         """Erasure: the client's rows go, with no copy left in the database files."""
         purge_client(self.database, clinic_id, client_id)
+
+    @rpc
+    def pseudonyms(self, clinic_id: str, client_ids: list[str]) -> dict[str, str]:
+        """The pseudonym analysts know each client by (docs/security.md)."""
+        return pseudonyms_of(self.database, clinic_id, client_ids)
+
+    @rpc
+    def client_of_pseudonym(self, clinic_id: str, pseudonym: str) -> str:
+        return client_of(self.database, clinic_id, pseudonym)
 
     @rpc
     def client_report(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> dict[str, Any]:

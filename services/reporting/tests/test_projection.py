@@ -257,7 +257,9 @@ def test_an_expired_assignment_shows_as_expired_and_counts_as_not_completed(proj
     from interlude_contracts.envelope import make_envelope
 
     factory = EventFactory()
-    assigned = factory.activity_assigned(factory.activity_published("Mood check-in"), "client-9")
+    published = factory.activity_published("Mood check-in")
+    assigned = factory.activity_assigned(published, "client-9")
+    apply_event(projection, published)
     expired = load_event(
         make_envelope(
             event_id="7b1f6a3e-2c4d-4e5f-8a9b-0c1d2e3f4a5b",
@@ -284,3 +286,21 @@ def test_an_expired_assignment_shows_as_expired_and_counts_as_not_completed(proj
     assert [row["status"] for row in report["assignments"]] == ["expired"]
     assert report["assignments"][0]["activity_title"] == "Mood check-in"
     assert (report["assigned"], report["completed"], report["completion_rate"]) == (1, 0, 0.0)
+
+
+@pytest.mark.parametrize("published_first", [True, False], ids=["published-first", "assigned-first"])
+def test_reporting_keeps_the_published_title_never_the_clients_personalised_one(
+    projection: Database, published_first: bool
+) -> None:
+    """Finding 7 of issue 15: analysts read client first names inside personalised titles."""
+    factory = EventFactory()
+    published = factory.activity_published("{{client.first_name}}'s mood check-in")
+    assigned = factory.activity_assigned(published, "client-9")
+    assigned.payload["activity_title"] = "Ada's mood check-in"  # as the assignments service personalised it
+    for event in [published, assigned] if published_first else [assigned, published]:
+        apply_event(projection, event)
+
+    report = client_report(projection, assigned.clinic_id, "client-9")
+
+    assert [row["activity_title"] for row in report["assignments"]] == ["{{client.first_name}}'s mood check-in"]
+    assert "Ada" not in json.dumps(dump_tables(projection), default=str)

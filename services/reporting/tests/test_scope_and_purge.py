@@ -2,7 +2,11 @@
 
 from pathlib import Path
 
+import pytest
+
+from interlude_contracts.errors import NotFound
 from interlude_reporting.projection import apply_event, client_report, purge_client
+from interlude_reporting.pseudonyms import client_of, pseudonyms_of
 from interlude_runtime.storage import Database, sqlite_path
 from interlude_testing import CLINIC, EventFactory
 
@@ -43,3 +47,39 @@ def test_purging_a_client_removes_their_rows_and_only_theirs(projection: Databas
         path = Path(sqlite_path(projection.url))
         raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
         assert b"client-gone-7c1f" not in raw
+
+
+def test_an_event_about_an_erased_client_arriving_late_writes_nothing(projection: Database) -> None:
+    """Finding 4 of issue 15: an event still queued at the erasure re-created the client's rows."""
+    factory = EventFactory()
+    activity = factory.activity_published("Mood check-in")
+    apply_event(projection, activity)
+    apply_event(projection, factory.activity_assigned(activity, "client-gone-7c1f"))
+    purge_client(projection, CLINIC, "client-gone-7c1f")
+
+    late = factory.activity_assigned(activity, "client-gone-7c1f")
+    apply_event(projection, late)
+    purge_client(projection, CLINIC, "client-gone-7c1f")  # idempotent
+
+    assert client_report(projection, CLINIC, "client-gone-7c1f")["assignments"] == []
+    with projection.transaction() as cursor:
+        cursor.execute("SELECT COUNT(*) AS n FROM client_pseudonyms WHERE client_id = 'client-gone-7c1f'")
+        assert cursor.fetchone()["n"] == 0
+
+
+def test_analysts_name_clients_by_a_stable_pseudonym_only(projection: Database) -> None:
+    factory = EventFactory()
+    activity = factory.activity_published("Mood check-in")
+    for event in (activity, factory.activity_assigned(activity, "client-1")):
+        apply_event(projection, event)
+
+    first = pseudonyms_of(projection, CLINIC, ["client-1"])["client-1"]
+
+    assert first.startswith("anon-") and "client-1" not in first
+    assert pseudonyms_of(projection, CLINIC, ["client-1", "client-1"]) == {"client-1": first}
+    assert client_of(projection, CLINIC, first) == "client-1"
+    for wrong in ("client-1", "anon-0000000000000000"):
+        with pytest.raises(NotFound):
+            client_of(projection, CLINIC, wrong)
+    with pytest.raises(NotFound):
+        client_of(projection, "another-clinic", first)

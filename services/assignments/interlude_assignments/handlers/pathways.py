@@ -141,7 +141,7 @@ def enrol(app: AssignmentsApplication, command: Enrol) -> Enrolment:
             personalisation=command.personalisation.as_dict(),
         )
         index = _enrolment_index(app, pathway.id)
-        index.add(enrolment.id)
+        index.add(enrolment.id, enrolment.clinic_id, enrolment.client_id)
         return [index, *_advanced(app, enrolment, app.clock(), command.correlation_id)]
 
     enrolled = save_with_retry(app, build)[1]
@@ -258,7 +258,15 @@ def _advanced(app: AssignmentsApplication, enrolment: Enrolment, now: datetime, 
             assignment = _step_assignment(enrolment, step, now, correlation_id)
             enrolment.record_release(step, assignment.id, now, correlation_id)
             created.append(assignment)
-            released.append(StepAssignment(assignment_id=assignment.id, enrolment_id=enrolment.id, step=step))
+            released.append(
+                StepAssignment(
+                    assignment_id=assignment.id,
+                    enrolment_id=enrolment.id,
+                    step=step,
+                    clinic_id=enrolment.clinic_id,
+                    client_id=enrolment.client_id,
+                )
+            )
     if not created:
         return [enrolment]
     index = app.client_index(enrolment.clinic_id, enrolment.client_id)

@@ -1,0 +1,42 @@
+"""Erased clients, remembered without their ids, so that a message about one arriving late writes nothing.
+
+An event published before an erasure may still be in a consumer's queue when
+the erasure returns (or be redelivered later). A SQL service that purges a
+client records a tombstone in the same transaction as the purge, and its
+consumer drops any event about a tombstoned client. The tombstone is a SHA-256
+digest of clinic and client id: it lets the service recognise the client in an
+event, and names no one to a reader of the table (docs/security.md).
+"""
+
+import hashlib
+
+from .storage import Cursor
+
+TOMBSTONES = [
+    """CREATE TABLE IF NOT EXISTS erased_clients (
+        digest TEXT PRIMARY KEY
+    )"""
+]
+
+
+def client_digest(clinic_id: str, client_id: str) -> str:
+    return hashlib.sha256(f"interlude-erased\x00{clinic_id}\x00{client_id}".encode()).hexdigest()
+
+
+def bury(cursor: Cursor, clinic_id: str, client_id: str) -> None:
+    """Remember that the client was erased (idempotent)."""
+    cursor.execute(
+        "INSERT INTO erased_clients (digest) VALUES (:digest) ON CONFLICT (digest) DO NOTHING",
+        {"digest": client_digest(clinic_id, client_id)},
+    )
+
+
+def is_erased(cursor: Cursor, clinic_id: str, client_id: str | None) -> bool:
+    """Whether the client named (if any) was erased here."""
+    if client_id is None:
+        return False
+    cursor.execute(
+        "SELECT 1 AS erased FROM erased_clients WHERE digest = :digest",
+        {"digest": client_digest(clinic_id, client_id)},
+    )
+    return cursor.fetchone() is not None
