@@ -9,20 +9,37 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from interlude_contracts.api import AssignRequest, CancelRequest, ExtendDueDateRequest, SubmitResponseRequest
+from interlude_contracts.api import (
+    AssignmentSchema,
+    AssignRequest,
+    CancelRequest,
+    CompletedAssignmentSchema,
+    ExtendDueDateRequest,
+    SubmitResponseRequest,
+)
 
 from ..auth import CLIENT, CLINIC_ADMIN, THERAPIST, Caller
 from ..clients import AssignmentsClient, IdentityClient
 from ..names import DisplayNames
+from ..openapi import page_schema
 from ..policy import Policy
 from ..routing import RouteTable
 from ..scoping import audit, paginated, require_client, therapist_scope
-from ..web import idempotency_key, json_body, json_response
+from ..web import checked_body, idempotency_key, json_response
 
 routes = RouteTable()
 
 
-@routes.http("POST", "/assignments", THERAPIST)
+@routes.http(
+    "POST",
+    "/assignments",
+    THERAPIST,
+    body=AssignRequest,
+    response=AssignmentSchema,
+    status=201,
+    headers=("Idempotency-Key",),
+    creates="assignment_id",
+)
 def assign(
     request: Request,
     caller: Caller,
@@ -31,7 +48,7 @@ def assign(
     identity: IdentityClient,
     names: DisplayNames,
 ) -> Response:
-    body = names.fill(json_body(request, AssignRequest()), caller.subject, caller.clinic_id)
+    body = names.fill(checked_body(request), caller.subject, caller.clinic_id)
     require_client(identity, caller, body["client_id"])
     key = idempotency_key(request)
     assignment = assignments.assign(caller.clinic_id, caller.subject, body, correlation_id, idempotency_key=key)
@@ -39,7 +56,7 @@ def assign(
     return json_response(assignment, 201)
 
 
-@routes.http("GET", "/assignments/<assignment_id>", THERAPIST, CLINIC_ADMIN, CLIENT)
+@routes.http("GET", "/assignments/<assignment_id>", THERAPIST, CLINIC_ADMIN, CLIENT, response=AssignmentSchema)
 def get_assignment(
     request: Request,
     caller: Caller,
@@ -56,7 +73,7 @@ def get_assignment(
     return json_response(assignment)
 
 
-@routes.http("POST", "/assignments/<assignment_id>/cancel", THERAPIST)
+@routes.http("POST", "/assignments/<assignment_id>/cancel", THERAPIST, body=CancelRequest, response=AssignmentSchema)
 def cancel(
     request: Request,
     caller: Caller,
@@ -65,7 +82,7 @@ def cancel(
     assignments: AssignmentsClient,
     identity: IdentityClient,
 ) -> Response:
-    body = json_body(request, CancelRequest())
+    body = checked_body(request)
     assignment = assignments.cancel(
         caller.clinic_id, caller.subject, assignment_id, body, correlation_id, therapist_id=caller.subject
     )
@@ -73,7 +90,9 @@ def cancel(
     return json_response(assignment)
 
 
-@routes.http("POST", "/assignments/<assignment_id>/due-date", THERAPIST)
+@routes.http(
+    "POST", "/assignments/<assignment_id>/due-date", THERAPIST, body=ExtendDueDateRequest, response=AssignmentSchema
+)
 def extend_due_date(
     request: Request,
     caller: Caller,
@@ -83,7 +102,7 @@ def extend_due_date(
     identity: IdentityClient,
 ) -> Response:
     """Move an open assignment's due date later (its expiry and reminders move with it)."""
-    body = json_body(request, ExtendDueDateRequest())
+    body = checked_body(request)
     assignment = assignments.extend_due_date(
         caller.clinic_id, caller.subject, assignment_id, body, correlation_id, therapist_id=caller.subject
     )
@@ -91,7 +110,15 @@ def extend_due_date(
     return json_response(assignment)
 
 
-@routes.http("POST", "/assignments/<assignment_id>/responses", CLIENT)
+@routes.http(
+    "POST",
+    "/assignments/<assignment_id>/responses",
+    CLIENT,
+    body=SubmitResponseRequest,
+    response=AssignmentSchema,
+    status=201,
+    headers=("Idempotency-Key",),
+)
 def submit_response(
     request: Request,
     caller: Caller,
@@ -101,7 +128,7 @@ def submit_response(
     policy: Policy,
 ) -> Response:
     """Answer once. With an ``Idempotency-Key`` header, a retry with the same key gets the same 201."""
-    body = json_body(request, SubmitResponseRequest())
+    body = checked_body(request)
     policy.submission.hit(caller.subject)
     key = idempotency_key(request)
     assignment = assignments.submit_response(
@@ -114,7 +141,14 @@ def submit_response(
 # -- a therapist's view of a client --------------------------------------
 
 
-@routes.http("GET", "/clients/<client_id>/assignments", THERAPIST, CLINIC_ADMIN)
+@routes.http(
+    "GET",
+    "/clients/<client_id>/assignments",
+    THERAPIST,
+    CLINIC_ADMIN,
+    response=page_schema("assignments", AssignmentSchema),
+    listed=True,
+)
 def client_assignments(
     request: Request,
     caller: Caller,
@@ -132,7 +166,7 @@ def client_assignments(
 # -- a client's own view --------------------------------------------------
 
 
-@routes.http("GET", "/me/history", CLIENT)
+@routes.http("GET", "/me/history", CLIENT, response=page_schema("assignments", CompletedAssignmentSchema), listed=True)
 def my_history(request: Request, caller: Caller, assignments: AssignmentsClient) -> Response:
     """What the client completed, newest first: titles and dates only, never scores or risk flags."""
     listed = assignments.list_for_client(caller.clinic_id, caller.subject)
@@ -146,6 +180,6 @@ def _completed(assignment: dict[str, Any]) -> dict[str, Any]:
     return {key: assignment[key] for key in ("assignment_id", "title", "assigned_at", "due_at", "submitted_at")}
 
 
-@routes.http("GET", "/me/todo", CLIENT)
+@routes.http("GET", "/me/todo", CLIENT, response=page_schema("assignments", AssignmentSchema), listed=True)
 def my_todo(request: Request, caller: Caller, assignments: AssignmentsClient) -> Response:
     return json_response(paginated(request, "assignments", assignments.todo(caller.clinic_id, caller.subject)))
