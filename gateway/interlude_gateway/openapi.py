@@ -19,11 +19,13 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 from nameko.web.handlers import HttpRequestHandler
 
+from interlude_contracts.analytics import CSV_REPORTS
 from interlude_contracts.api import AssignmentSchema, ClientReportSchema, NotificationSchema
+from interlude_contracts.fields import IDENTIFIER_PATTERN
 from interlude_contracts.identity import MAX_PAGE_OFFSET, MAX_PAGE_SIZE, AccountSchema, PageSchema
 
 from .routing import Contract
-from .web import BODY_METHODS, FHIR_JSON, FHIR_PREFIX
+from .web import BODY_METHODS, FHIR_JSON, FHIR_PREFIX, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY
 
 TITLE = "Interlude gateway"
 VERSION = "1.0.0"
@@ -46,6 +48,8 @@ class HealthSchema(Schema):
 
 
 class ClientExportSchema(Schema):
+    kind = fields.String(required=True, metadata={"example": "data-subject-access-request"})
+    notice = fields.String(required=True, metadata={"description": "What the export holds, in words."})
     exported_at = fields.String(required=True)
     account = fields.Nested(AccountSchema, required=True)
     assignments = fields.List(fields.Nested(AssignmentSchema), required=True)
@@ -89,6 +93,23 @@ ERRORS = {
     429: "Too many requests; see Retry-After",
     503: "A service is briefly unavailable; see Retry-After",
     504: "A service did not answer in time",
+}
+# Path variables by name: ids the services hand out are UUIDs; accounts have opaque identifiers.
+_UUID = {"type": "string", "format": "uuid"}
+PATH_VARIABLES: dict[str, dict[str, Any]] = {
+    **dict.fromkeys(
+        ("activity_id", "assignment_id", "flag_id", "recurrence_id", "pathway_id", "enrolment_id", "group_id"), _UUID
+    ),
+    "client_id": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+    "report": {"type": "string", "enum": list(CSV_REPORTS)},
+}
+HEADERS: dict[str, dict[str, Any]] = {
+    "Idempotency-Key": {
+        "type": "string",
+        "maxLength": MAX_IDEMPOTENCY_KEY,
+        "pattern": f"^{IDEMPOTENCY_KEY_PATTERN.pattern}$",
+    },
+    "X-Interlude-Session": {"type": "string", "enum": ["cookie"]},
 }
 # werkzeug rule variables: <name>, <int:name>, <any(a, b):name>
 _PARAMETER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
@@ -169,7 +190,7 @@ def _request_body(method: str, contract: Contract) -> dict[str, Any] | None:
 
 def _parameters(rule: str, contract: Contract) -> list[dict[str, Any]]:
     parameters = [
-        {"in": "path", "name": name, "required": True, "schema": _path_schema(converter, arguments)}
+        {"in": "path", "name": name, "required": True, "schema": _path_schema(name, converter, arguments)}
         for converter, arguments, name in _PARAMETER.findall(rule)
     ]
     if contract.listed:
@@ -177,14 +198,22 @@ def _parameters(rule: str, contract: Contract) -> list[dict[str, Any]]:
             {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
             {"in": "query", "name": "offset", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_OFFSET}},
         ]
-    parameters += [{"in": "query", "name": name, "schema": {"type": "string"}} for name in contract.query]
     parameters += [
-        {"in": "header", "name": name, "schema": {"type": "string", "maxLength": 100}} for name in contract.headers
+        {"in": "query", "name": name, "schema": schema}
+        for name, schema in (
+            entry if isinstance(entry, tuple) else (entry, {"type": "string"}) for entry in contract.query
+        )
+    ]
+    parameters += [
+        {"in": "header", "name": name, "required": name in contract.required_headers, "schema": HEADERS[name]}
+        for name in contract.headers
     ]
     return parameters
 
 
-def _path_schema(converter: str, arguments: str) -> dict[str, Any]:
+def _path_schema(name: str, converter: str, arguments: str) -> dict[str, Any]:
+    if name in PATH_VARIABLES:
+        return PATH_VARIABLES[name]
     if converter == "int":
         return {"type": "integer"}
     if converter == "any":

@@ -90,8 +90,9 @@ class Contract:
     response: type[Schema] | None = None
     status: int = 200
     listed: bool = False  # takes ?limit=&offset=
-    query: tuple[str, ...] = ()
-    headers: tuple[str, ...] = ()
+    query: tuple[str | tuple[str, dict[str, Any]], ...] = ()  # its query parameters: a name (text), or with a schema
+    headers: tuple[str, ...] = ()  # request headers it reads (openapi.HEADERS)
+    required_headers: tuple[str, ...] = ()
     json_body: tuple[str, ...] = JSON_TYPES
     uploads: tuple[str, ...] = ()  # the media types of a body the route reads itself (json_body empty)
     answers: str = "application/json"  # the success response's media type

@@ -86,7 +86,14 @@ def refresh(request: Request, correlation_id: str, identity: IdentityClient, tok
     return _tokens_for(request, tokens, session)
 
 
-@routes.http("DELETE", "/auth/refresh", status=204, headers=(SESSION_HEADER,), errors=(400, 503, 504))
+@routes.http(
+    "DELETE",
+    "/auth/refresh",
+    status=204,
+    headers=(SESSION_HEADER,),
+    required_headers=(SESSION_HEADER,),
+    errors=(400, 503, 504),
+)
 def end_browser_session(request: Request, identity: IdentityClient) -> Response:
     """Sign a browser session out: its refresh cookie is revoked and cleared (the cookie only reaches this path)."""
     if not _is_browser_session(request):
@@ -174,7 +181,9 @@ def invite(request: Request, caller: Caller, identity: IdentityClient) -> Respon
     return json_response(identity.invite(caller.as_dict(), body), 201)
 
 
-@routes.http("POST", "/invitations/redeem", body=RedeemRequest, response=AccountSchema, errors=(404, 409, 503, 504))
+@routes.http(
+    "POST", "/invitations/redeem", body=RedeemRequest, response=AccountSchema, errors=(401, 404, 409, 503, 504)
+)
 def redeem(request: Request, identity: IdentityClient) -> Response:
     body = checked_body(request)
     return json_response(identity.redeem_invitation(body))
