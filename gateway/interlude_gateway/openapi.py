@@ -107,7 +107,8 @@ HEADERS: dict[str, dict[str, Any]] = {
     "Idempotency-Key": {
         "type": "string",
         "maxLength": MAX_IDEMPOTENCY_KEY,
-        "pattern": f"^{IDEMPOTENCY_KEY_PATTERN.pattern}$",
+        # Empty is no key; HTTP drops the whitespace around a header's value.
+        "pattern": f"^[ \\t]*({IDEMPOTENCY_KEY_PATTERN.pattern})?[ \\t]*$",
     },
     "X-Interlude-Session": {"type": "string", "enum": ["cookie"]},
 }
@@ -243,13 +244,15 @@ def _responses(method: str, rule: str, contract: Contract, roles: tuple[str, ...
 
 
 def _links(contract: Contract, routes: list[tuple[str, str, Any]]) -> dict[str, Any]:
-    """From a create's answer to every operation taking the id it created (read, change, go on)."""
+    """From a create's answer to every operation on what it created (read, change, go on)."""
     if contract.creates is None:
         return {}
     links = {}
     for _, rule, handler in routes:
-        names = [name for _, _, name in _PARAMETER.findall(rule)]
-        if contract.creates in names:
+        # Only where the created id is all the path needs (besides a fixed choice such as an action).
+        variables = {name: converter for converter, _, name in _PARAMETER.findall(rule)}
+        others = {name for name, converter in variables.items() if converter != "any"} - {contract.creates}
+        if contract.creates in variables and not others:
             links[handler.__name__] = {
                 "operationId": handler.__name__,
                 "parameters": {contract.creates: f"$response.body#/{contract.creates}"},
