@@ -4,6 +4,9 @@ from marshmallow import Schema, fields, validate
 
 from .fields import aware_datetime, identifier
 
+# The CSV exports (GET /reports/<report>.csv): the reporting service makes them, the API document lists them.
+CSV_REPORTS = ("assignments", "timeline", "scores", "risk-flags", "adherence", "caseload", "activity-usage")
+
 
 class AcknowledgeRiskFlagRequest(Schema):
     note = fields.String(

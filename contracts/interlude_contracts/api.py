@@ -1,6 +1,6 @@
 """Bodies of the gateway's HTTP API and of the services' RPC results."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from .activity import ItemSchema, PageSchema
 from .events import ReminderRuleV1
@@ -157,3 +157,18 @@ class NotificationSchema(Schema):
     title = fields.String(required=True)
     body = fields.String(required=True)
     created_at = aware_datetime(required=True)
+
+
+class EmptyRequest(Schema):
+    """The body of a command that takes no fields: an empty object, or no body at all."""
+
+
+class QuestionnaireImportRequest(Schema):
+    """A FHIR R4 Questionnaire to import; the activities service maps it (and lists what it could not)."""
+
+    class Meta:
+        unknown = INCLUDE  # the rest of the FHIR resource: mapped, or listed as unmapped, by the service
+
+    resourceType = fields.String(required=True, validate=validate.Equal("Questionnaire"))  # noqa: N815 (FHIR's)
+    title = fields.String(validate=validate.Length(max=10_000))
+    item = fields.List(fields.Dict(), metadata={"description": "The questionnaire's items (FHIR R4)."})

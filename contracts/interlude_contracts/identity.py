@@ -67,6 +67,15 @@ class RefreshRequest(Schema):
     refresh_token = fields.String(required=True, validate=validate.Length(10, 200))
 
 
+class RefreshSessionRequest(Schema):
+    """A refresh: the token in the body, or none from a browser session (its token is its cookie)."""
+
+    refresh_token = fields.String(
+        validate=validate.Length(10, 200),
+        metadata={"description": "Required, unless the request is a browser session's (X-Interlude-Session: cookie)."},
+    )
+
+
 class ClinicSchema(Schema):
     clinic_id = identifier(required=True)
     name = fields.String(required=True)

@@ -1,6 +1,6 @@
 """HTTP and RPC bodies of schedules, reminders and notification delivery (docs/schedules.md)."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -10,6 +10,9 @@ from .fields import aware_datetime, identifier
 
 EXTERNAL_CHANNELS = ("email", "webhook")
 CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+NAIVE_DATE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
+# Listed in the API document, so that a generated request names a real zone.
+TIME_ZONES = sorted(available_timezones())
 
 
 class QuietHoursSchema(Schema):
@@ -39,7 +42,7 @@ class PreferencesSchema(Schema):
         fields.String(validate=validate.OneOf(EXTERNAL_CHANNELS)), load_default=list(EXTERNAL_CHANNELS)
     )
     opted_out = fields.Boolean(load_default=False)
-    time_zone = fields.String(load_default="UTC")
+    time_zone = fields.String(load_default="UTC", metadata={"enum": TIME_ZONES})
     quiet_hours = fields.Nested(QuietHoursSchema, load_default=None, allow_none=True)
 
     @validates("time_zone")
@@ -59,9 +62,16 @@ class RecurrenceRequest(PersonalisationFields):
         metadata={"description": "e.g. 'FREQ=DAILY', 'FREQ=WEEKLY;BYDAY=MO,TH;COUNT=8', 'FREQ=WEEKLY;INTERVAL=2'"},
     )
     starts_at = fields.NaiveDateTime(
-        required=True, metadata={"description": "The first occurrence's local date and time, e.g. 2026-03-27T07:00"}
+        required=True,
+        metadata={
+            "description": "The first occurrence's local date and time, e.g. 2026-03-27T07:00",
+            "format": "naive-date-time",  # no offset: not OpenAPI's date-time
+            "pattern": NAIVE_DATE_TIME,
+        },
     )
-    time_zone = fields.String(required=True, metadata={"description": "The client's IANA zone, e.g. Europe/London"})
+    time_zone = fields.String(
+        required=True, metadata={"description": "The client's IANA zone, e.g. Europe/London", "enum": TIME_ZONES}
+    )
     due_after_hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 24 * 90))
     grace_hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 24 * 90))
     reminders = fields.List(fields.Nested(ReminderRuleV1), load_default=None, allow_none=True)

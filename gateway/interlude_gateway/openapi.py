@@ -1,16 +1,17 @@
-"""The OpenAPI 3 document of the gateway, generated from its routes and the marshmallow contracts.
+"""The OpenAPI 3 document of the gateway, generated from its routes and their contracts.
 
 Every HTTP entrypoint of ``GatewayService`` is listed (so a new route appears
 without editing this module), with its roles from ``@endpoint``, its path
-parameters from the URL rule and its summary from the docstring. Bodies come
-from ``CONTRACTS``: a route not named there is documented without a body
-schema until it is added.
+parameters from the URL rule, its summary from the docstring, and its bodies,
+statuses and links from the ``Contract`` it was declared with
+(``routing.RouteTable.http``): the same schema objects the route checks its
+body with. Every response a route can give is documented (401 and 403 for a
+route with roles, 400, 413, 415 and 422 for one with a body, ...).
 """
 
 import functools
 import inspect
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from apispec import APISpec
@@ -18,35 +19,13 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 from nameko.web.handlers import HttpRequestHandler
 
-from interlude_contracts.activity import ActivityDraftSchema, ActivitySchema, ActivityVersionSchema
-from interlude_contracts.api import (
-    AssignmentSchema,
-    AssignRequest,
-    CancelRequest,
-    ClientReportSchema,
-    CompletedAssignmentSchema,
-    ExtendDueDateRequest,
-    LoginRequest,
-    NotificationSchema,
-    SubmitResponseRequest,
-)
-from interlude_contracts.identity import (
-    MAX_PAGE_OFFSET,
-    MAX_PAGE_SIZE,
-    AccountSchema,
-    AuditEntrySchema,
-    ClinicSchema,
-    CreateClinicRequest,
-    CreatedClinicSchema,
-    InvitationRequest,
-    InvitationSchema,
-    PageSchema,
-    RedeemRequest,
-    RefreshRequest,
-    TokenPairSchema,
-)
+from interlude_contracts.analytics import CSV_REPORTS
+from interlude_contracts.api import AssignmentSchema, ClientReportSchema, NotificationSchema
+from interlude_contracts.fields import IDENTIFIER_PATTERN
+from interlude_contracts.identity import MAX_PAGE_OFFSET, MAX_PAGE_SIZE, AccountSchema, PageSchema
 
-from .web import roles_of
+from .routing import Contract, contract_of
+from .web import BODY_METHODS, FHIR_JSON, FHIR_PREFIX, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY, roles_of
 
 TITLE = "Interlude gateway"
 VERSION = "1.0.0"
@@ -69,6 +48,8 @@ class HealthSchema(Schema):
 
 
 class ClientExportSchema(Schema):
+    kind = fields.String(required=True, metadata={"example": "data-subject-access-request"})
+    notice = fields.String(required=True, metadata={"description": "What the export holds, in words."})
     exported_at = fields.String(required=True)
     account = fields.Nested(AccountSchema, required=True)
     assignments = fields.List(fields.Nested(AssignmentSchema), required=True)
@@ -77,7 +58,7 @@ class ClientExportSchema(Schema):
 
 
 @functools.cache
-def page_of(key: str, item: type[Schema]) -> type[Schema]:
+def page_schema(key: str, item: type[Schema]) -> type[Schema]:
     """A list response: ``{key: [item...], page: {limit, offset, total}}``."""
     return Schema.from_dict(
         {key: fields.List(fields.Nested(item), required=True), "page": fields.Nested(PageSchema, required=True)},
@@ -85,70 +66,54 @@ def page_of(key: str, item: type[Schema]) -> type[Schema]:
     )
 
 
-@dataclass(frozen=True)
-class Contract:
-    request: type[Schema] | None = None
-    response: type[Schema] | None = None
-    status: int = 200
-    listed: bool = False  # takes ?limit=&offset=
-    query: tuple[str, ...] = ()
-    headers: tuple[str, ...] = ()
+class OperationOutcomeSchema(Schema):
+    """How the FHIR API (``/fhir/``) fails: a FHIR OperationOutcome (``application/fhir+json``)."""
+
+    resourceType = fields.String(required=True, metadata={"example": "OperationOutcome"})  # noqa: N815 (FHIR's name)
+    issue = fields.List(fields.Dict(), required=True)
 
 
-CONTRACTS: dict[tuple[str, str], Contract] = {
-    ("GET", "/health"): Contract(response=HealthSchema),
-    ("GET", "/health/ready"): Contract(response=HealthSchema),
-    ("POST", "/auth/token"): Contract(LoginRequest, TokenPairSchema, headers=("X-Interlude-Session",)),
-    ("POST", "/auth/refresh"): Contract(RefreshRequest, TokenPairSchema, headers=("X-Interlude-Session",)),
-    ("DELETE", "/auth/refresh"): Contract(None, None, 204, headers=("X-Interlude-Session",)),
-    ("POST", "/auth/logout"): Contract(RefreshRequest, None, 204),
-    ("POST", "/clinics"): Contract(CreateClinicRequest, CreatedClinicSchema, 201),
-    ("GET", "/clinics"): Contract(response=page_of("clinics", ClinicSchema), listed=True),
-    ("POST", "/invitations"): Contract(InvitationRequest, InvitationSchema, 201),
-    ("POST", "/invitations/redeem"): Contract(RedeemRequest, AccountSchema),
-    ("GET", "/clients"): Contract(response=page_of("clients", AccountSchema), listed=True),
-    ("GET", "/audit"): Contract(response=page_of("entries", AuditEntrySchema), listed=True, query=("client_id",)),
-    ("GET", "/activities"): Contract(response=page_of("activities", ActivitySchema), listed=True),
-    ("POST", "/activities"): Contract(ActivityDraftSchema, ActivitySchema, 201),
-    ("GET", "/activities/<activity_id>"): Contract(response=ActivitySchema),
-    ("PUT", "/activities/<activity_id>/draft"): Contract(ActivityDraftSchema, ActivitySchema),
-    ("POST", "/activities/<activity_id>/publish"): Contract(response=ActivityVersionSchema, status=201),
-    ("GET", "/activities/<activity_id>/versions/<int:version>"): Contract(response=ActivityVersionSchema),
-    ("POST", "/assignments"): Contract(AssignRequest, AssignmentSchema, 201),
-    ("GET", "/assignments/<assignment_id>"): Contract(response=AssignmentSchema),
-    ("POST", "/assignments/<assignment_id>/cancel"): Contract(CancelRequest, AssignmentSchema),
-    ("POST", "/assignments/<assignment_id>/due-date"): Contract(ExtendDueDateRequest, AssignmentSchema),
-    ("POST", "/assignments/<assignment_id>/responses"): Contract(
-        SubmitResponseRequest, AssignmentSchema, 201, headers=("Idempotency-Key",)
-    ),
-    ("GET", "/clients/<client_id>/assignments"): Contract(
-        response=page_of("assignments", AssignmentSchema), listed=True
-    ),
-    ("GET", "/clients/<client_id>/report"): Contract(response=ClientReportSchema),
-    ("GET", "/clients/<client_id>/notifications"): Contract(
-        response=page_of("notifications", NotificationSchema), listed=True
-    ),
-    ("GET", "/me/history"): Contract(response=page_of("assignments", CompletedAssignmentSchema), listed=True),
-    ("GET", "/me/todo"): Contract(response=page_of("assignments", AssignmentSchema), listed=True),
-    ("GET", "/me/notifications"): Contract(response=page_of("notifications", NotificationSchema), listed=True),
-    ("GET", "/clients/<client_id>/export"): Contract(response=ClientExportSchema),
-    ("GET", "/me/export"): Contract(response=ClientExportSchema),
-    ("DELETE", "/clients/<client_id>"): Contract(status=204),
-}
+class AnyObject(Schema):
+    """A JSON object (its fields are not described in this document yet)."""
 
-NOT_DOCUMENTED = {"/openapi.json", "/docs", "/<path:path>", "/app/", "/app/<path:path>"}
+    class Meta:
+        unknown = "include"
+
+
+NOT_DOCUMENTED = {"/openapi.json", "/docs", "/<path:path>", "/", "/app/", "/app/<path:path>"}
 ERRORS = {
-    400: "Malformed JSON",
+    400: "Malformed body: not JSON, not an object, too deep, or a number or text JSON may not carry",
     401: "Missing, invalid or expired token; or wrong credentials",
     403: "The caller's role does not allow this",
     404: "No such record for this caller (other clinics' and clients' records look absent)",
     409: "Conflicts with the record's state",
     413: "Body too large",
+    415: "The body's Content-Type is not one this operation reads",
     422: "Invalid input; `errors` names the fields",
     429: "Too many requests; see Retry-After",
+    503: "A service is briefly unavailable; see Retry-After",
+    504: "A service did not answer in time",
+}
+# Path variables by name: ids the services hand out are UUIDs; accounts have opaque identifiers.
+_UUID = {"type": "string", "format": "uuid"}
+PATH_VARIABLES: dict[str, dict[str, Any]] = {
+    **dict.fromkeys(
+        ("activity_id", "assignment_id", "flag_id", "recurrence_id", "pathway_id", "enrolment_id", "group_id"), _UUID
+    ),
+    "client_id": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+    "report": {"type": "string", "enum": list(CSV_REPORTS)},
+}
+HEADERS: dict[str, dict[str, Any]] = {
+    "Idempotency-Key": {
+        "type": "string",
+        "maxLength": MAX_IDEMPOTENCY_KEY,
+        # Empty is no key; HTTP drops the whitespace around a header's value.
+        "pattern": f"^[ \\t]*({IDEMPOTENCY_KEY_PATTERN.pattern})?[ \\t]*$",
+    },
+    "X-Interlude-Session": {"type": "string", "enum": ["cookie"]},
 }
 # werkzeug rule variables: <name>, <int:name>, <any(a, b):name>
-_PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_PARAMETER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 
 def http_routes(service: type) -> list[tuple[str, str, Any]]:
@@ -161,6 +126,11 @@ def http_routes(service: type) -> list[tuple[str, str, Any]]:
     return sorted(routes, key=lambda route: (route[1], route[0]))
 
 
+def path_of(rule: str) -> str:
+    """The OpenAPI path of a werkzeug URL rule: ``/groups/<group_id>`` is ``/groups/{group_id}``."""
+    return _PARAMETER.sub(r"{\3}", rule)
+
+
 def build_spec(service: type) -> dict[str, Any]:
     spec = APISpec(
         title=TITLE,
@@ -171,16 +141,19 @@ def build_spec(service: type) -> dict[str, Any]:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=ProblemSchema)
-    for method, rule, handler in http_routes(service):
-        if rule in NOT_DOCUMENTED:
-            continue
-        path = _PARAMETER.sub(r"{\2}", rule)
-        spec.path(path=path, operations={method.lower(): _operation(method, rule, handler)})
+    spec.components.schema("OperationOutcome", schema=OperationOutcomeSchema)
+    documented = [route for route in http_routes(service) if route[1] not in NOT_DOCUMENTED]
+    for method, rule, handler in documented:
+        operation = _operation(method, rule, handler)
+        links = _links(contract_of(handler), documented)
+        if links:
+            operation["responses"][str(contract_of(handler).status)]["links"] = links
+        spec.path(path=path_of(rule), operations={method.lower(): operation})
     return spec.to_dict()
 
 
 def _operation(method: str, rule: str, handler: Any) -> dict[str, Any]:
-    contract = CONTRACTS.get((method, rule), Contract())
+    contract = contract_of(handler)
     roles = roles_of(handler)
     doc = inspect.getdoc(handler) or handler.__name__.replace("_", " ").capitalize()
     summary, _, description = doc.partition("\n")
@@ -190,48 +163,96 @@ def _operation(method: str, rule: str, handler: Any) -> dict[str, Any]:
         "description": (description.strip() + "\n\n" if description.strip() else "")
         + (f"Roles: {', '.join(roles)}." if roles else "No token needed."),
         "parameters": _parameters(rule, contract),
-        "responses": _responses(contract, roles),
+        "responses": _responses(method, rule, contract, roles),
     }
     if roles:
         operation["security"] = [{"bearer": []}]
-    if contract.request is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": contract.request}}}
+    request_body = _request_body(method, contract)
+    if request_body:
+        operation["requestBody"] = request_body
     return operation
+
+
+def _request_body(method: str, contract: Contract) -> dict[str, Any] | None:
+    schema = contract.body_schema(method)
+    if schema is not None:
+        content = {media_type: {"schema": schema} for media_type in contract.json_body}
+        return {"required": contract.body is not None, "content": content}
+    if method in BODY_METHODS and contract.uploads:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        return {"required": True, "content": {media_type: binary for media_type in contract.uploads}}
+    return None
 
 
 def _parameters(rule: str, contract: Contract) -> list[dict[str, Any]]:
     parameters = [
-        {
-            "in": "path",
-            "name": name,
-            "required": True,
-            "schema": {"type": "integer"} if converter == "int" else {"type": "string"},
-        }
-        for converter, name in _PARAMETER.findall(rule)
+        {"in": "path", "name": name, "required": True, "schema": _path_schema(name, converter, arguments)}
+        for converter, arguments, name in _PARAMETER.findall(rule)
     ]
     if contract.listed:
         parameters += [
             {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
             {"in": "query", "name": "offset", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_OFFSET}},
         ]
-    parameters += [{"in": "query", "name": name, "schema": {"type": "string"}} for name in contract.query]
     parameters += [
-        {"in": "header", "name": name, "schema": {"type": "string", "maxLength": 100}} for name in contract.headers
+        {"in": "query", "name": name, "schema": schema}
+        for name, schema in (
+            entry if isinstance(entry, tuple) else (entry, {"type": "string"}) for entry in contract.query
+        )
+    ]
+    parameters += [
+        {"in": "header", "name": name, "required": name in contract.required_headers, "schema": HEADERS[name]}
+        for name in contract.headers
     ]
     return parameters
 
 
-def _responses(contract: Contract, roles: tuple[str, ...]) -> dict[str, Any]:
+def _path_schema(name: str, converter: str, arguments: str) -> dict[str, Any]:
+    if name in PATH_VARIABLES:
+        return PATH_VARIABLES[name]
+    if converter == "int":
+        return {"type": "integer"}
+    if converter == "any":
+        return {"type": "string", "enum": [value.strip() for value in arguments.split(",")]}
+    # Not empty, one segment: what werkzeug's default converter matches.
+    return {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+
+
+def _responses(method: str, rule: str, contract: Contract, roles: tuple[str, ...]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success"}
-    if contract.response is not None:
-        success["content"] = {"application/json": {"schema": contract.response}}
-    problem = {"application/problem+json": {"schema": "Problem"}}
-    statuses = [400, 413, 422, 429] if contract.request else [422, 429]
+    if contract.status != 204:
+        schema: Any = contract.response or (AnyObject if contract.answers.endswith("json") else {"type": "string"})
+        success["content"] = {contract.answers: {"schema": schema}}
+    fhir = rule.startswith(FHIR_PREFIX)
+    failure = (
+        {FHIR_JSON: {"schema": "OperationOutcome"}} if fhir else {"application/problem+json": {"schema": "Problem"}}
+    )
+    statuses = {422, 429}
+    if method in BODY_METHODS and (contract.json_body or contract.uploads):
+        statuses |= {400, 413, 415}
     if roles:
-        statuses += [401, 403, 404, 409]
+        statuses |= {401, 403, 404, 409, 503, 504}
+    statuses |= set(contract.errors)
     responses = {str(contract.status): success}
-    responses.update({str(code): {"description": ERRORS[code], "content": problem} for code in sorted(statuses)})
+    responses.update({str(code): {"description": ERRORS[code], "content": failure} for code in sorted(statuses)})
     return responses
+
+
+def _links(contract: Contract, routes: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """From a create's answer to every operation on what it created (read, change, go on)."""
+    if contract.creates is None:
+        return {}
+    links = {}
+    for _, rule, handler in routes:
+        # Only where the created id is all the path needs (besides a fixed choice such as an action).
+        variables = {name: converter for converter, _, name in _PARAMETER.findall(rule)}
+        others = {name for name, converter in variables.items() if converter != "any"} - {contract.creates}
+        if contract.creates in variables and not others:
+            links[handler.__name__] = {
+                "operationId": handler.__name__,
+                "parameters": {contract.creates: f"$response.body#/{contract.creates}"},
+            }
+    return links
 
 
 DOCS_PAGE = """<!doctype html>

@@ -8,9 +8,16 @@ dependency of ``DEPENDENCIES`` (a typed service client, ``tokens``, ``sessions``
 type. ``mount`` checks every handler against this at import time and adds it
 to the service class as a nameko ``@http`` entrypoint wrapped by
 ``@endpoint(*roles)``, so authentication, the upstream timeout and the mapping
-of errors are the same for every route. A POST, PUT or PATCH route takes a JSON
-object (``application/json``; ``json_body`` names other media types, or none
-for a route that reads its own body), read and checked before it runs.
+of errors are the same for every route.
+
+The declaration is also the route's contract, the one place the OpenAPI
+document reads it from: ``body`` is the marshmallow schema a POST, PUT or PATCH
+body is checked against before the route runs (the route reads it with
+``checked_body``; without one, the route takes no body: an empty object at
+most), ``response`` and ``status`` what it answers, and so on (``Contract``).
+A body is a JSON object (``application/json``; ``json_body`` names other media
+types, or none for a route that reads its own body, whose media types
+``uploads`` names).
 """
 
 import functools
@@ -20,8 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from marshmallow import Schema
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
+
+from interlude_contracts.api import EmptyRequest
 
 from .auth import Caller, TokenSigner
 from .clients import ActivitiesClient, AssignmentsClient, IdentityClient, NotificationsClient, ReportingClient
@@ -73,12 +83,36 @@ REQUEST_VALUES = {"request": Request, "caller": Caller, "correlation_id": str}
 
 
 @dataclass(frozen=True)
+class Contract:
+    """What a route takes and answers: checked on each request (``body``) and published in the OpenAPI document."""
+
+    body: type[Schema] | None = None  # None on a POST, PUT or PATCH: no fields (EmptyRequest)
+    response: type[Schema] | None = None
+    status: int = 200
+    listed: bool = False  # takes ?limit=&offset=
+    query: tuple[str | tuple[str, dict[str, Any]], ...] = ()  # its query parameters: a name (text), or with a schema
+    headers: tuple[str, ...] = ()  # request headers it reads (openapi.HEADERS)
+    required_headers: tuple[str, ...] = ()
+    json_body: tuple[str, ...] = JSON_TYPES
+    uploads: tuple[str, ...] = ()  # the media types of a body the route reads itself (json_body empty)
+    answers: str = "application/json"  # the success response's media type
+    creates: str | None = None  # the id field of what a 201 answer created: linked to the routes that take it
+    errors: tuple[int, ...] = ()  # statuses beyond those every route of its kind may answer (openapi._responses)
+
+    def body_schema(self, method: str) -> type[Schema] | None:
+        """The schema the body is checked against; None when the route reads no JSON body."""
+        if method not in BODY_METHODS or not self.json_body:
+            return None
+        return self.body or EmptyRequest
+
+
+@dataclass(frozen=True)
 class Route:
     method: str
     rule: str
     roles: tuple[str, ...]
     handler: Handler
-    json_body: tuple[str, ...] = JSON_TYPES
+    contract: Contract = Contract()
 
 
 class RouteTable:
@@ -87,20 +121,28 @@ class RouteTable:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def http(
-        self, method: str, rule: str, *roles: str, json_body: tuple[str, ...] = JSON_TYPES
-    ) -> Callable[[Handler], Handler]:
-        """Declare a route; no roles means no token is needed.
+    def http(self, method: str, rule: str, *roles: str, **contract: Any) -> Callable[[Handler], Handler]:
+        """Declare a route; no roles means no token is needed; the keywords are its ``Contract``.
 
         ``json_body``: the media types its body may be sent as (a POST, PUT or PATCH body is always
         read as a JSON object before the handler runs); empty when the handler reads the body itself.
         """
+        declared = Contract(**contract)
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, rule, roles, handler, json_body))
+            self.routes.append(Route(method, rule, roles, handler, declared))
             return handler
 
         return register
+
+
+# Each mounted entrypoint's contract, for the OpenAPI document; see ``contract_of``.
+_CONTRACTS: dict[Handler, Contract] = {}
+
+
+def contract_of(entrypoint: Handler) -> Contract:
+    """The contract a mounted entrypoint was declared with (an empty one for any other)."""
+    return _CONTRACTS.get(entrypoint, Contract())
 
 
 def mount(service_class: type, *tables: RouteTable) -> None:
@@ -111,8 +153,12 @@ def mount(service_class: type, *tables: RouteTable) -> None:
             if hasattr(service_class, name):
                 raise TypeError(f"{service_class.__name__} already has {name!r}: route handlers need unique names.")
             dependencies = _dependencies_of(route)
-            json_body = route.json_body if route.method in BODY_METHODS else ()
-            method = endpoint(*route.roles, json_body=json_body)(_entrypoint_calling(route.handler, dependencies))
+            contract = route.contract
+            json_body = contract.json_body if route.method in BODY_METHODS else ()
+            schema = contract.body_schema(route.method)
+            wrap = endpoint(*route.roles, json_body=json_body, body_schema=schema() if schema else None)
+            method = wrap(_entrypoint_calling(route.handler, dependencies))
+            _CONTRACTS[method] = contract
             setattr(service_class, name, http(route.method, route.rule)(method))
 
 

@@ -7,7 +7,6 @@ A route calls them with the service client they need, the caller and the request
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import Schema
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.identity import DEFAULT_PAGE_SIZE, MAX_PAGE_OFFSET, MAX_PAGE_SIZE
@@ -15,7 +14,7 @@ from interlude_contracts.identity import DEFAULT_PAGE_SIZE, MAX_PAGE_OFFSET, MAX
 from .auth import ANALYST, CLIENT, THERAPIST, Caller
 from .clients import AssignmentsClient, AssignmentScope, IdentityClient, KeyedCreate, Record, ReportingClient
 from .names import DisplayNames
-from .web import Handler, HttpProblem, idempotency_key, json_body, json_response
+from .web import Handler, HttpProblem, checked_body, idempotency_key, json_response
 
 
 def require_client(identity: IdentityClient, caller: Caller, client_id: str) -> None:
@@ -132,9 +131,7 @@ def require_assignment(assignments: AssignmentsClient, caller: Caller, assignmen
     return assignments.get_assignment_in_scope(caller.clinic_id, assignment_id, assignment_scope(caller))
 
 
-def created_for_own_client(
-    name: str, schema: type[Schema], rpc: Callable[[AssignmentsClient], KeyedCreate], *, audited: bool
-) -> Handler:
+def created_for_own_client(name: str, rpc: Callable[[AssignmentsClient], KeyedCreate], *, audited: bool) -> Handler:
     """The route ``name`` of a keyed create for one of the caller's clients (the body names the client).
 
     Display names are filled in, the client is checked before anything is created, and with ``audited``
@@ -149,7 +146,7 @@ def created_for_own_client(
         identity: IdentityClient,
         names: DisplayNames,
     ) -> Response:
-        body = names.fill(json_body(request, schema()), caller.subject, caller.clinic_id)
+        body = names.fill(checked_body(request), caller.subject, caller.clinic_id)
         require_client(identity, caller, body["client_id"])
         key = idempotency_key(request)
         created = rpc(assignments)(caller.clinic_id, caller.subject, body, correlation_id, idempotency_key=key)

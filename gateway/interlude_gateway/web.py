@@ -46,6 +46,7 @@ FHIR_ISSUE_CODES = {
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _PARSED_BODY = "interlude.json_body"
+_CHECKED_BODY = "interlude.checked_body"
 # nameko 2's RPC proxy waits for a reply indefinitely; a request must not.
 UPSTREAM_TIMEOUT_SECONDS = 30
 
@@ -105,16 +106,22 @@ def operation_outcome(problem: HttpProblem, correlation_id: str) -> Response:
     return response
 
 
-def json_body(request: Request, schema: Schema) -> dict[str, Any]:
-    """The request's JSON object, checked against a contract; returned as sent (JSON types)."""
-    body = parse_json(request)
+def check_body(request: Request, schema: Schema) -> None:
+    """Refuse (422, naming the fields) a body its route's contract does not accept; ``endpoint`` calls it."""
     try:
-        schema.load(body)
+        schema.load(parse_json(request))
     except ValidationError as error:
         raise HttpProblem(
             422, "validation_failed", "The request body is not valid.", error.normalized_messages()
         ) from None
-    return body
+    request.environ[_CHECKED_BODY] = True
+
+
+def checked_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object as sent (JSON types), checked against its route's body schema before the route ran."""
+    if not request.environ.get(_CHECKED_BODY):
+        raise RuntimeError(f"{request.method} {request.path}: the route declares no body schema to check it with.")
+    return parse_json(request)
 
 
 def parse_json(request: Request, media_types: tuple[str, ...] = JSON_TYPES) -> dict[str, Any]:
@@ -269,13 +276,16 @@ def roles_of(endpoint: Handler) -> tuple[str, ...]:
     return _ENDPOINT_ROLES.get(endpoint, ())
 
 
-def endpoint(*roles: str, json_body: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+def endpoint(
+    *roles: str, json_body: tuple[str, ...] = (), body_schema: Schema | None = None
+) -> Callable[[Handler], Handler]:
     """Wrap a route: authenticate (unless no roles are named), check the role, read the body, map errors.
 
-    With ``json_body`` media types, the body is read by ``parse_json`` before the route runs, so a
-    body that is refused is refused before any work (the token's signature and role are checked
-    before it, calling no service). Then the token's session must still be current (``sessions``).
-    The wrapped method receives ``caller`` and ``correlation_id`` keywords.
+    With ``json_body`` media types, the body is read by ``parse_json`` and checked against
+    ``body_schema`` before the route runs, so a body that is refused is refused before any work
+    (the token's signature and role are checked before it, calling no service). Then the token's
+    session must still be current (``sessions``). The wrapped method receives ``caller`` and
+    ``correlation_id`` keywords.
     """
 
     def decorate(method: Handler) -> Handler:
@@ -287,6 +297,8 @@ def endpoint(*roles: str, json_body: tuple[str, ...] = ()) -> Callable[[Handler]
                 token = _authorise(self, request, roles)
                 if json_body:
                     parse_json(request, json_body)
+                if body_schema is not None:
+                    check_body(request, body_schema)
                 with eventlet.Timeout(UPSTREAM_TIMEOUT_SECONDS, UpstreamTimeout):
                     if token is not None:
                         self.sessions.require_current(token, self.identity.session_generation)

@@ -6,6 +6,7 @@ from . import (
     assignments,
     cors,
     docs,
+    fallback,
     fhir,
     health,
     identity,
@@ -32,4 +33,5 @@ ROUTE_TABLES = (
     docs.routes,
     webapp.routes,
     cors.routes,
+    fallback.routes,
 )

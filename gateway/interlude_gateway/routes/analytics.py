@@ -13,14 +13,14 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
+from interlude_contracts.analytics import AcknowledgementSchema, AcknowledgeRiskFlagRequest
 
 from ..auth import ANALYST, THERAPIST, Caller
 from ..charts import render_score_chart
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record, ReportingClient
 from ..routing import RouteTable
 from ..scoping import for_reader, require_assignment, require_read_client
-from ..web import json_body, json_response
+from ..web import checked_body, json_response
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def client_risk_flags(caller: Caller, client_id: str, identity: IdentityClient, 
     return json_response({"risk_flags": for_reader(reporting, caller, flags)})
 
 
-@routes.http("GET", "/clients/<client_id>/measures/<measure>/chart.svg", *READERS)
+@routes.http("GET", "/clients/<client_id>/measures/<measure>/chart.svg", *READERS, answers="image/svg+xml")
 def score_chart(
     caller: Caller, client_id: str, measure: str, identity: IdentityClient, reporting: ReportingClient
 ) -> Response:
@@ -83,7 +83,7 @@ def clinic_usage(caller: Caller, reporting: ReportingClient) -> Response:
     return json_response(for_reader(reporting, caller, reporting.clinic_usage(caller.clinic_id)))
 
 
-@routes.http("GET", "/reports/<report>.csv", *READERS)
+@routes.http("GET", "/reports/<report>.csv", *READERS, answers="text/csv", query=CSV_FILTERS)
 def export_csv(request: Request, caller: Caller, report: str, reporting: ReportingClient) -> Response:
     filters = {key: request.args[key] for key in CSV_FILTERS if request.args.get(key)}
     if caller.role == THERAPIST:
@@ -105,7 +105,14 @@ def export_csv(request: Request, caller: Caller, report: str, reporting: Reporti
     )
 
 
-@routes.http("POST", "/assignments/<assignment_id>/risk-flags/<flag_id>/acknowledge", THERAPIST)
+@routes.http(
+    "POST",
+    "/assignments/<assignment_id>/risk-flags/<flag_id>/acknowledge",
+    THERAPIST,
+    body=AcknowledgeRiskFlagRequest,
+    response=AcknowledgementSchema,
+    status=201,
+)
 def acknowledge_risk_flag(
     request: Request,
     caller: Caller,
@@ -114,7 +121,7 @@ def acknowledge_risk_flag(
     flag_id: str,
     assignments: AssignmentsClient,
 ) -> Response:
-    body = json_body(request, AcknowledgeRiskFlagRequest())
+    body = checked_body(request)
     require_assignment(assignments, caller, assignment_id)
     acknowledgement = assignments.acknowledge_risk_flag(
         caller.clinic_id, caller.subject, assignment_id, flag_id, body, correlation_id

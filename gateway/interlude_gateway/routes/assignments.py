@@ -8,27 +8,41 @@ client's assignments go into the audit trail.
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import Schema
 from werkzeug.wrappers import Request, Response
 
-from interlude_contracts.api import AssignRequest, CancelRequest, ExtendDueDateRequest, SubmitResponseRequest
+from interlude_contracts.api import (
+    AssignmentSchema,
+    AssignRequest,
+    CancelRequest,
+    CompletedAssignmentSchema,
+    ExtendDueDateRequest,
+    SubmitResponseRequest,
+)
 
 from ..auth import CLIENT, CLINIC_ADMIN, THERAPIST, Caller
 from ..clients import AssignmentsClient, IdentityClient, ScopedChange
+from ..openapi import page_schema
 from ..policy import Policy
 from ..routing import Handler, RouteTable
 from ..scoping import audit, created_for_own_client, paginated, require_client, therapist_scope
-from ..web import idempotency_key, json_body, json_response
+from ..web import checked_body, idempotency_key, json_response
 
 routes = RouteTable()
 
 
-assign = routes.http("POST", "/assignments", THERAPIST)(
-    created_for_own_client("assign", AssignRequest, lambda assignments: assignments.assign, audited=True)
-)
+assign = routes.http(
+    "POST",
+    "/assignments",
+    THERAPIST,
+    body=AssignRequest,
+    response=AssignmentSchema,
+    status=201,
+    headers=("Idempotency-Key",),
+    creates="assignment_id",
+)(created_for_own_client("assign", lambda assignments: assignments.assign, audited=True))
 
 
-@routes.http("GET", "/assignments/<assignment_id>", THERAPIST, CLINIC_ADMIN, CLIENT)
+@routes.http("GET", "/assignments/<assignment_id>", THERAPIST, CLINIC_ADMIN, CLIENT, response=AssignmentSchema)
 def get_assignment(
     request: Request,
     caller: Caller,
@@ -46,7 +60,7 @@ def get_assignment(
 
 
 def _changed_by_its_therapist(
-    action: str, schema: type[Schema], rpc: Callable[[AssignmentsClient], ScopedChange], doc: str | None = None
+    action: str, rpc: Callable[[AssignmentsClient], ScopedChange], doc: str | None = None
 ) -> Handler:
     """The route of a change a therapist makes to an assignment they made, audited as ``action`` (its name too)."""
 
@@ -58,7 +72,7 @@ def _changed_by_its_therapist(
         assignments: AssignmentsClient,
         identity: IdentityClient,
     ) -> Response:
-        body = json_body(request, schema())
+        body = checked_body(request)
         assignment = rpc(assignments)(
             caller.clinic_id, caller.subject, assignment_id, body, correlation_id, therapist_id=caller.subject
         )
@@ -70,20 +84,29 @@ def _changed_by_its_therapist(
     return route
 
 
-cancel = routes.http("POST", "/assignments/<assignment_id>/cancel", THERAPIST)(
-    _changed_by_its_therapist("cancel", CancelRequest, lambda assignments: assignments.cancel)
-)
-extend_due_date = routes.http("POST", "/assignments/<assignment_id>/due-date", THERAPIST)(
+cancel = routes.http(
+    "POST", "/assignments/<assignment_id>/cancel", THERAPIST, body=CancelRequest, response=AssignmentSchema
+)(_changed_by_its_therapist("cancel", lambda assignments: assignments.cancel))
+extend_due_date = routes.http(
+    "POST", "/assignments/<assignment_id>/due-date", THERAPIST, body=ExtendDueDateRequest, response=AssignmentSchema
+)(
     _changed_by_its_therapist(
         "extend_due_date",
-        ExtendDueDateRequest,
         lambda assignments: assignments.extend_due_date,
         "Move an open assignment's due date later (its expiry and reminders move with it).",
     )
 )
 
 
-@routes.http("POST", "/assignments/<assignment_id>/responses", CLIENT)
+@routes.http(
+    "POST",
+    "/assignments/<assignment_id>/responses",
+    CLIENT,
+    body=SubmitResponseRequest,
+    response=AssignmentSchema,
+    status=201,
+    headers=("Idempotency-Key",),
+)
 def submit_response(
     request: Request,
     caller: Caller,
@@ -93,7 +116,7 @@ def submit_response(
     policy: Policy,
 ) -> Response:
     """Answer once. With an ``Idempotency-Key`` header, a retry with the same key gets the same 201."""
-    body = json_body(request, SubmitResponseRequest())
+    body = checked_body(request)
     policy.submission.hit(caller.subject)
     key = idempotency_key(request)
     assignment = assignments.submit_response(
@@ -106,7 +129,14 @@ def submit_response(
 # -- a therapist's view of a client --------------------------------------
 
 
-@routes.http("GET", "/clients/<client_id>/assignments", THERAPIST, CLINIC_ADMIN)
+@routes.http(
+    "GET",
+    "/clients/<client_id>/assignments",
+    THERAPIST,
+    CLINIC_ADMIN,
+    response=page_schema("assignments", AssignmentSchema),
+    listed=True,
+)
 def client_assignments(
     request: Request,
     caller: Caller,
@@ -124,7 +154,7 @@ def client_assignments(
 # -- a client's own view --------------------------------------------------
 
 
-@routes.http("GET", "/me/history", CLIENT)
+@routes.http("GET", "/me/history", CLIENT, response=page_schema("assignments", CompletedAssignmentSchema), listed=True)
 def my_history(request: Request, caller: Caller, assignments: AssignmentsClient) -> Response:
     """What the client completed, newest first: titles and dates only, never scores or risk flags."""
     listed = assignments.list_for_client(caller.clinic_id, caller.subject, therapist_id=None)
@@ -138,6 +168,6 @@ def _completed(assignment: dict[str, Any]) -> dict[str, Any]:
     return {key: assignment[key] for key in ("assignment_id", "title", "assigned_at", "due_at", "submitted_at")}
 
 
-@routes.http("GET", "/me/todo", CLIENT)
+@routes.http("GET", "/me/todo", CLIENT, response=page_schema("assignments", AssignmentSchema), listed=True)
 def my_todo(request: Request, caller: Caller, assignments: AssignmentsClient) -> Response:
     return json_response(paginated(request, "assignments", assignments.todo(caller.clinic_id, caller.subject)))

@@ -28,22 +28,33 @@ FHIR_VERSION = "4.0.1"
 CAPABILITY_DATE = "2026-01-01"
 QUESTIONNAIRE_STATUSES = ("draft", "active", "retired")
 DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le")
+PAGING = (
+    ("_count", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
+    ("_offset", {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_OFFSET}),
+)
 CLIENT_ONLY_FIELDS = ("scores", "risk_flags")  # the therapist's to discuss, as in the client's own views
 
 
-@routes.http("GET", "/fhir/metadata")
+@routes.http("GET", "/fhir/metadata", answers=FHIR_JSON)
 def fhir_metadata(request: Request) -> Response:
     """The CapabilityStatement: what this FHIR server reads and searches (no token needed)."""
     return _fhir(capability_statement(request.host_url.rstrip("/") + "/fhir"))
 
 
-@routes.http("GET", "/fhir/Questionnaire/<activity_id>", THERAPIST)
+@routes.http("GET", "/fhir/Questionnaire/<activity_id>", THERAPIST, answers=FHIR_JSON)
 def fhir_read_questionnaire(caller: Caller, activity_id: str, activities: ActivitiesClient) -> Response:
     """One of the clinic's activities as a Questionnaire: its latest version, or its draft before the first."""
     return _fhir(activities.fhir_questionnaire(caller.clinic_id, activity_id))
 
 
-@routes.http("GET", "/fhir/Questionnaire", THERAPIST)
+@routes.http(
+    "GET",
+    "/fhir/Questionnaire",
+    THERAPIST,
+    answers=FHIR_JSON,
+    query=("url", "title", ("status", {"type": "string", "enum": list(QUESTIONNAIRE_STATUSES)}), *PAGING),
+    errors=(400,),
+)
 def fhir_search_questionnaires(request: Request, caller: Caller, activities: ActivitiesClient) -> Response:
     """The clinic's Questionnaires by ``url``, ``title`` (starts with) and ``status`` (draft, active, retired)."""
     status = request.args.get("status")
@@ -55,7 +66,7 @@ def fhir_search_questionnaires(request: Request, caller: Caller, activities: Act
     return _fhir(searchset(request, "Questionnaire", found))
 
 
-@routes.http("GET", "/fhir/QuestionnaireResponse/<assignment_id>", THERAPIST, CLINIC_ADMIN, CLIENT)
+@routes.http("GET", "/fhir/QuestionnaireResponse/<assignment_id>", THERAPIST, CLINIC_ADMIN, CLIENT, answers=FHIR_JSON)
 def fhir_read_response(
     request: Request,
     caller: Caller,
@@ -73,7 +84,16 @@ def fhir_read_response(
     return _fhir(activities.questionnaire_response(_as_seen_by(caller, assignment)))
 
 
-@routes.http("GET", "/fhir/QuestionnaireResponse", THERAPIST, CLINIC_ADMIN, CLIENT)
+@routes.http(
+    "GET",
+    "/fhir/QuestionnaireResponse",
+    THERAPIST,
+    CLINIC_ADMIN,
+    CLIENT,
+    answers=FHIR_JSON,
+    query=("subject", "patient", "questionnaire", "authored", *PAGING),
+    errors=(400,),
+)
 def fhir_search_responses(
     request: Request,
     caller: Caller,

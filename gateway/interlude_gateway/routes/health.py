@@ -6,6 +6,7 @@ import eventlet
 from werkzeug.wrappers import Response
 
 from ..clients import ActivitiesClient, AssignmentsClient, IdentityClient, NotificationsClient, ReportingClient
+from ..openapi import HealthSchema
 from ..routing import RouteTable
 from ..web import json_response
 
@@ -14,12 +15,12 @@ READINESS_TIMEOUT_SECONDS = 3
 routes = RouteTable()
 
 
-@routes.http("GET", "/health")
+@routes.http("GET", "/health", response=HealthSchema)
 def health() -> Response:
     return json_response({"status": "ok"})
 
 
-@routes.http("GET", "/health/ready")
+@routes.http("GET", "/health/ready", response=HealthSchema, errors=(503,))
 def ready(
     activities: ActivitiesClient,
     assignments: AssignmentsClient,

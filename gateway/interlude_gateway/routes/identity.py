@@ -7,19 +7,27 @@ from werkzeug.wrappers import Request, Response
 from interlude_contracts.api import LoginRequest
 from interlude_contracts.errors import NotFound
 from interlude_contracts.identity import (
+    AccountSchema,
+    AuditEntrySchema,
+    ClinicSchema,
     CreateClinicRequest,
+    CreatedClinicSchema,
     InvitationRequest,
+    InvitationSchema,
     NotAuthenticated,
     RedeemRequest,
     RefreshRequest,
+    RefreshSessionRequest,
+    TokenPairSchema,
 )
 
 from ..auth import CLINIC_ADMIN, OPERATOR, THERAPIST, Caller, TokenSigner
 from ..clients import IdentityClient, Record
+from ..openapi import page_schema
 from ..policy import Policy
 from ..routing import RouteTable
 from ..scoping import audit, page_of, require_client, service_page
-from ..web import HttpProblem, idempotency_key, json_body, json_response, problem_response
+from ..web import HttpProblem, checked_body, idempotency_key, json_response, problem_response
 
 routes = RouteTable()
 
@@ -33,15 +41,29 @@ REFRESH_PATH = "/auth/refresh"
 # -- tokens ------------------------------------------------------------------
 
 
-@routes.http("POST", "/auth/token")
+@routes.http(
+    "POST",
+    "/auth/token",
+    body=LoginRequest,
+    response=TokenPairSchema,
+    headers=(SESSION_HEADER,),
+    errors=(401, 503, 504),
+)
 def login(request: Request, identity: IdentityClient, policy: Policy, tokens: TokenSigner) -> Response:
     """A token pair; a browser session (``X-Interlude-Session: cookie``) gets its refresh token as a cookie."""
-    body = json_body(request, LoginRequest())
+    body = checked_body(request)
     policy.hit_login(request, body["username"])
     return _tokens_for(request, tokens, identity.authenticate(body["username"], body["password"]))
 
 
-@routes.http("POST", "/auth/refresh")
+@routes.http(
+    "POST",
+    "/auth/refresh",
+    body=RefreshSessionRequest,
+    response=TokenPairSchema,
+    headers=(SESSION_HEADER, "Idempotency-Key"),
+    errors=(401, 503, 504),
+)
 def refresh(request: Request, correlation_id: str, identity: IdentityClient, tokens: TokenSigner) -> Response:
     """A new access token for a refresh token; the refresh token is rotated (the old one is spent).
 
@@ -52,8 +74,11 @@ def refresh(request: Request, correlation_id: str, identity: IdentityClient, tok
     """
     rotation_key = idempotency_key(request) or correlation_id
     if not _is_browser_session(request):
-        body = json_body(request, RefreshRequest())
-        return _tokens_for(request, tokens, identity.refresh(body["refresh_token"], rotation_key))
+        refresh_token = checked_body(request).get("refresh_token")
+        if refresh_token is None:
+            missing = {"refresh_token": ["Missing data for required field."]}
+            raise HttpProblem(422, "validation_failed", "The request body is not valid.", missing)
+        return _tokens_for(request, tokens, identity.refresh(refresh_token, rotation_key))
     try:
         session = identity.refresh(_refresh_cookie(request), rotation_key)
     except NotAuthenticated as error:
@@ -61,7 +86,14 @@ def refresh(request: Request, correlation_id: str, identity: IdentityClient, tok
     return _tokens_for(request, tokens, session)
 
 
-@routes.http("DELETE", "/auth/refresh")
+@routes.http(
+    "DELETE",
+    "/auth/refresh",
+    status=204,
+    headers=(SESSION_HEADER,),
+    required_headers=(SESSION_HEADER,),
+    errors=(400, 503, 504),
+)
 def end_browser_session(request: Request, identity: IdentityClient) -> Response:
     """Sign a browser session out: its refresh cookie is revoked and cleared (the cookie only reaches this path)."""
     if not _is_browser_session(request):
@@ -72,9 +104,9 @@ def end_browser_session(request: Request, identity: IdentityClient) -> Response:
     return _without_refresh_cookie(Response(status=204))
 
 
-@routes.http("POST", "/auth/logout")
+@routes.http("POST", "/auth/logout", body=RefreshRequest, status=204, errors=(503, 504))
 def logout(request: Request, identity: IdentityClient) -> Response:
-    body = json_body(request, RefreshRequest())
+    body = checked_body(request)
     identity.revoke(body["refresh_token"])
     return Response(status=204)
 
@@ -128,41 +160,52 @@ def _token_pair(tokens: TokenSigner, session: Record) -> dict[str, Any]:
 # -- clinics and invitations -----------------------------------------------------
 
 
-@routes.http("POST", "/clinics", OPERATOR)
+@routes.http("POST", "/clinics", OPERATOR, body=CreateClinicRequest, response=CreatedClinicSchema, status=201)
 def create_clinic(request: Request, caller: Caller, identity: IdentityClient) -> Response:
-    body = json_body(request, CreateClinicRequest())
+    body = checked_body(request)
     return json_response(identity.create_clinic(caller.as_dict(), body), 201)
 
 
-@routes.http("GET", "/clinics", OPERATOR)
+@routes.http("GET", "/clinics", OPERATOR, response=page_schema("clinics", ClinicSchema), listed=True)
 def list_clinics(request: Request, caller: Caller, identity: IdentityClient) -> Response:
     answer = identity.list_clinics(caller.as_dict(), *page_of(request))
     return json_response(service_page(request, "clinics", answer))
 
 
-@routes.http("POST", "/invitations", CLINIC_ADMIN, THERAPIST)
+@routes.http(
+    "POST", "/invitations", CLINIC_ADMIN, THERAPIST, body=InvitationRequest, response=InvitationSchema, status=201
+)
 def invite(request: Request, caller: Caller, identity: IdentityClient) -> Response:
     """A clinic admin invites staff; a therapist invites a client. The code is shown once."""
-    body = json_body(request, InvitationRequest())
+    body = checked_body(request)
     return json_response(identity.invite(caller.as_dict(), body), 201)
 
 
-@routes.http("POST", "/invitations/redeem")
+@routes.http(
+    "POST", "/invitations/redeem", body=RedeemRequest, response=AccountSchema, errors=(401, 404, 409, 503, 504)
+)
 def redeem(request: Request, identity: IdentityClient) -> Response:
-    body = json_body(request, RedeemRequest())
+    body = checked_body(request)
     return json_response(identity.redeem_invitation(body))
 
 
 # -- clients and the audit trail ---------------------------------------------------
 
 
-@routes.http("GET", "/clients", THERAPIST, CLINIC_ADMIN)
+@routes.http("GET", "/clients", THERAPIST, CLINIC_ADMIN, response=page_schema("clients", AccountSchema), listed=True)
 def list_clients(request: Request, caller: Caller, identity: IdentityClient) -> Response:
     answer = identity.list_clients(caller.as_dict(), *page_of(request))
     return json_response(service_page(request, "clients", answer))
 
 
-@routes.http("GET", "/audit", CLINIC_ADMIN)
+@routes.http(
+    "GET",
+    "/audit",
+    CLINIC_ADMIN,
+    response=page_schema("entries", AuditEntrySchema),
+    listed=True,
+    query=("client_id",),
+)
 def audit_trail(request: Request, caller: Caller, correlation_id: str, identity: IdentityClient) -> Response:
     """The clinic's trail, newest first; ``?client_id=`` for one client's."""
     client_id = request.args.get("client_id") or None

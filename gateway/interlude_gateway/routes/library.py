@@ -5,13 +5,14 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.activity import pages_of
+from interlude_contracts.api import QuestionnaireImportRequest
 
 from ..auth import CLIENT, THERAPIST, Caller
 from ..clients import ActivitiesClient, AssignmentsClient
 from ..media import CONTENT_TYPES, MAX_MEDIA_BYTES, MediaStore, matches_declared_type
 from ..routing import RouteTable
 from ..scoping import require_assignment
-from ..web import FHIR_JSON_TYPES, HttpProblem, json_response, parse_json
+from ..web import FHIR_JSON, FHIR_JSON_TYPES, HttpProblem, checked_body, json_response
 
 routes = RouteTable()
 
@@ -28,7 +29,7 @@ def library_entry(slug: str, activities: ActivitiesClient) -> Response:
     return json_response(activities.get_library_entry(slug))
 
 
-@routes.http("POST", "/library/<slug>/copy", THERAPIST)
+@routes.http("POST", "/library/<slug>/copy", THERAPIST, status=201, creates="activity_id")
 def copy_library_entry(caller: Caller, correlation_id: str, slug: str, activities: ActivitiesClient) -> Response:
     activity = activities.copy_from_library(caller.clinic_id, caller.subject, slug, correlation_id)
     return json_response(activity, 201)
@@ -61,26 +62,33 @@ def archived_activities(caller: Caller, activities: ActivitiesClient) -> Respons
 # -- FHIR R4 --------------------------------------------------------------
 
 
-@routes.http("POST", "/activities/fhir", THERAPIST, json_body=FHIR_JSON_TYPES)
+@routes.http(
+    "POST",
+    "/activities/fhir",
+    THERAPIST,
+    body=QuestionnaireImportRequest,
+    json_body=FHIR_JSON_TYPES,
+    status=201,
+)
 def import_questionnaire(
     request: Request, caller: Caller, correlation_id: str, activities: ActivitiesClient
 ) -> Response:
-    questionnaire = parse_json(request, FHIR_JSON_TYPES)
+    questionnaire = checked_body(request)
     imported = activities.import_questionnaire(caller.clinic_id, caller.subject, questionnaire, correlation_id)
     return json_response(imported, 201)
 
 
-@routes.http("GET", "/activities/<activity_id>/fhir", THERAPIST)
+@routes.http("GET", "/activities/<activity_id>/fhir", THERAPIST, answers=FHIR_JSON)
 def export_draft(caller: Caller, activity_id: str, activities: ActivitiesClient) -> Response:
     return _fhir_json(activities.draft_questionnaire(caller.clinic_id, activity_id))
 
 
-@routes.http("GET", "/activities/<activity_id>/versions/<int:version>/fhir", THERAPIST)
+@routes.http("GET", "/activities/<activity_id>/versions/<int:version>/fhir", THERAPIST, answers=FHIR_JSON)
 def export_version(caller: Caller, activity_id: str, version: int, activities: ActivitiesClient) -> Response:
     return _fhir_json(activities.version_questionnaire(caller.clinic_id, activity_id, version))
 
 
-@routes.http("GET", "/assignments/<assignment_id>/fhir", THERAPIST, CLIENT)
+@routes.http("GET", "/assignments/<assignment_id>/fhir", THERAPIST, CLIENT, answers=FHIR_JSON)
 def export_response(
     caller: Caller, assignment_id: str, assignments: AssignmentsClient, activities: ActivitiesClient
 ) -> Response:
@@ -103,7 +111,7 @@ def render_assignment(request: Request, caller: Caller, assignment_id: str, assi
 # -- media ----------------------------------------------------------------
 
 
-@routes.http("POST", "/media", THERAPIST, json_body=())  # an upload of its own media types
+@routes.http("POST", "/media", THERAPIST, json_body=(), uploads=tuple(sorted(CONTENT_TYPES)), status=201)
 def upload_media(request: Request, caller: Caller, media: MediaStore) -> Response:
     content_type = (request.mimetype or "").lower()
     if content_type not in CONTENT_TYPES:
@@ -126,7 +134,7 @@ def upload_media(request: Request, caller: Caller, media: MediaStore) -> Respons
     return json_response(stored, 201)
 
 
-@routes.http("GET", "/media/<name>", THERAPIST, CLIENT)
+@routes.http("GET", "/media/<name>", THERAPIST, CLIENT, answers="image/*")
 def get_media(caller: Caller, name: str, media: MediaStore) -> Response:
     found = media.get(caller.clinic_id, name)
     if found is None:  # another clinic's file too: a 404, so its name tells nothing

@@ -2,8 +2,11 @@
 
 from werkzeug.wrappers import Request, Response
 
+from interlude_contracts.api import NotificationSchema
+
 from ..auth import CLIENT, CLINIC_ADMIN, THERAPIST, Caller
 from ..clients import IdentityClient, NotificationsClient
+from ..openapi import page_schema
 from ..routing import RouteTable
 from ..scoping import audit, paginated, require_client
 from ..web import json_response
@@ -11,7 +14,14 @@ from ..web import json_response
 routes = RouteTable()
 
 
-@routes.http("GET", "/clients/<client_id>/notifications", THERAPIST, CLINIC_ADMIN)
+@routes.http(
+    "GET",
+    "/clients/<client_id>/notifications",
+    THERAPIST,
+    CLINIC_ADMIN,
+    response=page_schema("notifications", NotificationSchema),
+    listed=True,
+)
 def client_notifications(
     request: Request,
     caller: Caller,
@@ -26,7 +36,7 @@ def client_notifications(
     return json_response(paginated(request, "notifications", listed))
 
 
-@routes.http("GET", "/me/notifications", CLIENT)
+@routes.http("GET", "/me/notifications", CLIENT, response=page_schema("notifications", NotificationSchema), listed=True)
 def my_notifications(request: Request, caller: Caller, notifications: NotificationsClient) -> Response:
     listed = notifications.list_for_client(caller.clinic_id, caller.subject)
     return json_response(paginated(request, "notifications", listed))

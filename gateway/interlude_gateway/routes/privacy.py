@@ -7,6 +7,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..auth import CLIENT, CLINIC_ADMIN, THERAPIST, Caller
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, ReportingClient
+from ..openapi import ClientExportSchema
 from ..routing import RouteTable
 from ..scoping import audit, require_client
 from ..sessions import SessionCheck
@@ -24,7 +25,7 @@ EXPORT_NOTICE = (
 )
 
 
-@routes.http("GET", "/clients/<client_id>/export", THERAPIST, CLINIC_ADMIN)
+@routes.http("GET", "/clients/<client_id>/export", THERAPIST, CLINIC_ADMIN, response=ClientExportSchema)
 def export_client(
     request: Request,
     caller: Caller,
@@ -42,7 +43,7 @@ def export_client(
     return json_response(export, headers={"Content-Disposition": f'attachment; filename="{client_id}.json"'})
 
 
-@routes.http("GET", "/me/export", CLIENT)
+@routes.http("GET", "/me/export", CLIENT, response=ClientExportSchema)
 def export_mine(
     request: Request,
     caller: Caller,
@@ -57,7 +58,7 @@ def export_mine(
     return json_response(export, headers={"Content-Disposition": 'attachment; filename="interlude.json"'})
 
 
-@routes.http("DELETE", "/clients/<client_id>", CLINIC_ADMIN)
+@routes.http("DELETE", "/clients/<client_id>", CLINIC_ADMIN, status=204)
 def erase_client(
     request: Request,
     caller: Caller,

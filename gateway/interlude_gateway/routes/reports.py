@@ -3,6 +3,8 @@ by pseudonym: see ``scoping.for_reader``)."""
 
 from werkzeug.wrappers import Request, Response
 
+from interlude_contracts.api import ClientReportSchema
+
 from ..auth import ANALYST, CLINIC_ADMIN, THERAPIST, Caller
 from ..clients import IdentityClient, ReportingClient
 from ..routing import RouteTable
@@ -12,7 +14,7 @@ from ..web import json_response
 routes = RouteTable()
 
 
-@routes.http("GET", "/clients/<client_id>/report", THERAPIST, CLINIC_ADMIN, ANALYST)
+@routes.http("GET", "/clients/<client_id>/report", THERAPIST, CLINIC_ADMIN, ANALYST, response=ClientReportSchema)
 def client_report(
     request: Request,
     caller: Caller,

@@ -25,7 +25,7 @@ from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Re
 from ..names import DisplayNames
 from ..routing import RouteTable
 from ..scoping import created_for_own_client, require_client, therapist_scope
-from ..web import idempotency_key, json_body, json_response
+from ..web import IDEMPOTENCY_HEADER, checked_body, idempotency_key, json_response
 
 routes = RouteTable()
 
@@ -41,11 +41,15 @@ def open_assignment(
 # -- recurring assignments -------------------------------------------------
 
 
-create_recurrence = routes.http("POST", "/recurrences", THERAPIST)(
-    created_for_own_client(
-        "create_recurrence", RecurrenceRequest, lambda assignments: assignments.create_recurrence, audited=False
-    )
-)
+create_recurrence = routes.http(
+    "POST",
+    "/recurrences",
+    THERAPIST,
+    body=RecurrenceRequest,
+    status=201,
+    headers=(IDEMPOTENCY_HEADER,),
+    creates="recurrence_id",
+)(created_for_own_client("create_recurrence", lambda assignments: assignments.create_recurrence, audited=False))
 
 
 @routes.http("GET", "/recurrences/<recurrence_id>", THERAPIST)
@@ -68,9 +72,11 @@ def cancel_recurrence(
 # -- pathways ----------------------------------------------------------------
 
 
-@routes.http("POST", "/pathways", THERAPIST)
+@routes.http(
+    "POST", "/pathways", THERAPIST, body=PathwayRequest, status=201, headers=(IDEMPOTENCY_HEADER,), creates="pathway_id"
+)
 def create_pathway(request: Request, caller: Caller, correlation_id: str, assignments: AssignmentsClient) -> Response:
-    body = json_body(request, PathwayRequest())
+    body = checked_body(request)
     key = idempotency_key(request)
     pathway = assignments.create_pathway(caller.clinic_id, caller.subject, body, correlation_id, idempotency_key=key)
     return json_response(pathway, 201)
@@ -81,7 +87,15 @@ def get_pathway(caller: Caller, pathway_id: str, assignments: AssignmentsClient)
     return json_response(assignments.get_pathway(caller.clinic_id, pathway_id, therapist_id=therapist_scope(caller)))
 
 
-@routes.http("POST", "/pathways/<pathway_id>/enrolments", THERAPIST)
+@routes.http(
+    "POST",
+    "/pathways/<pathway_id>/enrolments",
+    THERAPIST,
+    body=EnrolRequest,
+    status=201,
+    headers=(IDEMPOTENCY_HEADER,),
+    creates="enrolment_id",
+)
 def enrol(
     request: Request,
     caller: Caller,
@@ -91,7 +105,7 @@ def enrol(
     identity: IdentityClient,
     names: DisplayNames,
 ) -> Response:
-    body = names.fill(json_body(request, EnrolRequest()), caller.subject, caller.clinic_id)
+    body = names.fill(checked_body(request), caller.subject, caller.clinic_id)
     require_client(identity, caller, body["client_id"])
     enrolment = assignments.enrol(
         caller.clinic_id, caller.subject, pathway_id, body, correlation_id, idempotency_key=idempotency_key(request)
@@ -126,11 +140,13 @@ def change_enrolment(
 # -- groups ------------------------------------------------------------------
 
 
-@routes.http("POST", "/groups", THERAPIST)
+@routes.http(
+    "POST", "/groups", THERAPIST, body=GroupRequest, status=201, headers=(IDEMPOTENCY_HEADER,), creates="group_id"
+)
 def create_group(
     request: Request, caller: Caller, correlation_id: str, assignments: AssignmentsClient, identity: IdentityClient
 ) -> Response:
-    body = json_body(request, GroupRequest())
+    body = checked_body(request)
     for member in body.get("members", []):
         require_client(identity, caller, member)
     key = idempotency_key(request)
@@ -143,7 +159,7 @@ def get_group(caller: Caller, group_id: str, assignments: AssignmentsClient) -> 
     return json_response(require_own_group(assignments, caller, group_id))
 
 
-@routes.http("POST", "/groups/<group_id>/members", THERAPIST)
+@routes.http("POST", "/groups/<group_id>/members", THERAPIST, body=MemberRequest)
 def add_group_member(
     request: Request,
     caller: Caller,
@@ -153,7 +169,7 @@ def add_group_member(
     identity: IdentityClient,
 ) -> Response:
     require_own_group(assignments, caller, group_id)
-    body = json_body(request, MemberRequest())
+    body = checked_body(request)
     require_client(identity, caller, body["client_id"])
     added = assignments.add_group_member(
         caller.clinic_id, group_id, body, correlation_id, therapist_id=therapist_scope(caller)
@@ -170,25 +186,77 @@ def remove_group_member(caller: Caller, group_id: str, client_id: str, assignmen
     return json_response(removed)
 
 
-@routes.http("POST", "/groups/<group_id>/<any(assignments, recurrences, pathways):kind>", THERAPIST)
-def assign_to_group(
+@routes.http(
+    "POST",
+    "/groups/<group_id>/assignments",
+    THERAPIST,
+    body=GroupAssignRequest,
+    status=201,
+    headers=(IDEMPOTENCY_HEADER,),
+)
+def assign_activity_to_group(
     request: Request,
     caller: Caller,
     correlation_id: str,
     group_id: str,
-    kind: str,
     assignments: AssignmentsClient,
     names: DisplayNames,
 ) -> Response:
-    """Send an activity, a recurrence or a pathway to every member of the group."""
+    """Send an activity to every member of the group."""
+    return send_to_group(request, caller, correlation_id, group_id, "activity", assignments, names)
+
+
+@routes.http(
+    "POST",
+    "/groups/<group_id>/recurrences",
+    THERAPIST,
+    body=GroupRecurrenceRequest,
+    status=201,
+    headers=(IDEMPOTENCY_HEADER,),
+)
+def assign_recurrence_to_group(
+    request: Request,
+    caller: Caller,
+    correlation_id: str,
+    group_id: str,
+    assignments: AssignmentsClient,
+    names: DisplayNames,
+) -> Response:
+    """Send a recurrence to every member of the group."""
+    return send_to_group(request, caller, correlation_id, group_id, "recurrence", assignments, names)
+
+
+@routes.http(
+    "POST",
+    "/groups/<group_id>/pathways",
+    THERAPIST,
+    body=GroupPathwayRequest,
+    status=201,
+    headers=(IDEMPOTENCY_HEADER,),
+)
+def assign_pathway_to_group(
+    request: Request,
+    caller: Caller,
+    correlation_id: str,
+    group_id: str,
+    assignments: AssignmentsClient,
+    names: DisplayNames,
+) -> Response:
+    """Enrol every member of the group on a pathway."""
+    return send_to_group(request, caller, correlation_id, group_id, "pathway", assignments, names)
+
+
+def send_to_group(
+    request: Request,
+    caller: Caller,
+    correlation_id: str,
+    group_id: str,
+    what: str,
+    assignments: AssignmentsClient,
+    names: DisplayNames,
+) -> Response:
     require_own_group(assignments, caller, group_id)
-    schemas = {
-        "assignments": GroupAssignRequest(),
-        "recurrences": GroupRecurrenceRequest(),
-        "pathways": GroupPathwayRequest(),
-    }
-    body = names.fill(json_body(request, schemas[kind]), caller.subject, caller.clinic_id)
-    what = {"assignments": "activity", "recurrences": "recurrence", "pathways": "pathway"}[kind]
+    body = names.fill(checked_body(request), caller.subject, caller.clinic_id)
     key = idempotency_key(request)
     group = assignments.assign_to_group(
         caller.clinic_id, caller.subject, group_id, what, body, correlation_id, idempotency_key=key
@@ -204,9 +272,9 @@ def my_preferences(caller: Caller, notifications: NotificationsClient) -> Respon
     return json_response(notifications.get_preferences(caller.clinic_id, caller.subject))
 
 
-@routes.http("PUT", "/me/notification-preferences", CLIENT)
+@routes.http("PUT", "/me/notification-preferences", CLIENT, body=PreferencesSchema)
 def set_my_preferences(request: Request, caller: Caller, notifications: NotificationsClient) -> Response:
-    body = json_body(request, PreferencesSchema())
+    body = checked_body(request)
     return json_response(notifications.set_preferences(caller.clinic_id, caller.subject, body))
 
 
@@ -218,12 +286,12 @@ def client_preferences(
     return json_response(notifications.get_preferences(caller.clinic_id, client_id))
 
 
-@routes.http("PUT", "/clients/<client_id>/notification-preferences", THERAPIST)
+@routes.http("PUT", "/clients/<client_id>/notification-preferences", THERAPIST, body=PreferencesSchema)
 def set_client_preferences(
     request: Request, caller: Caller, client_id: str, identity: IdentityClient, notifications: NotificationsClient
 ) -> Response:
     require_client(identity, caller, client_id)
-    body = json_body(request, PreferencesSchema())
+    body = checked_body(request)
     return json_response(notifications.set_preferences(caller.clinic_id, client_id, body))
 
 
@@ -235,13 +303,20 @@ def reminder_defaults(caller: Caller, notifications: NotificationsClient) -> Res
     return json_response(notifications.get_reminder_defaults(caller.clinic_id))
 
 
-@routes.http("PUT", "/clinic/reminder-defaults", THERAPIST)
+@routes.http("PUT", "/clinic/reminder-defaults", THERAPIST, body=ReminderDefaultsSchema)
 def set_reminder_defaults(request: Request, caller: Caller, notifications: NotificationsClient) -> Response:
-    body = json_body(request, ReminderDefaultsSchema())
+    body = checked_body(request)
     return json_response(notifications.set_reminder_defaults(caller.clinic_id, body))
 
 
-@routes.http("POST", "/clients/<client_id>/follow-ups", THERAPIST)
+@routes.http(
+    "POST",
+    "/clients/<client_id>/follow-ups",
+    THERAPIST,
+    body=FollowUpRequest,
+    status=202,
+    headers=(IDEMPOTENCY_HEADER,),
+)
 def follow_up(
     request: Request,
     caller: Caller,
@@ -251,7 +326,7 @@ def follow_up(
     notifications: NotificationsClient,
 ) -> Response:
     require_client(identity, caller, client_id)
-    body = json_body(request, FollowUpRequest())
+    body = checked_body(request)
     key = idempotency_key(request)
     sent = notifications.send_follow_up(
         caller.clinic_id, caller.subject, client_id, body, correlation_id, idempotency_key=key
@@ -284,6 +359,6 @@ def dead_letters(caller: Caller, notifications: NotificationsClient) -> Response
 def require_own_group(assignments: AssignmentsClient, caller: Caller, group_id: str) -> Record:
     """A group is its therapist's: its members are their clients. Anyone else's looks absent (404).
 
-    Checked first, so a colleague's group is a 404 whatever the body; the service checks again on the change.
+    Checked before any change (the body was checked before the route ran); the service checks again on the change.
     """
     return assignments.get_group(caller.clinic_id, group_id, therapist_id=therapist_scope(caller))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from interlude_contracts.analytics import CSV_REPORTS
 from interlude_contracts.errors import Forbidden, ValidationFailed
 from interlude_runtime.storage import Database
 
@@ -111,7 +112,9 @@ USAGE_COLUMNS = (
     *(f"funnel_{stage}" for stage in FUNNEL_STAGES),
 )
 
-REPORTS = (*TABLE_EXPORTS, "adherence", "caseload", "activity-usage")
+REPORTS = CSV_REPORTS
+if set(REPORTS) != {*TABLE_EXPORTS, "adherence", "caseload", "activity-usage"}:
+    raise RuntimeError("interlude_contracts.analytics.CSV_REPORTS must name exactly the reports made here.")
 
 
 def export_page(
