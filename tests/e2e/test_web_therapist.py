@@ -109,7 +109,7 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
     assert len(list(ARTEFACTS.glob("*.png"))) >= 6
 
 
-def test_a_therapist_builds_and_publishes_an_activity_with_a_branch(stack: Stack) -> None:
+def test_a_therapist_builds_a_scored_two_page_activity_with_a_branch_and_manages_it(stack: Stack) -> None:
     therapist = Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
     title = f"Low days {uuid.uuid4().hex[:6]}"
     artefacts = ARTEFACTS / "builder"
@@ -122,13 +122,31 @@ def test_a_therapist_builds_and_publishes_an_activity_with_a_branch(stack: Stack
     )
     assert browser.returncode == 0, browser.stdout + browser.stderr
 
-    built = [a for a in therapist.call("GET", "/activities?limit=100")["activities"] if a["draft"]["title"] == title]
+    activities = therapist.call("GET", "/activities?limit=100")["activities"]
+    built = [a for a in activities if a["draft"]["title"] == title]
     assert [a["latest_version"] for a in built] == [1]
+    assert not built[0]["archived"]  # archived, then restored
     version = therapist.call("GET", f"/activities/{built[0]['activity_id']}/versions/1")
-    low, how_low = version["items"]
+    low, how_low, sleep = version["items"]
     assert (low["type"], low["prompt"]) == ("yes_no", "Did you feel low today?")
     assert (how_low["type"], how_low["prompt"]) == ("single_choice", "How low?")
     assert [(o["label"], o["score"]) for o in how_low["options"]] == [("A little", 0), ("A lot", 3)]
     assert how_low["show_if"] == {"all": [{"item_id": low["id"], "operator": "equals", "value": True}]}
-    assert version["instructions"] == "Two questions about today."
-    assert len(list(artefacts.glob("*.png"))) == 3
+    assert (sleep["type"], sleep["min"], sleep["max"]) == ("linear_scale", 0, 10)
+    assert version["instructions"] == "Two questions about today, {{client.first_name}}"
+    assert [(p.get("title"), p["item_ids"]) for p in version["pages"]] == [
+        (None, [low["id"], how_low["id"]]),
+        ("Sleep", [sleep["id"]]),
+    ]
+    total = version["scoring"]["total"]
+    assert (total["items"], total["cutoff"]) == ([how_low["id"], sleep["id"]], 6)
+    assert [(b["min"], b["max"], b["label"]) for b in total["bands"]] == [(0, 5, "low"), (6, 13, "high")]
+    [rule] = version["scoring"]["risk_rules"]
+    assert (rule["item_id"], rule["operator"], rule["value"], rule["message"]) == (
+        how_low["id"],
+        "equals",
+        how_low["options"][1]["value"],
+        "Low a lot: check in.",
+    )
+    assert [a["draft"]["title"] for a in activities].count("Imported sleep diary") >= 1
+    assert len(list(artefacts.glob("*.png"))) == 5
