@@ -78,6 +78,7 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
 
     wait_until(flagged_first, what="Ada's risk flag on the caseload")
     due = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    invitee = f"cy-{uuid.uuid4().hex[:8]}@demo.client"
 
     browser = subprocess.run(
         [
@@ -89,6 +90,7 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
             title,
             due.strftime("%Y-%m-%dT%H:%M"),
             ARTEFACTS,
+            invitee,
         ],
         capture_output=True,
         text=True,
@@ -106,7 +108,9 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
     assert [a["status"] for a in assigned] == ["assigned"]
     # The browser sent its local time as an instant: the same minute, whatever the zone.
     assert datetime.fromisoformat(assigned[0]["due_at"]).astimezone().replace(tzinfo=None) == due
-    assert len(list(ARTEFACTS.glob("*.png"))) >= 6
+    assert len(list(ARTEFACTS.glob("*.png"))) >= 8
+    clients = therapist.call("GET", "/clients?limit=100")["clients"]
+    assert [c["display_name"] for c in clients if c["username"] == invitee] == ["Cy"]
 
 
 def test_a_therapist_builds_a_scored_two_page_activity_with_a_branch_and_manages_it(stack: Stack) -> None:
