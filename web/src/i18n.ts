@@ -146,12 +146,13 @@ export const en = {
     kinds: {
       reminder: "Reminder",
       follow_up: "Follow-up message",
-      assigned: "New activity",
+      new_activity: "New activity",
       release_due: "Release",
       expiry_due: "Expiry",
       risk_flag: "Risk flag",
     },
     states: { pending: "Pending", sent: "Sent", cancelled: "Cancelled", failed: "Failed" },
+    channels: { in_app: "In the app", email: "Email", webhook: "Text or push message" },
   },
   invite: {
     title: "Invite a client",
@@ -511,12 +512,13 @@ export const es: Catalog = {
     kinds: {
       reminder: "Recordatorio",
       follow_up: "Mensaje de seguimiento",
-      assigned: "Nueva actividad",
+      new_activity: "Nueva actividad",
       release_due: "Publicación",
       expiry_due: "Vencimiento",
       risk_flag: "Alerta de riesgo",
     },
     states: { pending: "Pendiente", sent: "Enviado", cancelled: "Cancelado", failed: "Falló" },
+    channels: { in_app: "En la aplicación", email: "Correo electrónico", webhook: "Mensaje de texto o notificación" },
   },
   invite: {
     title: "Invitar a un cliente",

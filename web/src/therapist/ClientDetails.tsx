@@ -125,7 +125,7 @@ export function Deliveries({ clientId }: { clientId: string }) {
           <tr key={`${d.notification_id}-${d.channel}-${d.attempt}`}>
             <td>{formatDate(d.attempted_at, i18n.language)}</td>
             <td>{t(`clientMore.kinds.${d.kind}`, { defaultValue: d.kind })}</td>
-            <td>{t(`preferences.channel.${d.channel}`, { defaultValue: d.channel })}</td>
+            <td>{t(`clientMore.channels.${d.channel}`, { defaultValue: d.channel })}</td>
             <td>{d.outcome === "sent" ? t("clientMore.sent") : t("clientMore.failedAttempt", { attempt: d.attempt, error: d.error ?? "" })}</td>
           </tr>
         ))}
