@@ -201,6 +201,9 @@ class AssignmentsClient(ServiceClient):
         key = idempotency_key
         return self._proxy.create_pathway(clinic_id, therapist_id, request, correlation_id, idempotency_key=key)
 
+    def list_pathways(self, clinic_id: str, therapist_id: str) -> list[Record]:
+        return list(self._proxy.list_pathways(clinic_id, therapist_id))
+
     def get_pathway(self, clinic_id: str, pathway_id: str, *, therapist_id: str | None) -> Record:
         return self._proxy.get_pathway(clinic_id, pathway_id, therapist_id=therapist_id)
 
@@ -246,6 +249,9 @@ class AssignmentsClient(ServiceClient):
     ) -> Record:
         key = idempotency_key
         return self._proxy.create_group(clinic_id, therapist_id, request, correlation_id, idempotency_key=key)
+
+    def list_groups(self, clinic_id: str, therapist_id: str) -> list[Record]:
+        return list(self._proxy.list_groups(clinic_id, therapist_id))
 
     def get_group(self, clinic_id: str, group_id: str, *, therapist_id: str | None) -> Record:
         return self._proxy.get_group(clinic_id, group_id, therapist_id=therapist_id)

@@ -12,7 +12,7 @@ from interlude_contracts.schedules import (
 )
 from interlude_runtime.rpc import rpc
 
-from ..handlers import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group, handle
+from ..handlers import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group, handle, list_groups
 from ..idempotency import Idempotency
 from ..snapshot import Personalisation
 from ..translation import group_body
@@ -33,6 +33,11 @@ class GroupEntrypoints(Entrypoints):
         idempotency = Idempotency.of("group", clinic_id, therapist_id, request, correlation_id, idempotency_key)
         command = CreateGroup(clinic_id, therapist_id, body["name"], body["members"], idempotency=idempotency)
         return group_body(handle(self.app, command))
+
+    @rpc
+    def list_groups(self, clinic_id: str, therapist_id: str) -> list[dict[str, Any]]:
+        """The groups the therapist made (those made before this index existed are not listed)."""
+        return [group_body(group) for group in list_groups(self.app, clinic_id, therapist_id)]
 
     @rpc
     def get_group(self, clinic_id: str, group_id: str, therapist_id: str | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ..handlers import (
     ResumeEnrolment,
     enrolments,
     get_enrolment,
+    list_pathways,
     get_pathway,
     handle,
 )
@@ -48,6 +49,11 @@ class PathwayEntrypoints(Entrypoints):
         idempotency = Idempotency.of("pathway", clinic_id, therapist_id, request, correlation_id, idempotency_key)
         command = CreatePathway(clinic_id, therapist_id, body["name"], steps, idempotency=idempotency)
         return pathway_body(handle(self.app, command))
+
+    @rpc
+    def list_pathways(self, clinic_id: str, therapist_id: str) -> list[dict[str, Any]]:
+        """The pathways the therapist made (those made before this index existed are not listed)."""
+        return [pathway_body(pathway) for pathway in list_pathways(self.app, clinic_id, therapist_id)]
 
     @rpc
     def get_pathway(self, clinic_id: str, pathway_id: str, therapist_id: str | None = None) -> dict[str, Any]:

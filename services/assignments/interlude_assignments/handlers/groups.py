@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from interlude_contracts.errors import NotFound
+from interlude_runtime.eventstore import save_with_retry
 
 from ..application import AssignmentsApplication
 from ..groups import ACTIVITY, FROM_START, PATHWAY, RECURRENCE, Group, programmes_for_joiner
@@ -85,17 +86,35 @@ def create_group(app: AssignmentsApplication, command: CreateGroup) -> Group:
     existing = already_created(app, command.idempotency, Group)
     if existing is not None:
         return existing
-    group = create(
-        Group,
-        "Created",
-        command.idempotency,
-        clinic_id=command.clinic_id,
-        name=command.name,
-        created_by=command.therapist_id,
-    )
-    for client_id in dict.fromkeys(command.members):
-        group.add_member(client_id)
-    return save_created(app, command.idempotency, group)
+
+    def build() -> list[Aggregate]:
+        # Inside build: a concurrent repeat of this create that saved first is found on the retry.
+        repeated = already_created(app, command.idempotency, Group)
+        if repeated is not None:
+            return [repeated]
+        group = create(
+            Group,
+            "Created",
+            command.idempotency,
+            clinic_id=command.clinic_id,
+            name=command.name,
+            created_by=command.therapist_id,
+        )
+        for client_id in dict.fromkeys(command.members):
+            group.add_member(client_id)
+        index = app.programmes_index(command.clinic_id, command.therapist_id)
+        index.add_group(group.id)
+        return [group, index]
+
+    created = save_with_retry(app, build)[0]
+    assert isinstance(created, Group)
+    return created
+
+
+def list_groups(app: AssignmentsApplication, clinic_id: str, therapist_id: str) -> list[Group]:
+    """The groups the therapist made, oldest first."""
+    index = app.programmes_index(clinic_id, therapist_id)
+    return [get_group(app, clinic_id, group_id, therapist_id) for group_id in index.group_ids]
 
 
 def assign_to_group(app: AssignmentsApplication, command: AssignToGroup) -> Group:

@@ -111,16 +111,34 @@ def create_pathway(app: AssignmentsApplication, command: CreatePathway) -> Pathw
     if existing is not None:
         return existing
     pinned = [{**step, "activity": pinned_version(step["activity"])} for step in command.steps]
-    pathway = create(
-        Pathway,
-        "Created",
-        command.idempotency,
-        clinic_id=command.clinic_id,
-        name=command.name,
-        steps=pinned,
-        created_by=command.therapist_id,
-    )
-    return save_created(app, command.idempotency, pathway)
+
+    def build() -> list[Aggregate]:
+        # Inside build: a concurrent repeat of this create that saved first is found on the retry.
+        repeated = already_created(app, command.idempotency, Pathway)
+        if repeated is not None:
+            return [repeated]
+        pathway = create(
+            Pathway,
+            "Created",
+            command.idempotency,
+            clinic_id=command.clinic_id,
+            name=command.name,
+            steps=pinned,
+            created_by=command.therapist_id,
+        )
+        index = app.programmes_index(command.clinic_id, command.therapist_id)
+        index.add_pathway(pathway.id)
+        return [pathway, index]
+
+    created = save_with_retry(app, build)[0]
+    assert isinstance(created, Pathway)
+    return created
+
+
+def list_pathways(app: AssignmentsApplication, clinic_id: str, therapist_id: str) -> list[Pathway]:
+    """The pathways the therapist made, oldest first."""
+    index = app.programmes_index(clinic_id, therapist_id)
+    return [get_pathway(app, clinic_id, pathway_id, therapist_id) for pathway_id in index.pathway_ids]
 
 
 def enrol(app: AssignmentsApplication, command: Enrol) -> Enrolment:
