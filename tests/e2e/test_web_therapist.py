@@ -154,3 +154,37 @@ def test_a_therapist_builds_a_scored_two_page_activity_with_a_branch_and_manages
     )
     assert [a["draft"]["title"] for a in activities].count("Imported sleep diary") >= 1
     assert len(list(artefacts.glob("*.png"))) == 5
+
+
+def test_a_therapist_runs_a_pathway_and_a_group_from_the_browser(stack: Stack) -> None:
+    therapist = Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    suffix = uuid.uuid4().hex[:6]
+    cy = therapist.call(
+        "POST", "/invitations", {"username": f"cy-{suffix}@demo.client", "role": "client", "display_name": "Cy"}, 201
+    )["account"]
+    title = f"Sleep diary {suffix}"
+    activity_id = published(therapist, {**CHECK_IN, "title": title})
+    pathway, group = f"Two weeks {suffix}", f"Tuesday group {suffix}"
+    script = Path(__file__).parent / "browser" / "programmes_in_chromium.py"
+    artefacts = ARTEFACTS / "programmes"
+    browser = subprocess.run(
+        [sys.executable, str(script), stack.url, title, pathway, group, "Ada", "Cy", artefacts],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert browser.returncode == 0, browser.stdout + browser.stderr
+
+    [made] = [p for p in therapist.call("GET", "/pathways")["pathways"] if p["name"] == pathway]
+    assert [s["release"] for s in made["steps"]] == [
+        {"type": "immediately", "days": None, "hours": None},
+        {"type": "days_after_enrolment", "days": 7, "hours": None},
+    ]
+    enrolled = therapist.call("GET", f"/pathways/{made['pathway_id']}/enrolments")["enrolments"]
+    assert [e["client_id"] for e in enrolled] == ["client-ada"]
+    [tuesday] = [g for g in therapist.call("GET", "/groups")["groups"] if g["name"] == group]
+    assert tuesday["members"] == ["client-ada", cy["account_id"]]
+    for client_id, expected in (("client-ada", 2), (cy["account_id"], 1)):  # Ada: the pathway's first step too
+        listed = therapist.call("GET", f"/clients/{client_id}/assignments?limit=100")["assignments"]
+        assert len([a for a in listed if a["activity_id"] == activity_id]) == expected, listed
+    assert len(list(artefacts.glob("*.png"))) == 3
