@@ -249,8 +249,12 @@ def test_a_therapist_reaches_only_what_they_made(gateway: Gateway, method: str, 
     assert getattr(gateway.assignments, rpc).call_args.kwargs["therapist_id"] == "therapist-1"
 
 
-@pytest.mark.parametrize(("path", "rpc", "key"), [("/pathways", "list_pathways", "pathways"), ("/groups", "list_groups", "groups")])
-def test_a_therapist_lists_only_the_pathways_and_groups_they_made(gateway: Gateway, path: str, rpc: str, key: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "rpc", "key"), [("/pathways", "list_pathways", "pathways"), ("/groups", "list_groups", "groups")]
+)
+def test_a_therapist_lists_only_the_pathways_and_groups_they_made(
+    gateway: Gateway, path: str, rpc: str, key: str
+) -> None:
     getattr(gateway.assignments, rpc).return_value = [{"name": "Mine"}]
 
     response = gateway.request("GET", path, THERAPIST_CALLER)

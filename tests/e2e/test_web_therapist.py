@@ -159,8 +159,9 @@ def test_a_therapist_builds_a_scored_two_page_activity_with_a_branch_and_manages
 def test_a_therapist_runs_a_pathway_and_a_group_from_the_browser(stack: Stack) -> None:
     therapist = Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
     suffix = uuid.uuid4().hex[:6]
+    cy_name = f"Cy {suffix}"  # another test invites a "Cy" too
     cy = therapist.call(
-        "POST", "/invitations", {"username": f"cy-{suffix}@demo.client", "role": "client", "display_name": "Cy"}, 201
+        "POST", "/invitations", {"username": f"cy-{suffix}@demo.client", "role": "client", "display_name": cy_name}, 201
     )["account"]
     title = f"Sleep diary {suffix}"
     activity_id = published(therapist, {**CHECK_IN, "title": title})
@@ -168,7 +169,7 @@ def test_a_therapist_runs_a_pathway_and_a_group_from_the_browser(stack: Stack) -
     script = Path(__file__).parent / "browser" / "programmes_in_chromium.py"
     artefacts = ARTEFACTS / "programmes"
     browser = subprocess.run(
-        [sys.executable, str(script), stack.url, title, pathway, group, "Ada", "Cy", artefacts],
+        [sys.executable, str(script), stack.url, title, pathway, group, "Ada", cy_name, artefacts],
         capture_output=True,
         text=True,
         timeout=300,

@@ -111,7 +111,6 @@ class AssignmentsApplication(Application[UUID]):
         except ClientDataErased:
             raise NotFound("No such client.", {"client_id": ["This client's data was erased."]}) from None
 
-
     def programmes_index(self, clinic_id: str, therapist_id: str) -> TherapistProgrammes:
         """The index of the therapist's pathways and groups (new and empty when they have none yet)."""
         try:

@@ -52,7 +52,9 @@ def build(page: Page, title: str) -> None:
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Instructions", exact=True).fill("Two questions about today,")
     page.get_by_label("Insert a personal detail into Instructions").select_option(label="Client's first name")
-    expect(page.get_by_label("Instructions", exact=True)).to_have_value("Two questions about today, {{client.first_name}}")
+    expect(page.get_by_label("Instructions", exact=True)).to_have_value(
+        "Two questions about today, {{client.first_name}}"
+    )
     add_item(page, "Yes or no")
     page.get_by_label("Prompt of item 1", exact=True).fill("Did you feel low today?")
     add_item(page, "Single choice")

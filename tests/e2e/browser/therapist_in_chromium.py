@@ -88,7 +88,9 @@ def main(url: str, client: str, other: str, title: str, due: str, artefacts: Pat
         invite.get_by_label("Name to show (optional)").fill("Cy")
         invite.get_by_role("button", name="Invite").click()
         expect(invite.get_by_role("status")).to_contain_text("Cy is invited.")
-        expect(invite.get_by_label("Invitation link")).to_have_value(re.compile(f"^{re.escape(url)}/app/invitations/.+"))
+        expect(invite.get_by_label("Invitation link")).to_have_value(
+            re.compile(f"^{re.escape(url)}/app/invitations/.+")
+        )
         screens.check("caseload-invited")
         browser.close()
     assert csp_errors == [], csp_errors

@@ -15,9 +15,9 @@ from ..handlers import (
     ResumeEnrolment,
     enrolments,
     get_enrolment,
-    list_pathways,
     get_pathway,
     handle,
+    list_pathways,
 )
 from ..idempotency import Idempotency
 from ..pathways import Enrolment

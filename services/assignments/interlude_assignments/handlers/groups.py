@@ -21,7 +21,7 @@ from ..groups import ACTIVITY, FROM_START, PATHWAY, RECURRENCE, Group, programme
 from ..idempotency import Idempotency, check_digest, create
 from ..snapshot import Personalisation, pinned_version
 from .assignments import Assign, assign
-from .command import Command, already_created, save_created
+from .command import Command, already_created
 from .pathways import Enrol, enrol, get_pathway
 from .recurrences import CreateRecurrence, create_recurrence
 

@@ -23,7 +23,7 @@ from ..domain import Assignment, new_assignment
 from ..idempotency import Idempotency, create
 from ..pathways import ACTIVE, PAUSED, Enrolment, Pathway, PathwayEnrolments, StepAssignment
 from ..snapshot import NO_NAMES, Personalisation, pinned_version
-from .command import Command, already_created, save_created
+from .command import Command, already_created
 
 
 @dataclass(frozen=True)
