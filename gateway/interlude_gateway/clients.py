@@ -203,6 +203,7 @@ class AssignmentsClient(ServiceClient):
     cancel_recurrence = Rpc[ScopedCancel]()
     # pathways
     create_pathway = Rpc[KeyedCreate]()
+    list_pathways = Rpc[ReadList]()  # (clinic_id, therapist_id)
     get_pathway = Rpc[ScopedRead]()
     enrol = Rpc[KeyedCreateOn]()  # on a pathway ``by`` created (the service refuses a colleague's)
     list_enrolments = Rpc[ScopedList]()
@@ -210,6 +211,7 @@ class AssignmentsClient(ServiceClient):
     change_enrolment = Rpc[ScopedAction]()
     # groups
     create_group = Rpc[KeyedCreate]()
+    list_groups = Rpc[ReadList]()  # (clinic_id, therapist_id)
     get_group = Rpc[ScopedRead]()
     add_group_member = Rpc[ScopedMemberAdd]()
     remove_group_member = Rpc[ScopedMemberRemove]()

@@ -20,6 +20,8 @@ gateway = test_routes.gateway  # the fixture, shared
 RECURRENCE_ID = "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b"
 PATHWAY_ID = "2f3e4d5c-6b7a-4899-8a0b-1c2d3e4f5a6b"
 THERAPIST_ONLY = [
+    ("GET", "/groups"),
+    ("GET", "/pathways"),
     ("POST", "/groups"),
     ("GET", f"/groups/{PATHWAY_ID}"),
     ("POST", f"/groups/{PATHWAY_ID}/members"),
@@ -246,3 +248,17 @@ def test_a_therapist_reaches_only_what_they_made(gateway: Gateway, method: str, 
 
     assert response.status_code == 200
     assert getattr(gateway.assignments, rpc).call_args.kwargs["therapist_id"] == "therapist-1"
+
+
+@pytest.mark.parametrize(
+    ("path", "rpc", "key"), [("/pathways", "list_pathways", "pathways"), ("/groups", "list_groups", "groups")]
+)
+def test_a_therapist_lists_only_the_pathways_and_groups_they_made(
+    gateway: Gateway, path: str, rpc: str, key: str
+) -> None:
+    getattr(gateway.assignments, rpc).return_value = [{"name": "Mine"}]
+
+    response = gateway.request("GET", path, THERAPIST_CALLER)
+
+    assert response.status_code == 200 and response.json() == {key: [{"name": "Mine"}]}
+    getattr(gateway.assignments, rpc).assert_called_once_with(CLINIC, "therapist-1")

@@ -80,6 +80,7 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
 
     wait_until(flagged_first, what="Ada's risk flag on the caseload")
     due = (datetime.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    invitee = f"cy-{uuid.uuid4().hex[:8]}@demo.client"
 
     browser = subprocess.run(
         [
@@ -91,6 +92,7 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
             title,
             due.strftime("%Y-%m-%dT%H:%M"),
             ARTEFACTS,
+            invitee,
         ],
         capture_output=True,
         text=True,
@@ -108,10 +110,12 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
     assert [a["status"] for a in assigned] == ["assigned"]
     # The browser sent its local time as an instant: the same minute, whatever the zone.
     assert datetime.fromisoformat(assigned[0]["due_at"]).astimezone().replace(tzinfo=None) == due
-    assert len(list(ARTEFACTS.glob("*.png"))) >= 6
+    assert len(list(ARTEFACTS.glob("*.png"))) >= 8
+    clients = therapist.call("GET", "/clients?limit=100")["clients"]
+    assert [c["display_name"] for c in clients if c["username"] == invitee] == ["Cy"]
 
 
-def test_a_therapist_builds_and_publishes_an_activity_with_a_branch(stack: Stack) -> None:
+def test_a_therapist_builds_a_scored_two_page_activity_with_a_branch_and_manages_it(stack: Stack) -> None:
     therapist = Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
     title = f"Low days {uuid.uuid4().hex[:6]}"
     artefacts = ARTEFACTS / "builder"
@@ -124,13 +128,66 @@ def test_a_therapist_builds_and_publishes_an_activity_with_a_branch(stack: Stack
     )
     assert browser.returncode == 0, browser.stdout + browser.stderr
 
-    built = [a for a in therapist.call("GET", "/activities?limit=100")["activities"] if a["draft"]["title"] == title]
+    activities = therapist.call("GET", "/activities?limit=100")["activities"]
+    built = [a for a in activities if a["draft"]["title"] == title]
     assert [a["latest_version"] for a in built] == [1]
+    assert not built[0]["archived"]  # archived, then restored
     version = therapist.call("GET", f"/activities/{built[0]['activity_id']}/versions/1")
-    low, how_low = version["items"]
+    low, how_low, sleep = version["items"]
     assert (low["type"], low["prompt"]) == ("yes_no", "Did you feel low today?")
     assert (how_low["type"], how_low["prompt"]) == ("single_choice", "How low?")
     assert [(o["label"], o["score"]) for o in how_low["options"]] == [("A little", 0), ("A lot", 3)]
     assert how_low["show_if"] == {"all": [{"item_id": low["id"], "operator": "equals", "value": True}]}
-    assert version["instructions"] == "Two questions about today."
+    assert (sleep["type"], sleep["min"], sleep["max"]) == ("linear_scale", 0, 10)
+    assert version["instructions"] == "Two questions about today, {{client.first_name}}"
+    assert [(p.get("title"), p["item_ids"]) for p in version["pages"]] == [
+        (None, [low["id"], how_low["id"]]),
+        ("Sleep", [sleep["id"]]),
+    ]
+    total = version["scoring"]["total"]
+    assert (total["items"], total["cutoff"]) == ([how_low["id"], sleep["id"]], 6)
+    assert [(b["min"], b["max"], b["label"]) for b in total["bands"]] == [(0, 5, "low"), (6, 13, "high")]
+    [rule] = version["scoring"]["risk_rules"]
+    assert (rule["item_id"], rule["operator"], rule["value"], rule["message"]) == (
+        how_low["id"],
+        "equals",
+        how_low["options"][1]["value"],
+        "Low a lot: check in.",
+    )
+    assert [a["draft"]["title"] for a in activities].count("Imported sleep diary") >= 1
+    assert len(list(artefacts.glob("*.png"))) == 5
+
+
+def test_a_therapist_runs_a_pathway_and_a_group_from_the_browser(stack: Stack) -> None:
+    therapist = Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    suffix = uuid.uuid4().hex[:6]
+    cy_name = f"Cy {suffix}"  # another test invites a "Cy" too
+    cy = therapist.call(
+        "POST", "/invitations", {"username": f"cy-{suffix}@demo.client", "role": "client", "display_name": cy_name}, 201
+    )["account"]
+    title = f"Sleep diary {suffix}"
+    activity_id = published(therapist, {**CHECK_IN, "title": title})
+    pathway, group = f"Two weeks {suffix}", f"Tuesday group {suffix}"
+    script = Path(__file__).parent / "browser" / "programmes_in_chromium.py"
+    artefacts = ARTEFACTS / "programmes"
+    browser = subprocess.run(
+        [sys.executable, str(script), stack.url, title, pathway, group, "Ada", cy_name, artefacts],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert browser.returncode == 0, browser.stdout + browser.stderr
+
+    [made] = [p for p in therapist.call("GET", "/pathways")["pathways"] if p["name"] == pathway]
+    assert [s["release"] for s in made["steps"]] == [
+        {"type": "immediately", "days": None, "hours": None},
+        {"type": "days_after_enrolment", "days": 7, "hours": None},
+    ]
+    enrolled = therapist.call("GET", f"/pathways/{made['pathway_id']}/enrolments")["enrolments"]
+    assert [e["client_id"] for e in enrolled] == ["client-ada"]
+    [tuesday] = [g for g in therapist.call("GET", "/groups")["groups"] if g["name"] == group]
+    assert tuesday["members"] == ["client-ada", cy["account_id"]]
+    for client_id, expected in (("client-ada", 2), (cy["account_id"], 1)):  # Ada: the pathway's first step too
+        listed = therapist.call("GET", f"/clients/{client_id}/assignments?limit=100")["assignments"]
+        assert len([a for a in listed if a["activity_id"] == activity_id]) == expected, listed
     assert len(list(artefacts.glob("*.png"))) == 3

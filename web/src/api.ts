@@ -21,6 +21,9 @@ export class ApiError extends Error {
 export interface RequestOptions {
   method?: string;
   body?: unknown;
+  /** A body sent as it is (an uploaded file), with its own content type. */
+  raw?: Blob;
+  contentType?: string;
   token?: string | null;
   headers?: Record<string, string>;
 }
@@ -28,11 +31,12 @@ export interface RequestOptions {
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.raw !== undefined) headers["Content-Type"] = options.contentType || "application/octet-stream";
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   const response = await fetch(path, {
     method: options.method ?? "GET",
     headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   });
   const text = await response.text();
   const parsed = text ? JSON.parse(text) : null;

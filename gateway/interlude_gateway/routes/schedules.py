@@ -82,6 +82,12 @@ def create_pathway(request: Request, caller: Caller, correlation_id: str, assign
     return json_response(pathway, 201)
 
 
+@routes.http("GET", "/pathways", THERAPIST)
+def list_pathways(caller: Caller, assignments: AssignmentsClient) -> Response:
+    """The pathways the caller made, oldest first, with their steps and release rules."""
+    return json_response({"pathways": assignments.list_pathways(caller.clinic_id, caller.subject)})
+
+
 @routes.http("GET", "/pathways/<pathway_id>", THERAPIST)
 def get_pathway(caller: Caller, pathway_id: str, assignments: AssignmentsClient) -> Response:
     return json_response(assignments.get_pathway(caller.clinic_id, pathway_id, therapist_id=therapist_scope(caller)))
@@ -152,6 +158,12 @@ def create_group(
     key = idempotency_key(request)
     group = assignments.create_group(caller.clinic_id, caller.subject, body, correlation_id, idempotency_key=key)
     return json_response(group, 201)
+
+
+@routes.http("GET", "/groups", THERAPIST)
+def list_groups(caller: Caller, assignments: AssignmentsClient) -> Response:
+    """The groups the caller made, oldest first, with their members and programmes."""
+    return json_response({"groups": assignments.list_groups(caller.clinic_id, caller.subject)})
 
 
 @routes.http("GET", "/groups/<group_id>", THERAPIST)

@@ -31,7 +31,7 @@ from interlude_runtime.shredding import (
 )
 from interlude_runtime.storage import database_url, eventstore_env
 
-from .domain import ASSIGNED, Assignment, ClientAssignments
+from .domain import ASSIGNED, Assignment, ClientAssignments, TherapistProgrammes
 from .groups import Group
 from .pathways import PathwayEnrolments
 from .schedules import Clock, system_clock
@@ -129,6 +129,13 @@ class AssignmentsApplication(Application[UUID]):
             return ClientAssignments(clinic_id=clinic_id, client_id=client_id)
         except ClientDataErased:
             raise NotFound("No such client.", {"client_id": ["This client's data was erased."]}) from None
+
+    def programmes_index(self, clinic_id: str, therapist_id: str) -> TherapistProgrammes:
+        """The index of the therapist's pathways and groups (new and empty when they have none yet)."""
+        try:
+            return self.repository.get(TherapistProgrammes.create_id(clinic_id, therapist_id))
+        except AggregateNotFoundError:
+            return TherapistProgrammes(clinic_id=clinic_id, therapist_id=therapist_id)
 
 
 def create_application(environ: Mapping[str, str] = os.environ) -> AssignmentsApplication:

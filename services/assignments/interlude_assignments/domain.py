@@ -424,3 +424,26 @@ class ClientAssignments(Aggregate):
     @event("AssignmentAdded")
     def add(self, assignment_id: UUID) -> None:
         self.assignment_ids.append(assignment_id)
+
+
+class TherapistProgrammes(Aggregate):
+    """The index of the pathways and groups one therapist made in one clinic (their lists)."""
+
+    @staticmethod
+    def create_id(clinic_id: str, therapist_id: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"interlude:therapist-programmes:{clinic_id}:{therapist_id}")
+
+    @event("Started")
+    def __init__(self, clinic_id: str, therapist_id: str) -> None:
+        self.clinic_id = clinic_id
+        self.therapist_id = therapist_id
+        self.pathway_ids: list[UUID] = []
+        self.group_ids: list[UUID] = []
+
+    @event("PathwayAdded")
+    def add_pathway(self, pathway_id: UUID) -> None:
+        self.pathway_ids.append(pathway_id)
+
+    @event("GroupAdded")
+    def add_group(self, group_id: UUID) -> None:
+        self.group_ids.append(group_id)

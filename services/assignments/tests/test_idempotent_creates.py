@@ -22,6 +22,8 @@ from interlude_assignments.handlers import (
     Enrol,
     get_group,
     handle,
+    list_groups,
+    list_pathways,
 )
 from interlude_assignments.idempotency import Idempotency
 from interlude_assignments.pathways import Enrolment, Pathway
@@ -108,6 +110,7 @@ def test_create_pathway_repeated_is_one_pathway(app: AssignmentsApplication, sna
     again = handle(app, pathway(snapshot, keyed("pathway")))
 
     assert again.id == first.id and count(app, Pathway) == 1
+    assert [p.id for p in list_pathways(app, "clinic-a", "therapist-1")] == [first.id]  # listed once
     with pytest.raises(Conflict):
         handle(app, pathway(snapshot, keyed("pathway", {"other": True})))
 
@@ -149,6 +152,7 @@ def test_create_group_repeated_is_one_group(app: AssignmentsApplication) -> None
     again = handle(app, group(keyed("group")))
 
     assert again.id == first.id and count(app, Group) == 1
+    assert [g.id for g in list_groups(app, "clinic-a", "therapist-1")] == [first.id]  # listed once
     with pytest.raises(Conflict):
         handle(app, group(keyed("group", {"other": True})))
 

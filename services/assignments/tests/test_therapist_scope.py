@@ -174,3 +174,19 @@ def test_a_colleagues_pathway_cannot_be_sent_to_ones_own_group(
     own = pathway_of(service, version_body, COLLEAGUE)
     sent = service.assign_to_group("clinic-a", COLLEAGUE, group_id, "pathway", {"pathway_id": own}, "corr")
     assert [p["pathway_id"] for p in sent["programmes"]] == [own]
+
+
+def test_each_therapist_lists_only_the_pathways_and_groups_they_made_in_that_clinic(
+    service: AssignmentsService, version_body: dict[str, Any]
+) -> None:
+    mine = pathway_of(service, version_body, OWNER)
+    theirs = pathway_of(service, version_body, COLLEAGUE)
+    group = service.create_group("clinic-a", OWNER, {"name": "Tuesday group", "members": ["client-1"]}, "corr")
+
+    assert [p["pathway_id"] for p in service.list_pathways("clinic-a", OWNER)] == [mine]
+    assert [p["pathway_id"] for p in service.list_pathways("clinic-a", COLLEAGUE)] == [theirs]
+    assert [(g["group_id"], g["members"]) for g in service.list_groups("clinic-a", OWNER)] == [
+        (group["group_id"], ["client-1"])
+    ]
+    assert service.list_groups("clinic-a", COLLEAGUE) == []
+    assert service.list_pathways("clinic-b", OWNER) == [] and service.list_groups("clinic-b", OWNER) == []

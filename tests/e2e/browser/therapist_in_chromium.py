@@ -1,13 +1,16 @@
 """A therapist's day in Chromium on a desktop screen, driven by role and accessible name.
 
 Run by tests/e2e/test_web_therapist.py in a process of its own:
-``therapist_in_chromium.py URL CLIENT_NAME OTHER_CLIENT_NAME ACTIVITY_TITLE DUE ARTEFACTS``.
+``therapist_in_chromium.py URL CLIENT_NAME OTHER_CLIENT_NAME ACTIVITY_TITLE DUE ARTEFACTS INVITEE_EMAIL``.
 The caseload puts the client with a risk flag first; the flag is acknowledged with a note; on the
-client's page the PHQ-9 score is in a table, and an activity is assigned once with a due date and
-then weekly. Each screen is checked with axe-core and photographed.
+client's page the PHQ-9 score is in a table with its bands, cutoff and change, the adherence is
+counted, an assignment's timeline opens, and an activity is assigned once with a due date and then
+weekly; a follow-up message is sent, and a new client is invited from the caseload. Each screen is
+checked with axe-core and photographed.
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -18,7 +21,7 @@ DESKTOP = {"width": 1280, "height": 900}
 NOTE = "Called the client; safety plan reviewed."
 
 
-def main(url: str, client: str, other: str, title: str, due: str, artefacts: Path) -> None:
+def main(url: str, client: str, other: str, title: str, due: str, artefacts: Path, invitee: str) -> None:
     artefacts.mkdir(parents=True, exist_ok=True)
     csp_errors: list[str] = []
     with sync_playwright() as playwright:
@@ -46,6 +49,10 @@ def main(url: str, client: str, other: str, title: str, due: str, artefacts: Pat
         scores = page.get_by_role("table", name="PHQ-9 scores, oldest first")
         expect(scores).to_contain_text("moderately severe")
         expect(page.locator("img.chart")).to_be_visible()  # the gateway's SVG, fetched with the token
+        expect(page.get_by_text("Cutoff 10.", exact=False)).to_be_visible()
+        expect(page.locator("dl.adherence")).to_contain_text("Completion rate")
+        page.get_by_role("button", name="Timeline of PHQ-9").click()
+        expect(page.locator("ol.timeline")).to_contain_text("Completed")
         screens.check("client-page")
 
         page.get_by_role("button", name="Assign activity").click()
@@ -69,10 +76,26 @@ def main(url: str, client: str, other: str, title: str, due: str, artefacts: Pat
         screens.check("assign-weekly")
         page.get_by_role("button", name="Assign", exact=True).click()
         expect(page.get_by_role("status")).to_have_text("Schedule created.")
+
+        page.get_by_label(f"Message to {client}").fill("Well done on this week's check-ins.")
+        page.get_by_role("button", name="Send message").click()
+        expect(page.get_by_role("status").filter(has_text="Message sent.")).to_be_visible()
+        screens.check("client-page-follow-up")
+
+        page.get_by_role("link", name="Caseload", exact=True).click()
+        invite = page.get_by_role("region", name="Invite a client")
+        invite.get_by_label("Client's email").fill(invitee)
+        invite.get_by_label("Name to show (optional)").fill("Cy")
+        invite.get_by_role("button", name="Invite").click()
+        expect(invite.get_by_role("status")).to_contain_text("Cy is invited.")
+        expect(invite.get_by_label("Invitation link")).to_have_value(
+            re.compile(f"^{re.escape(url)}/app/invitations/.+")
+        )
+        screens.check("caseload-invited")
         browser.close()
     assert csp_errors == [], csp_errors
     print(json.dumps({"screens": screens.checked}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], Path(sys.argv[6]))
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], Path(sys.argv[6]), sys.argv[7])

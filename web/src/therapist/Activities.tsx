@@ -1,9 +1,12 @@
-// "Activities": the clinic's activities (drafts and published), "New activity", and the library with "Copy".
+// "Activities": the clinic's activities (drafts and published), "New activity", the archived ones
+// with "Restore", a FHIR Questionnaire import, and the library with "Copy".
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { useSession } from "../auth";
+import { ArchivedActivities } from "./ArchivedActivities";
+import { FhirImport } from "./FhirImport";
 import type { ActivitySummary } from "./types";
 
 interface LibraryEntry {
@@ -57,6 +60,8 @@ export function Activities() {
           ))}
         </ul>
       )}
+      <FhirImport />
+      <ArchivedActivities />
       <h2>{t("activities.library")}</h2>
       {failure && <p role="alert" className="error">{t("failed", { detail: failure })}</p>}
       <ul className="library">

@@ -11,7 +11,7 @@ function browserZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
-function usePublishedActivities() {
+export function usePublishedActivities() {
   const { call, token } = useSession();
   return useQuery({
     queryKey: ["activities", token],

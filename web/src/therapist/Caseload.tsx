@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { useSession } from "../auth";
+import { InviteClient } from "./InviteClient";
 import { formatDate, useClientNames } from "./queries";
 import type { CaseloadEntry, RiskFlag } from "./types";
 
@@ -100,6 +101,7 @@ export function Caseload() {
           ))}
         </ul>
       )}
+      <InviteClient />
     </main>
   );
 }

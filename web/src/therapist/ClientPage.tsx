@@ -1,9 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { useSession } from "../auth";
 import { AssignForm } from "./AssignForm";
+import { AdherenceSummary, Deliveries, FollowUp, Scheduled, Timeline } from "./ClientDetails";
 import { formatDate, useClientNames } from "./queries";
 import { ScoreChart } from "./ScoreChart";
 import type { ClientAssignment, Progress } from "./types";
@@ -11,6 +12,7 @@ import type { ClientAssignment, Progress } from "./types";
 function Assignments({ clientId }: { clientId: string }) {
   const { t, i18n } = useTranslation();
   const { call, token } = useSession();
+  const [open, setOpen] = useState<string | null>(null);
   const assignments = useQuery({
     queryKey: ["client-assignments", clientId, token],
     queryFn: () => call<{ assignments: ClientAssignment[] }>(`/clients/${encodeURIComponent(clientId)}/assignments?limit=100`),
@@ -29,17 +31,32 @@ function Assignments({ clientId }: { clientId: string }) {
           <th scope="col">{t("client.assigned")}</th>
           <th scope="col">{t("client.due")}</th>
           <th scope="col">{t("client.submitted")}</th>
+          <th scope="col">{t("clientMore.timeline")}</th>
         </tr>
       </thead>
       <tbody>
         {newestFirst.map((assignment) => (
-          <tr key={assignment.assignment_id}>
+          <Fragment key={assignment.assignment_id}>
+          <tr>
             <td>{assignment.title}</td>
             <td>{t(`client.statuses.${assignment.status}`, { defaultValue: assignment.status })}</td>
             <td>{formatDate(assignment.assigned_at, i18n.language)}</td>
             <td>{formatDate(assignment.due_at, i18n.language)}</td>
             <td>{formatDate(assignment.submitted_at, i18n.language)}</td>
+            <td>
+              <button type="button" className="secondary" aria-expanded={open === assignment.assignment_id}
+                aria-controls={`timeline-${assignment.assignment_id}`}
+                onClick={() => setOpen(open === assignment.assignment_id ? null : assignment.assignment_id)}>
+                {t("clientMore.timelineOf", { title: assignment.title })}
+              </button>
+            </td>
           </tr>
+          {open === assignment.assignment_id && (
+            <tr id={`timeline-${assignment.assignment_id}`}>
+              <td colSpan={6}><Timeline assignmentId={assignment.assignment_id} /></td>
+            </tr>
+          )}
+          </Fragment>
         ))}
       </tbody>
     </table>
@@ -88,8 +105,16 @@ export function ClientPage() {
       </button>
       {assigning && <AssignForm clientId={clientId} onAssigned={onAssigned} />}
       <Assignments clientId={clientId} />
+      <h2>{t("clientMore.adherence")}</h2>
+      <AdherenceSummary clientId={clientId} />
       <h2>{t("client.scores")}</h2>
       <Scores clientId={clientId} />
+      <h2>{t("clientMore.followUp")}</h2>
+      <FollowUp clientId={clientId} name={names.get(clientId) ?? clientId} />
+      <h2>{t("clientMore.scheduled")}</h2>
+      <Scheduled clientId={clientId} />
+      <h2>{t("clientMore.deliveries")}</h2>
+      <Deliveries clientId={clientId} />
     </main>
   );
 }

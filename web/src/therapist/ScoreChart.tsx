@@ -2,7 +2,19 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../auth";
 import { formatDate } from "./queries";
-import type { MeasureProgress } from "./types";
+import type { MeasureNorms, MeasureProgress } from "./types";
+
+/** The measure's bands and cutoff in words: what the chart's shading and line show. */
+function Norms({ norms }: { norms: MeasureNorms }) {
+  const { t } = useTranslation();
+  const bands = norms.bands.map((band) => `${band.label} ${band.lower}–${band.upper}`).join("; ");
+  return (
+    <p>
+      {t("clientMore.norms", { name: norms.name, bands, cutoff: norms.cutoff })}{" "}
+      {norms.lower_is_better ? t("clientMore.lowerIsBetter") : t("clientMore.higherIsBetter")}
+    </p>
+  );
+}
 
 /** The gateway's chart (bands, cutoff) fetched with the token into a blob: URL the CSP allows. */
 function useChartUrl(path: string): string | null {
@@ -36,7 +48,18 @@ export function ScoreChart({ clientId, progress }: { clientId: string; progress:
     <section aria-labelledby={captionId}>
       <h3 id={captionId}>{progress.measure}</h3>
       {chart && <img src={chart} alt="" className="chart" />}
-      {progress.change && <p>{t("client.change", { classification: progress.change.classification })}</p>}
+      {progress.change && <p>{t("client.change", { classification: t(`clientMore.classifications.${progress.change.classification}`, { defaultValue: progress.change.classification }) })}</p>}
+      {progress.change && typeof progress.change.rci === "number" && (
+        <p>
+          {t("clientMore.reliableChange", {
+            baseline: progress.change.baseline,
+            latest: progress.change.latest,
+            rci: progress.change.rci.toFixed(2),
+          })}{" "}
+          {progress.change.reliable ? t("clientMore.reliable") : t("clientMore.notReliable")}
+        </p>
+      )}
+      {progress.norms && <Norms norms={progress.norms} />}
       <table>
         <caption>{t("client.scoresOf", { measure: progress.measure })}</caption>
         <thead>

@@ -5,6 +5,8 @@ import { Activities } from "./Activities";
 import { ActivityEditor } from "./ActivityEditor";
 import { Caseload } from "./Caseload";
 import { ClientPage } from "./ClientPage";
+import { Groups } from "./Groups";
+import { Pathways } from "./Pathways";
 
 export default function TherapistScreens() {
   const { t } = useTranslation();
@@ -14,6 +16,8 @@ export default function TherapistScreens() {
         <ul>
           <li><NavLink to="/" end>{t("caseload.title")}</NavLink></li>
           <li><NavLink to="/activities">{t("activities.nav")}</NavLink></li>
+          <li><NavLink to="/pathways">{t("pathways.title")}</NavLink></li>
+          <li><NavLink to="/groups">{t("groups.title")}</NavLink></li>
         </ul>
       </nav>
       <Routes>
@@ -22,6 +26,8 @@ export default function TherapistScreens() {
         <Route path="/activities" element={<Activities />} />
         <Route path="/activities/new" element={<ActivityEditor />} />
         <Route path="/activities/:activityId" element={<ActivityEditor />} />
+        <Route path="/pathways" element={<Pathways />} />
+        <Route path="/groups" element={<Groups />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
     </>

@@ -4,7 +4,7 @@ import axe from "axe-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import { fakeApi } from "../test/fakeApi";
-import { draftOf, itemErrors, newItem, stateOf, type Draft } from "./builder";
+import { EMPTY_STATE, draftOf, itemErrors, newItem, otherErrors, stateOf, type Draft } from "./builder";
 
 function tokenFor(role: string): string {
   const payload = btoa(JSON.stringify({ sub: "therapist-demo", role, clinic: "clinic-demo" })).replace(/=+$/, "");
@@ -23,9 +23,14 @@ afterEach(() => vi.unstubAllGlobals());
 describe("the builder's draft", () => {
   it("sends option scores as numbers, a scale's range, and a branch converted by its target's type", () => {
     const mood = { ...newItem("yes_no", []), id: "low", prompt: "Feeling low?" };
-    const why = { ...newItem("free_text", ["low"]), id: "why", prompt: "Why?", branch: { itemId: "low", operator: "equals", value: "yes" } };
-    const scale = { ...newItem("linear_scale", []), id: "sleep", prompt: "Sleep", min: 1, max: 5 };
-    const draft = draftOf({ title: "Check-in", instructions: "", items: [mood, why, scale], rest: { measure: "mood" } });
+    const why = {
+      ...newItem("free_text", ["low"]),
+      id: "why",
+      prompt: "Why?",
+      branch: { combinator: "all" as const, conditions: [{ itemId: "low", operator: "equals", value: "yes" }] },
+    };
+    const scale = { ...newItem("linear_scale", []), id: "sleep", prompt: "Sleep", settings: { min: "1", max: "5", min_label: "" } };
+    const draft = draftOf({ ...EMPTY_STATE, title: "Check-in", measure: "mood", items: [mood, why, scale] });
     expect(draft).toEqual({
       measure: "mood",
       title: "Check-in",
@@ -50,13 +55,81 @@ describe("the builder's draft", () => {
     expect(draftOf(stateOf(stored))).toEqual({ ...stored, instructions: "" });
   });
 
+  it("round-trips every item type, pages, option codes, scoring with bands, cutoff, subscales and risk rules", () => {
+    const stored: Draft = {
+      title: "Everything for {{client.first_name}}",
+      instructions: "",
+      measure: "ALL",
+      tags: ["check-in"],
+      items: [
+        { id: "h", type: "heading", prompt: "Start" },
+        { id: "t", type: "display_text", prompt: "Read this." },
+        { id: "m", type: "media", prompt: "Look", media: { kind: "image", url: "/media/x.png", alt: "A lake" } },
+        { id: "f", type: "free_text", prompt: "Free", max_length: 200, required: false },
+        { id: "l", type: "long_text", prompt: "Long" },
+        { id: "s", type: "single_choice", prompt: "One", options: [{ value: "0", label: "No", score: 0, system: "urn:x" }, { value: "1", label: "Yes", score: 1 }], link_id: "/s" },
+        { id: "mc", type: "multiple_choice", prompt: "Many", options: [{ value: "a", label: "A" }, { value: "b", label: "B" }], max_selections: 1 },
+        { id: "ls", type: "linear_scale", prompt: "Scale", min: 1, max: 5, step: 2, min_label: "Low", max_label: "High" },
+        { id: "v", type: "visual_analogue_scale", prompt: "Slide", min: 0, max: 10, decimals: 1 },
+        { id: "n", type: "number", prompt: "Hours", min: 0, max: 24.5, decimals: 1, unit: "h" },
+        { id: "d", type: "date", prompt: "When", show_if: { any: [{ item_id: "s", operator: "equals", value: "1" }, { item_id: "n", operator: "greater_than", value: 3 }] } },
+        { id: "tm", type: "time", prompt: "What time" },
+        { id: "y", type: "yes_no", prompt: "Yes?" },
+        { id: "p", type: "timed_practice", prompt: "Breathe", duration_seconds: 300, media: { kind: "audio", url: "/media/a.mp3" } },
+      ],
+      pages: [
+        { id: "one", title: "First", item_ids: ["h", "t", "m", "f", "l", "s", "mc"] },
+        { id: "two", item_ids: ["ls", "v", "n", "d", "tm", "y", "p"], show_if: { all: [{ item_id: "y", operator: "answered" }] } },
+      ],
+      scoring: {
+        total: { items: ["s", "ls"], method: "mean", reverse: ["ls"], multiplier: 4, bands: [{ min: 0, max: 4, label: "low" }, { min: 5, max: 20, label: "high" }], cutoff: 5 },
+        subscales: { one: { items: ["s"] } },
+        risk_rules: [{ id: "r1", item_id: "y", operator: "equals", value: true, message: "Call them." }],
+      },
+    };
+    expect(draftOf(stateOf(stored))).toEqual(stored);
+  });
+
+  it("makes pages from the items that start one, the first page even when its item does not", () => {
+    const a = { ...newItem("yes_no", []), id: "a", prompt: "A" };
+    const b = { ...newItem("yes_no", []), id: "b", prompt: "B", page: { id: "page-b", title: "Second", kept: {} } };
+    const draft = draftOf({ ...EMPTY_STATE, title: "Two pages", items: [a, b] });
+    expect(draft.pages).toEqual([{ id: "page-1", item_ids: ["a"] }, { id: "page-b", title: "Second", item_ids: ["b"] }]);
+  });
+
+  it("sends a total with bands and cutoff, and risk rules converted by their item's type", () => {
+    const q = { ...newItem("single_choice", []), id: "q", prompt: "Q" };
+    const y = { ...newItem("yes_no", []), id: "y", prompt: "Y" };
+    const draft = draftOf({
+      ...EMPTY_STATE,
+      title: "Scored",
+      items: [q, y],
+      scoring: {
+        ...EMPTY_STATE.scoring,
+        total: true,
+        items: ["q", "y"],
+        bands: [{ min: "0", max: "1", label: "low" }, { min: "2", max: "2", label: "high" }],
+        cutoff: "2",
+        riskRules: [{ id: "risk-1", condition: { itemId: "y", operator: "equals", value: "yes" }, message: "Check in." }],
+      },
+    });
+    expect(draft.scoring).toEqual({
+      total: { items: ["q", "y"], bands: [{ min: 0, max: 1, label: "low" }, { min: 2, max: 2, label: "high" }], cutoff: 2 },
+      risk_rules: [{ id: "risk-1", item_id: "y", operator: "equals", value: true, message: "Check in." }],
+    });
+  });
+
   it("reads a 422's item errors by index", () => {
+    expect(otherErrors({ scoring: { total: { bands: ["Bands overlap."] } }, items: {} })).toEqual(["scoring.total.bands: Bands overlap."]);
     expect(itemErrors({ items: { "1": { options: ["A single choice needs at least two options."] } } })).toEqual({
       1: ["options: A single choice needs at least two options."],
     });
     expect(itemErrors({ title: ["Missing."] })).toEqual({});
   });
 });
+
+// Typing through a whole activity takes a while on a shared CPU.
+const SLOW = 30_000;
 
 describe("the activity editor", () => {
   it("adds items by type, branches on an earlier item, previews with the client's components, and saves the draft", async () => {
@@ -68,7 +141,7 @@ describe("the activity editor", () => {
     });
     const { container } = render(<App initialPath="/activities/new" token={THERAPIST_TOKEN} />);
 
-    await userEvent.type(await screen.findByLabelText("Title"), "Evening check-in");
+    await userEvent.type(await screen.findByLabelText("Title", {}, { timeout: 10_000 }), "Evening check-in");
     await userEvent.selectOptions(screen.getByLabelText("Type of the new item"), "yes_no");
     await userEvent.click(screen.getByRole("button", { name: "Add item" }));
     await userEvent.type(screen.getByLabelText("Prompt of item 1"), "Did you feel low today?");
@@ -109,7 +182,7 @@ describe("the activity editor", () => {
     await userEvent.click(screen.getByRole("button", { name: "Publish" }));
     expect(await screen.findByText("Published as version 1.")).toBeInTheDocument();
     expect(calls.some((c) => c.method === "PUT" && c.path === "/activities/act-1/draft")).toBe(true);
-  });
+  }, SLOW);
 
   it("shows the gateway's 422 at the item it names", async () => {
     fakeApi({
@@ -119,7 +192,7 @@ describe("the activity editor", () => {
       },
     });
     render(<App initialPath="/activities/new" token={THERAPIST_TOKEN} />);
-    await userEvent.type(await screen.findByLabelText("Title"), "Scale");
+    await userEvent.type(await screen.findByLabelText("Title", {}, { timeout: 10_000 }), "Scale");
     await userEvent.selectOptions(screen.getByLabelText("Type of the new item"), "linear_scale");
     await userEvent.click(screen.getByRole("button", { name: "Add item" }));
     await userEvent.type(screen.getByLabelText("Prompt of item 1"), "Mood");
@@ -153,7 +226,7 @@ describe("the activities list", () => {
     expect(await screen.findByText("Published, version 2")).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "New activity" })).toHaveAttribute("href", "/activities/new");
     await userEvent.click(await screen.findByRole("button", { name: "Copy PHQ-9" }));
-    expect(await screen.findByLabelText("Title")).toHaveValue("PHQ-9");
+    expect(await screen.findByLabelText("Title", {}, { timeout: 10_000 })).toHaveValue("PHQ-9");
     expect(screen.getByLabelText("Prompt of item 1")).toHaveValue("Q1");
     expect(calls.some((c) => c.method === "POST" && c.path === "/library/phq-9/copy")).toBe(true);
     expect(await seriousViolations(container)).toEqual([]);

@@ -55,10 +55,28 @@ export interface ScorePoint {
   submitted_at: string;
 }
 
+export interface MeasureNorms {
+  name: string;
+  minimum: number;
+  maximum: number;
+  lower_is_better: boolean;
+  cutoff: number;
+  bands: { lower: number; upper: number; label: string }[];
+}
+
+export interface Change {
+  classification: string;
+  baseline: number;
+  latest: number;
+  rci: number;
+  reliable: boolean;
+}
+
 export interface MeasureProgress {
   measure: string;
+  norms?: MeasureNorms | null;
   series: ScorePoint[];
-  change: { classification: string; [other: string]: unknown } | null;
+  change: Change | null;
 }
 
 export interface Progress {

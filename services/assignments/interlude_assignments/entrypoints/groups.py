@@ -12,7 +12,7 @@ from interlude_contracts.schedules import (
 )
 from interlude_runtime.rpc import rpc
 
-from ..handlers import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group, handle
+from ..handlers import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group, handle, list_groups
 from ..idempotency import Idempotency
 from ..snapshot import Personalisation
 from ..translation import group_body
@@ -29,6 +29,11 @@ class GroupEntrypoints(Entrypoints):
         return group_body(handle(self.app, command))
 
     get_group = scoped_read(get_group, group_body, "group_id")
+
+    @rpc
+    def list_groups(self, clinic_id: str, therapist_id: str) -> list[dict[str, Any]]:
+        """The groups the therapist made (those made before this index existed are not listed)."""
+        return [group_body(group) for group in list_groups(self.app, clinic_id, therapist_id)]
 
     @rpc
     def add_group_member(

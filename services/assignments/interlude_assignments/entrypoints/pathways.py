@@ -17,6 +17,7 @@ from ..handlers import (
     get_enrolment,
     get_pathway,
     handle,
+    list_pathways,
 )
 from ..pathways import Enrolment
 from ..snapshot import Personalisation
@@ -42,6 +43,11 @@ class PathwayEntrypoints(Entrypoints):
         return pathway_body(handle(self.app, command))
 
     get_pathway = scoped_read(get_pathway, pathway_body, "pathway_id")
+
+    @rpc
+    def list_pathways(self, clinic_id: str, therapist_id: str) -> list[dict[str, Any]]:
+        """The pathways the therapist made (those made before this index existed are not listed)."""
+        return [pathway_body(pathway) for pathway in list_pathways(self.app, clinic_id, therapist_id)]
 
     @creates_in("enrolment", EnrolRequest, "pathway_id")
     def enrol(self, creation: Creation, pathway_id: str) -> dict[str, Any]:

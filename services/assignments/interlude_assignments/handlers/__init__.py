@@ -27,7 +27,7 @@ from .assignments import (
     SubmitResponse,
 )
 from .command import Addressee, Command
-from .groups import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group
+from .groups import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group, list_groups
 from .pathways import (
     CancelEnrolment,
     CompletePathwayStep,
@@ -39,6 +39,7 @@ from .pathways import (
     enrolments,
     get_enrolment,
     get_pathway,
+    list_pathways,
 )
 from .recurrences import CancelRecurrence, CreateRecurrence, ReleaseOccurrence, get_recurrence
 
@@ -73,6 +74,8 @@ __all__ = [
     "get_pathway",
     "get_recurrence",
     "handle",
+    "list_groups",
+    "list_pathways",
 ]
 
 ResultT = TypeVar("ResultT")

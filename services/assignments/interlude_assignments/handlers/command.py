@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from interlude_contracts.errors import NotFound
+from interlude_runtime.eventstore import save_with_retry
 
 from ..application import AssignmentsApplication
 from ..groups import Group
@@ -62,18 +64,34 @@ def create_once(
     kind: type[AggregateT],
     fields: Callable[[], dict[str, Any]],
     prepare: Callable[[AggregateT], object] = lambda _: None,
+    indexed_in: Callable[[AggregateT], Aggregate] | None = None,
 ) -> AggregateT:
     """What an earlier run of this create made; else a new ``kind`` of the ``fields``, prepared, then saved.
 
     ``fields`` are only worked out for a new one: a repeat returns the first even if, say, the version
-    it pinned has been archived since.
+    it pinned has been archived since. ``indexed_in`` gives the index aggregate that lists the new one,
+    saved in the same transaction (retried when a concurrent create appended to the index first).
     """
     existing = already_created(app, idempotency, kind)
     if existing is not None:
         return existing
-    created = create(kind, "Created", idempotency, **fields())
-    prepare(created)
-    return save_created(app, idempotency, created)
+    if indexed_in is None:
+        created = create(kind, "Created", idempotency, **fields())
+        prepare(created)
+        return save_created(app, idempotency, created)
+    values = fields()
+
+    def build() -> list[Aggregate]:
+        repeated = already_created(app, idempotency, kind)  # a concurrent repeat saved first
+        if repeated is not None:
+            return [repeated]
+        new = create(kind, "Created", idempotency, **values)
+        prepare(new)
+        return [new, indexed_in(new)]
+
+    saved = save_with_retry(app, build)[0]
+    assert isinstance(saved, kind)
+    return saved
 
 
 # What a therapist makes and only they reach (``find_own``).

@@ -84,8 +84,19 @@ def create_group(app: AssignmentsApplication, command: CreateGroup) -> Group:
         for client_id in dict.fromkeys(command.members):
             group.add_member(client_id)
 
+    def listed(group: Group) -> Aggregate:
+        index = app.programmes_index(command.clinic_id, command.therapist_id)
+        index.add_group(group.id)
+        return index
+
     fields = {"clinic_id": command.clinic_id, "name": command.name, "created_by": command.therapist_id}
-    return create_once(app, command.idempotency, Group, lambda: fields, add_members)
+    return create_once(app, command.idempotency, Group, lambda: fields, add_members, indexed_in=listed)
+
+
+def list_groups(app: AssignmentsApplication, clinic_id: str, therapist_id: str) -> list[Group]:
+    """The groups the therapist made, oldest first."""
+    index = app.programmes_index(clinic_id, therapist_id)
+    return [get_group(app, clinic_id, group_id, therapist_id) for group_id in index.group_ids]
 
 
 def assign_to_group(app: AssignmentsApplication, command: AssignToGroup) -> Group:

@@ -115,7 +115,18 @@ def create_pathway(app: AssignmentsApplication, command: CreatePathway) -> Pathw
             "created_by": command.therapist_id,
         }
 
-    return create_once(app, command.idempotency, Pathway, fields)
+    def listed(pathway: Pathway) -> Aggregate:
+        index = app.programmes_index(command.clinic_id, command.therapist_id)
+        index.add_pathway(pathway.id)
+        return index
+
+    return create_once(app, command.idempotency, Pathway, fields, indexed_in=listed)
+
+
+def list_pathways(app: AssignmentsApplication, clinic_id: str, therapist_id: str) -> list[Pathway]:
+    """The pathways the therapist made, oldest first."""
+    index = app.programmes_index(clinic_id, therapist_id)
+    return [get_pathway(app, clinic_id, pathway_id, therapist_id) for pathway_id in index.pathway_ids]
 
 
 def enrol(app: AssignmentsApplication, command: Enrol) -> Enrolment:
