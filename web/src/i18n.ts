@@ -182,6 +182,10 @@ export const en = {
     fixErrors: "Some answers need attention.",
     backToList: "Back to the list",
   },
+  offline: {
+    banner: "You are offline: this is what this device keeps. It is brought up to date when the connection returns.",
+    noCopy: "You are offline, and this device keeps no copy of it yet.",
+  },
   practice: {
     start: "Start",
     pause: "Pause",
@@ -389,6 +393,10 @@ export const es: Catalog = {
     clear: "Borrar la respuesta",
     fixErrors: "Algunas respuestas necesitan atención.",
     backToList: "Volver a la lista",
+  },
+  offline: {
+    banner: "Estás sin conexión: esto es lo que guarda este dispositivo. Se actualizará cuando vuelva la conexión.",
+    noCopy: "Estás sin conexión y este dispositivo aún no guarda una copia.",
   },
   practice: {
     start: "Empezar",
