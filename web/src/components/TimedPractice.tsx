@@ -29,6 +29,7 @@ export function TimedPractice({ item, value, errors, errorId, onChange }: Props)
   const [elapsed, setElapsed] = useState(() => (typeof value === "number" ? Math.min(value, duration) : 0));
   const [running, setRunning] = useState(false);
   const [announcement, setAnnouncement] = useState("");
+  // Set while the clock runs, synchronously (the media's events can arrive before a re-render).
   const started = useRef<{ at: number; from: number } | null>(null);
   const [media, setMedia] = useState<HTMLMediaElement | null>(null);
   const remaining = duration - elapsed;
@@ -46,20 +47,20 @@ export function TimedPractice({ item, value, errors, errorId, onChange }: Props)
   );
 
   const start = useCallback(() => {
-    if (running || complete) return;
+    if (started.current || complete) return;
     started.current = { at: Date.now(), from: elapsed };
     setRunning(true);
     setAnnouncement(t("practice.started", { remaining: spoken(remaining) }));
     void media?.play()?.catch(() => undefined);
-  }, [running, complete, elapsed, remaining, media, spoken, t]);
+  }, [complete, elapsed, remaining, media, spoken, t]);
 
   const pause = useCallback(() => {
-    if (!running) return;
+    if (!started.current) return;
     started.current = null;
     setRunning(false);
     setAnnouncement(t("practice.paused", { remaining: spoken(remaining) }));
     media?.pause();
-  }, [running, remaining, media, spoken, t]);
+  }, [remaining, media, spoken, t]);
 
   // The clock is the wall clock: a throttled background tab still counts the time practised.
   useEffect(() => {

@@ -39,7 +39,10 @@ describe("a timed practice", () => {
     fakeApi({ "GET /media/breathing.mp3": { status: 200, body: "audio" } });
     vi.stubGlobal("URL", Object.assign(URL, { createObjectURL: () => "blob:breathing", revokeObjectURL: () => undefined }));
     play = vi.fn(() => Promise.resolve());
-    pause = vi.fn();
+    // As a browser does: pausing fires the element's "pause" event soon after (at the end of the practice too).
+    pause = vi.fn(function (this: HTMLMediaElement) {
+      queueMicrotask(() => this.dispatchEvent(new Event("pause")));
+    });
     vi.spyOn(HTMLMediaElement.prototype, "play").mockImplementation(play);
     vi.spyOn(HTMLMediaElement.prototype, "pause").mockImplementation(pause);
   });
