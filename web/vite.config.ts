@@ -11,5 +11,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // Typing with user-event is slow on a loaded machine (CI runners, shared cores): no test waits on time.
+    testTimeout: 30_000,
   },
 });

@@ -1,8 +1,11 @@
-// Interlude's service worker: the app's shell (its page and hashed assets) and the client's to-do
-// list stay available offline. Only GETs are handled; submissions are the page's outbox's business.
+// Interlude's service worker: the app's shell (its page and hashed assets), the client's to-do list
+// and the activities they opened stay available offline (network first: online, always the latest).
+// Only GETs are handled; submissions are the page's outbox's business. The data cache is this
+// person's: the app deletes it on sign-out.
 const SHELL = "interlude-shell-v1";
 const DATA = "interlude-data-v1";
 const START = "/app/";
+const RENDERED_ACTIVITY = /^\/assignments\/[^/]+\/render$/;
 
 async function cacheShell() {
   const cache = await caches.open(SHELL);
@@ -57,7 +60,7 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request, SHELL, START));
   } else if (url.pathname.startsWith("/app/assets/")) {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname === "/me/todo") {
+  } else if (url.pathname === "/me/todo" || RENDERED_ACTIVITY.test(url.pathname)) {
     event.respondWith(networkFirst(request, DATA));
   }
 });

@@ -83,10 +83,26 @@ function OutboxSender() {
   return sent > 0 ? <p role="status" className="banner">{t("outbox.sent", { count: sent })}</p> : null;
 }
 
+/** Opened without a connection: the to-do list and activities this device keeps, until it returns. */
+function OfflineScreens() {
+  const { t } = useTranslation();
+  return (
+    <>
+      <p role="status" className="banner">{t("offline.banner")}</p>
+      <Routes>
+        <Route path="/" element={<Todo />} />
+        <Route path="/assignments/:assignmentId" element={<Answer />} />
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Routes>
+    </>
+  );
+}
+
 function Screens() {
   const { t } = useTranslation();
-  const { token, restoring } = useSession();
+  const { token, restoring, offline } = useSession();
   if (restoring) return <main><p>{t("loading")}</p></main>;
+  if (!token && offline) return <OfflineScreens />;
   if (!token) {
     return (
       <Routes>

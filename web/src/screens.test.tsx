@@ -175,3 +175,44 @@ describe("offline", () => {
     expect(queued()).toEqual([]);
   });
 });
+
+describe("opened without a connection", () => {
+  it("shows the to-do list the service worker kept, then restores the session when the connection returns", async () => {
+    let reachable = false;
+    const unreachable = () => {
+      throw new TypeError("Failed to fetch");
+    };
+    const calls = fakeApi({
+      "POST /auth/refresh": () => (reachable ? { status: 200, body: { access_token: "back", expires_in: 900 } } : unreachable()),
+      // What the service worker answers from its cache while offline (the network first when online).
+      "GET /me/todo?limit=100": { status: 200, body: { assignments: [{ assignment_id: "a", title: "Sleep diary", status: "open", due_at: null }] } },
+    });
+    const { container } = render(<App initialPath="/" restore />);
+
+    expect(await screen.findByRole("link", { name: "Sleep diary" })).toBeInTheDocument();
+    expect(screen.getByRole("status")).toHaveTextContent("You are offline");
+    expect(screen.queryByRole("button", { name: "Sign in" })).toBeNull();
+    expect(await seriousViolations(container)).toEqual([]);
+
+    reachable = true;
+    window.dispatchEvent(new Event("online"));
+
+    expect(await screen.findByRole("link", { name: "Completed" })).toBeInTheDocument();
+    expect(screen.queryByText(/You are offline/)).toBeNull();
+    await waitFor(() => expect(calls.filter((c) => c.path.startsWith("/me/todo")).at(-1)?.headers.Authorization).toBe("Bearer back"));
+  });
+
+  it("says so when the device keeps no copy", async () => {
+    fakeApi({
+      "POST /auth/refresh": () => {
+        throw new TypeError("Failed to fetch");
+      },
+      "GET /me/todo?limit=100": () => {
+        throw new TypeError("Failed to fetch");
+      },
+    });
+    render(<App initialPath="/" restore />);
+
+    expect(await screen.findByRole("alert", {}, { timeout: 10_000 })).toHaveTextContent("keeps no copy");
+  });
+});

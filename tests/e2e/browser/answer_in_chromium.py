@@ -2,13 +2,16 @@
 
 Run by tests/e2e/test_web_app.py in a process of its own (Playwright's driver and the test
 run's eventlet monkey-patching do not mix):
-``answer_in_chromium.py URL ASSIGNMENT_TITLE ARTEFACTS OFFLINE_TITLE INVITATION_CODE``.
-Each screen is checked with axe-core (no serious or critical violation) and photographed.
+``answer_in_chromium.py URL ASSIGNMENT_TITLE ARTEFACTS OFFLINE_TITLE INVITATION_CODE OPEN_TITLE``.
+Each screen is checked with axe-core (no serious or critical violation) and photographed; the app
+is checked installable (Chromium's own installability check) and, reloaded offline, shown from the
+service worker's cache.
 """
 
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
@@ -60,16 +63,55 @@ def answer(page: Page, screens: Screens, title: str) -> None:
     expect(page.get_by_role("group", name="What kept you up?").get_by_label("Worry")).to_be_checked()
     page.get_by_role("button", name="Next").click()
 
+    every_other_item_type(page, screens)
+    page.get_by_role("button", name="Next").click()
+
     page.get_by_label("Cups of coffee").fill("99")  # over the maximum: the gateway's 422 is shown at the item
     page.get_by_label("Anything else?").fill("A long day.")
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_text("Out of range")).to_be_visible()
-    screens.check("answer-page-3-error")
+    screens.check("answer-page-4-error")
     page.get_by_label("Cups of coffee").fill("3")
-    page.get_by_role("button", name="Back").click()
-    expect(page.get_by_role("group", name="What kept you up?")).to_be_visible()
+    page.get_by_role("button", name="Back").click()  # the practice kept as done, the slider as set
+    expect(page.get_by_role("group", name="Breathing space").get_by_text("Done: 0:03 practised.")).to_be_visible()
+    expect(page.get_by_text("Value: 9.7")).to_be_visible()
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Submit").click()
+
+
+def every_other_item_type(page: Page, screens: Screens) -> None:
+    """Markdown, image, audio, video, a timed practice with its audio, text, choices, a slider, date and time."""
+    expect(page.get_by_role("heading", name="Before you go on")).to_be_visible()
+    expect(page.locator(".markdown strong")).to_have_text("slowly")
+    expect(page.get_by_role("img", name="A calm place")).to_be_visible()
+    expect(page.locator("audio[title='Rain sounds']")).to_have_count(1)
+    expect(page.locator("video[title='A short film']")).to_have_count(1)
+    tension = page.get_by_role("slider", name="How tense are you?")
+    expect(tension).to_have_attribute("aria-valuetext", "not answered yet")
+    page.get_by_role("button", name="Next").click()  # untouched: the slider is not answered at its middle
+    expect(page.locator("#tension-error")).to_have_text("Answer required.")
+
+    practice = page.get_by_role("group", name="Breathing space")
+    expect(practice.get_by_role("timer", name="Time remaining")).to_have_text("0:03")
+    practice.get_by_role("button", name="Start").click()
+    guided = practice.locator("audio")
+    page.wait_for_function("audio => !audio.paused", arg=guided.element_handle())  # its audio plays with it
+    expect(practice.get_by_role("status")).to_have_text("Practice complete.", timeout=30_000)
+    expect(practice.get_by_text("Done: 0:03 practised.")).to_be_visible()
+    page.wait_for_function("audio => audio.paused", arg=guided.element_handle())
+
+    page.get_by_label("One word for today").fill("tired")
+    felt = page.get_by_role("group", name="Which did you feel?")
+    felt.get_by_label("Calm").check()
+    felt.get_by_label("Hopeful").check()
+    tension.focus()
+    page.keyboard.press("End")
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    expect(page.get_by_text("Value: 9.7")).to_be_visible()
+    page.get_by_label("When did you last sleep well?").fill("2026-11-01")
+    page.get_by_label("Bedtime last night").fill("22:30")
+    screens.check("answer-page-3-every-item-type")
 
 
 def tab_to(page: Page, target: Locator, limit: int = 60) -> None:
@@ -91,6 +133,10 @@ def answer_offline_with_the_keyboard(page: Page, context: BrowserContext, screen
     tab_to(page, yes)
     page.keyboard.press("Space")
     expect(yes).to_be_checked()
+    tab_to(page, page.get_by_role("slider", name="How calm are you?"))
+    page.keyboard.press("End")
+    tab_to(page, page.get_by_label("In a word?"))
+    page.keyboard.type("fine")
     tab_to(page, page.get_by_role("button", name="Submit"))
     page.keyboard.press("Enter")
     expect(page.get_by_text("You are offline")).to_be_visible()
@@ -120,6 +166,30 @@ def client_screens(page: Page, screens: Screens, title: str) -> None:
     screens.check("export")
 
 
+def installable(page: Page, context: BrowserContext) -> None:
+    """Chromium finds nothing against installing the app (manifest, icons, service worker)."""
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    session = context.new_cdp_session(page)
+    errors = session.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert errors == [], errors
+
+
+def reload_offline(page: Page, context: BrowserContext, screens: Screens, open_title: str) -> None:
+    """Reloaded offline, the app comes from the service worker's cache with the to-do list it kept."""
+    page.get_by_role("link", name="To do").click()
+    expect(page.get_by_role("link", name=open_title)).to_be_visible()
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("You are offline")
+    expect(page.get_by_role("heading", name="To do")).to_be_visible()
+    expect(page.get_by_role("link", name=open_title)).to_be_visible()
+    screens.check("to-do-reloaded-offline")
+    context.set_offline(False)
+    # The connection back: the session is restored from the refresh cookie, no signing in again.
+    expect(page.get_by_role("link", name="Completed")).to_be_visible()
+    expect(page.get_by_text("You are offline")).to_have_count(0)
+
+
 def redeem_invitation(browser: Browser, url: str, code: str, screens: Screens) -> None:
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
     page = context.new_page()
@@ -133,14 +203,18 @@ def redeem_invitation(browser: Browser, url: str, code: str, screens: Screens) -
     context.close()
 
 
-def main(url: str, title: str, artefacts: Path, offline_title: str, code: str) -> None:
+def main(url: str, title: str, artefacts: Path, offline_title: str, code: str, open_title: str) -> None:
     artefacts.mkdir(parents=True, exist_ok=True)
+    for old in artefacts.glob("*.png"):
+        old.unlink()
     csp_errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
         page = context.new_page()
         page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+        scripts: set[str] = set()
+        page.on("request", lambda r: scripts.add(urlparse(r.url).path) if r.resource_type == "script" else None)
         screens = Screens(page, artefacts)
         page.goto(f"{url}/app/")
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
@@ -158,6 +232,8 @@ def main(url: str, title: str, artefacts: Path, offline_title: str, code: str) -
         screens.check("to-do-after-submitting")
         answer_offline_with_the_keyboard(page, context, screens, offline_title)
         client_screens(page, screens, title)
+        installable(page, context)
+        reload_offline(page, context, screens, open_title)
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
         page.reload()  # signed out: the cookie was revoked and cleared, nothing restores the session
@@ -165,8 +241,8 @@ def main(url: str, title: str, artefacts: Path, offline_title: str, code: str) -
         redeem_invitation(browser, url, code, screens)
         browser.close()
     assert csp_errors == [], csp_errors
-    print(json.dumps({"screens": screens.checked}))
+    print(json.dumps({"screens": screens.checked, "scripts": sorted(scripts)}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4], sys.argv[5])
+    main(sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])

@@ -1,9 +1,11 @@
 // One item of an activity: a native, labelled control per answerable type (the prompt is the
 // field's label, or a group's legend for choices), or the content a display item shows.
-import { useEffect, useState, type ReactNode } from "react";
+import { type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import type { Answer, Item, Media } from "../api";
-import { useSession } from "../auth";
+import type { Answer, Item } from "../api";
+import { MediaView } from "./MediaView";
+import { inline, Markdown } from "./Markdown";
+import { TimedPractice } from "./TimedPractice";
 
 interface Props {
   item: Item;
@@ -25,11 +27,19 @@ function ErrorText({ id, errors }: { id: string; errors: string[] }) {
   );
 }
 
+function Optional({ item }: { item: Item }) {
+  const { t } = useTranslation();
+  return item.answerable && item.required === false ? <span className="optional"> {t("answer.optional")}</span> : null;
+}
+
 function Group({ item, errors, children, hint }: { item: Item; errors: string[]; children: ReactNode; hint?: ReactNode }) {
   const errorId = `${item.id}-error`;
   return (
     <fieldset className="item" aria-describedby={errors.length ? errorId : undefined} aria-invalid={errors.length > 0 || undefined}>
-      <legend>{item.prompt}</legend>
+      <legend>
+        {inline(item.prompt)}
+        <Optional item={item} />
+      </legend>
       {hint}
       {children}
       <ErrorText id={errorId} errors={errors} />
@@ -59,36 +69,37 @@ function Scale({ item }: { item: Item }) {
   );
 }
 
-/** Media behind the API's token: fetched, then shown from a blob URL. */
-function MediaView({ media }: { media: Media }) {
-  const { token } = useSession();
-  const [source, setSource] = useState<string | null>(null);
-  useEffect(() => {
-    let revoked = false;
-    let url: string | null = null;
-    const path = new URL(media.url, window.location.origin);
-    const sameOrigin = path.origin === window.location.origin;
-    if (!sameOrigin) {
-      setSource(media.url);
-      return;
-    }
-    fetch(path.pathname, { headers: token ? { Authorization: `Bearer ${token}` } : {} })
-      .then((response) => (response.ok ? response.blob() : Promise.reject(new Error(String(response.status)))))
-      .then((blob) => {
-        if (revoked) return;
-        url = URL.createObjectURL(blob);
-        setSource(url);
-      })
-      .catch(() => undefined);
-    return () => {
-      revoked = true;
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [media.url, token]);
-  if (!source) return null;
-  if (media.kind === "image") return <img src={source} alt={media.alt ?? ""} />;
-  if (media.kind === "audio") return <audio controls src={source} title={media.title} />;
-  return <video controls src={source} title={media.title} />;
+/**
+ * A visual-analogue slider. A range input always has a value, so an untouched one shows and says "not
+ * answered" (and is not sent); the first touch answers it — a click or tap (even on the middle) or a key.
+ */
+function Slider({ item, value, id, described, invalid, onChange }: {
+  item: Item; value: Answer | undefined; id: string; described?: string; invalid?: boolean; onChange: (value: Answer | undefined) => void;
+}) {
+  const { t } = useTranslation();
+  const min = item.min ?? 0;
+  const max = item.max ?? 10;
+  const decimals = item.decimals ?? 1;
+  const touched = typeof value === "number";
+  const take = (input: HTMLInputElement) => onChange(Number(Number(input.value).toFixed(decimals)));
+  return (
+    <>
+      <input id={id} type="range" className={touched ? undefined : "untouched"} min={min} max={max} step={10 ** -decimals}
+        value={touched ? value : (min + max) / 2} aria-valuetext={touched ? undefined : t("answer.notSet")}
+        aria-describedby={described} aria-invalid={invalid}
+        onChange={(e) => take(e.currentTarget)}
+        onPointerUp={(e) => {
+          if (!touched) take(e.currentTarget);
+        }}
+        onKeyUp={(e) => {
+          if (!touched && e.key === " ") take(e.currentTarget);
+        }} />
+      <output htmlFor={id}>{touched ? t("answer.value", { value }) : t("answer.notSet")}</output>
+      {touched && item.required === false && (
+        <button type="button" className="secondary" onClick={() => onChange(undefined)}>{t("answer.clear")}</button>
+      )}
+    </>
+  );
 }
 
 export function ItemField({ item, value, errors, onChange }: Props) {
@@ -97,12 +108,11 @@ export function ItemField({ item, value, errors, onChange }: Props) {
   const errorId = `${item.id}-error`;
   const described = errors.length ? errorId : undefined;
   const invalid = errors.length > 0 || undefined;
-  const optional = item.answerable && item.required === false ? <span className="optional"> {t("answer.optional")}</span> : null;
 
   const labelled = (control: ReactNode, hint?: ReactNode) => (
     <div className="item">
-      <label htmlFor={id}>{item.prompt}</label>
-      {optional}
+      <label htmlFor={id}>{inline(item.prompt)}</label>
+      <Optional item={item} />
       {hint}
       {control}
       <ErrorText id={errorId} errors={errors} />
@@ -112,14 +122,14 @@ export function ItemField({ item, value, errors, onChange }: Props) {
 
   switch (item.type) {
     case "heading":
-      return <h2>{item.prompt}</h2>;
+      return <h2>{inline(item.prompt)}</h2>;
     case "display_text":
-      return <p className="display-text">{item.prompt}</p>;
+      return <Markdown text={item.prompt} />;
     case "media":
       return (
         <figure className="item">
           {item.media && <MediaView media={item.media} />}
-          <figcaption>{item.prompt}</figcaption>
+          <figcaption>{inline(item.prompt)}</figcaption>
         </figure>
       );
     case "free_text":
@@ -147,28 +157,10 @@ export function ItemField({ item, value, errors, onChange }: Props) {
       return labelled(
         <input {...common} type="time" value={(value as string) ?? ""} onChange={(e) => onChange(e.target.value || undefined)} />,
       );
-    case "visual_analogue_scale": {
-      const min = item.min ?? 0;
-      const max = item.max ?? 100;
-      return labelled(
-        <>
-          <input {...common} type="range" min={min} max={max} step={item.decimals ? 10 ** -item.decimals : 1}
-            value={value === undefined ? (min + max) / 2 : String(value)}
-            onChange={(e) => onChange(Number(e.target.value))} />
-          <output htmlFor={id}>{t("answer.value", { value: value === undefined ? t("answer.notSet") : value })}</output>
-        </>,
-        <Scale item={item} />,
-      );
-    }
+    case "visual_analogue_scale":
+      return labelled(<Slider item={item} value={value} id={id} described={described} invalid={invalid} onChange={onChange} />, <Scale item={item} />);
     case "timed_practice":
-      return labelled(
-        <input {...common} type="number" inputMode="numeric" min={0} max={item.duration_seconds} step={1}
-          value={value === undefined ? "" : String(value)} onChange={(e) => onChange(numberOrUndefined(e.target.value))} />,
-        <>
-          {item.media && <MediaView media={item.media} />}
-          <p className="hint">{t("answer.seconds", { max: item.duration_seconds })}</p>
-        </>,
-      );
+      return <TimedPractice item={item} value={value} errors={errors} errorId={errorId} onChange={onChange} />;
     case "single_choice":
       return (
         <Group item={item} errors={errors}>
@@ -218,6 +210,6 @@ export function ItemField({ item, value, errors, onChange }: Props) {
         </Group>
       );
     default:
-      return <p className="display-text">{item.prompt}</p>;
+      return <Markdown text={item.prompt} />;
   }
 }

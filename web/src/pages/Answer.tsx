@@ -50,7 +50,10 @@ export function Answer() {
   useEffect(() => saveDraft(assignmentId, draft), [assignmentId, draft]);
 
   if (rendered.isPending) return <main><p>{t("loading")}</p></main>;
-  if (rendered.isError) return <main><p role="alert">{t("failed", { detail: rendered.error.message })}</p></main>;
+  if (rendered.isError) {
+    const message = isNetworkFailure(rendered.error) ? t("offline.noCopy") : t("failed", { detail: rendered.error.message });
+    return <main><p role="alert">{message}</p></main>;
+  }
 
   const activity = rendered.data;
   const pages = visiblePages(activity.pages, draft.answers);

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation } from "react-router-dom";
-import type { Assignment, TodoPage } from "../api";
+import { isNetworkFailure, type Assignment, type TodoPage } from "../api";
 import { useSession } from "../auth";
 
 export function isOverdue(assignment: Assignment, now: Date = new Date()): boolean {
@@ -21,7 +21,9 @@ export function Todo() {
       {(location.state as { submitted?: boolean } | null)?.submitted && <p role="status">{t("todo.done")}</p>}
       {(location.state as { queued?: boolean } | null)?.queued && <p role="status">{t("todo.queued")}</p>}
       {todo.isPending && <p>{t("loading")}</p>}
-      {todo.isError && <p role="alert">{t("failed", { detail: todo.error.message })}</p>}
+      {todo.isError && (
+        <p role="alert">{isNetworkFailure(todo.error) ? t("offline.noCopy") : t("failed", { detail: todo.error.message })}</p>
+      )}
       {todo.data && todo.data.assignments.length === 0 && <p>{t("todo.empty")}</p>}
       {todo.data && todo.data.assignments.length > 0 && (
         <ul className="todo">
