@@ -234,8 +234,13 @@ def erased(stack: Stack) -> dict[str, Any]:
     marker = publish_late(stack, world["max"], world["personal"])  # queued behind Zoe's: handled after it
 
     def marker_handled() -> bool:
-        rows = world["therapist"].call("GET", f"/clients/{world['max']}/report", expect=200)["assignments"]
-        return marker in {row["assignment_id"] for row in rows}
+        """Both consumers (reporting, notifications) have handled the message queued behind Zoe's late one."""
+        therapist, max_id = world["therapist"], world["max"]
+        reported = therapist.call("GET", f"/clients/{max_id}/report", expect=200)["assignments"]
+        scheduled = therapist.call("GET", f"/clients/{max_id}/schedule", expect=200)["entries"]
+        return marker in {row["assignment_id"] for row in reported} and marker in {
+            entry["assignment_id"] for entry in scheduled
+        }
 
     wait_until(marker_handled, timeout=60, what="the message queued behind the late one")
     return {**world, "admin": admin, "late": late}
