@@ -4,6 +4,9 @@ Recurrences, pathways, enrolments and groups are the therapist's who made them: 
 ``therapist_scope(caller)`` and the assignments service answers NotFound (404) for a colleague's.
 """
 
+from collections.abc import Callable
+
+from marshmallow import Schema
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.schedules import (
@@ -23,7 +26,7 @@ from interlude_contracts.schedules import (
 from ..auth import CLIENT, THERAPIST, Caller
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record
 from ..names import DisplayNames
-from ..routing import RouteTable
+from ..routing import Handler, RouteTable
 from ..scoping import created_for_own_client, require_client, therapist_scope
 from ..web import IDEMPOTENCY_HEADER, checked_body, idempotency_key, json_response
 
@@ -198,82 +201,45 @@ def remove_group_member(caller: Caller, group_id: str, client_id: str, assignmen
     return json_response(removed)
 
 
-@routes.http(
-    "POST",
-    "/groups/<group_id>/assignments",
-    THERAPIST,
-    body=GroupAssignRequest,
-    status=201,
-    headers=(IDEMPOTENCY_HEADER,),
-)
-def assign_activity_to_group(
-    request: Request,
-    caller: Caller,
-    correlation_id: str,
-    group_id: str,
-    assignments: AssignmentsClient,
-    names: DisplayNames,
-) -> Response:
-    """Send an activity to every member of the group."""
-    return send_to_group(request, caller, correlation_id, group_id, "activity", assignments, names)
+def _sent_to_group(what: str, doc: str) -> Handler:
+    """The route sending ``what`` (an activity, a recurrence or a pathway) to every member of a group."""
+
+    def route(
+        request: Request,
+        caller: Caller,
+        correlation_id: str,
+        group_id: str,
+        assignments: AssignmentsClient,
+        names: DisplayNames,
+    ) -> Response:
+        require_own_group(assignments, caller, group_id)
+        body = names.fill(checked_body(request), caller.subject, caller.clinic_id)
+        key = idempotency_key(request)
+        group = assignments.assign_to_group(
+            caller.clinic_id, caller.subject, group_id, what, body, correlation_id, idempotency_key=key
+        )
+        return json_response(group, 201)
+
+    route.__name__ = route.__qualname__ = f"assign_{what}_to_group"
+    route.__doc__ = doc
+    return route
 
 
-@routes.http(
-    "POST",
-    "/groups/<group_id>/recurrences",
-    THERAPIST,
-    body=GroupRecurrenceRequest,
-    status=201,
-    headers=(IDEMPOTENCY_HEADER,),
-)
-def assign_recurrence_to_group(
-    request: Request,
-    caller: Caller,
-    correlation_id: str,
-    group_id: str,
-    assignments: AssignmentsClient,
-    names: DisplayNames,
-) -> Response:
-    """Send a recurrence to every member of the group."""
-    return send_to_group(request, caller, correlation_id, group_id, "recurrence", assignments, names)
-
-
-@routes.http(
-    "POST",
-    "/groups/<group_id>/pathways",
-    THERAPIST,
-    body=GroupPathwayRequest,
-    status=201,
-    headers=(IDEMPOTENCY_HEADER,),
-)
-def assign_pathway_to_group(
-    request: Request,
-    caller: Caller,
-    correlation_id: str,
-    group_id: str,
-    assignments: AssignmentsClient,
-    names: DisplayNames,
-) -> Response:
-    """Enrol every member of the group on a pathway."""
-    return send_to_group(request, caller, correlation_id, group_id, "pathway", assignments, names)
-
-
-def send_to_group(
-    request: Request,
-    caller: Caller,
-    correlation_id: str,
-    group_id: str,
-    what: str,
-    assignments: AssignmentsClient,
-    names: DisplayNames,
-) -> Response:
-    require_own_group(assignments, caller, group_id)
-    body = names.fill(checked_body(request), caller.subject, caller.clinic_id)
-    key = idempotency_key(request)
-    group = assignments.assign_to_group(
-        caller.clinic_id, caller.subject, group_id, what, body, correlation_id, idempotency_key=key
+def _to_group(path: str, body: type[Schema]) -> Callable[[Handler], Handler]:
+    return routes.http(
+        "POST", f"/groups/<group_id>/{path}", THERAPIST, body=body, status=201, headers=(IDEMPOTENCY_HEADER,)
     )
-    return json_response(group, 201)
+
+
+assign_activity_to_group = _to_group("assignments", GroupAssignRequest)(
+    _sent_to_group("activity", "Send an activity to every member of the group.")
+)
+assign_recurrence_to_group = _to_group("recurrences", GroupRecurrenceRequest)(
+    _sent_to_group("recurrence", "Send a recurrence to every member of the group.")
+)
+assign_pathway_to_group = _to_group("pathways", GroupPathwayRequest)(
+    _sent_to_group("pathway", "Enrol every member of the group on a pathway.")
+)
 
 
 # -- delivery preferences ------------------------------------------------
