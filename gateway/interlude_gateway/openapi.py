@@ -66,6 +66,14 @@ def page_schema(key: str, item: type[Schema]) -> type[Schema]:
     )
 
 
+@functools.cache
+def list_schema(key: str, item: type[Schema]) -> type[Schema]:
+    """A whole list: ``{key: [item...]}``."""
+    return Schema.from_dict(
+        {key: fields.List(fields.Nested(item), required=True)}, name=f"{item.__name__.removesuffix('Schema')}List"
+    )
+
+
 class OperationOutcomeSchema(Schema):
     """How the FHIR API (``/fhir/``) fails: a FHIR OperationOutcome (``application/fhir+json``)."""
 
