@@ -15,7 +15,8 @@ import re
 from typing import Any
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow import MarshmallowPlugin, resolver
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from marshmallow import Schema, fields
 from nameko.web.handlers import HttpRequestHandler
 
@@ -63,6 +64,14 @@ def page_schema(key: str, item: type[Schema]) -> type[Schema]:
     return Schema.from_dict(
         {key: fields.List(fields.Nested(item), required=True), "page": fields.Nested(PageSchema, required=True)},
         name=f"{item.__name__.removesuffix('Schema')}Page",
+    )
+
+
+@functools.cache
+def list_schema(key: str, item: type[Schema]) -> type[Schema]:
+    """A whole list: ``{key: [item...]}``."""
+    return Schema.from_dict(
+        {key: fields.List(fields.Nested(item), required=True)}, name=f"{item.__name__.removesuffix('Schema')}List"
     )
 
 
@@ -126,6 +135,22 @@ def http_routes(service: type) -> list[tuple[str, str, Any]]:
     return sorted(routes, key=lambda route: (route[1], route[0]))
 
 
+class _SchemaNames:
+    """Names schemas in one document: the class name without "Schema", led by its module's where two share it."""
+
+    def __init__(self) -> None:
+        self.classes: dict[str, type] = {}
+
+    def __call__(self, schema: Any) -> str:
+        resolved = resolve_schema_cls(schema)
+        schema_class = resolved[0] if isinstance(resolved, list) else resolved
+        name = resolver(schema_class)
+        if self.classes.setdefault(name, schema_class) is not schema_class:
+            name = schema_class.__module__.rsplit(".", 1)[-1].capitalize() + name
+            self.classes.setdefault(name, schema_class)
+        return name
+
+
 def path_of(rule: str) -> str:
     """The OpenAPI path of a werkzeug URL rule: ``/groups/<group_id>`` is ``/groups/{group_id}``."""
     return _PARAMETER.sub(r"{\3}", rule)
@@ -136,7 +161,7 @@ def build_spec(service: type) -> dict[str, Any]:
         title=TITLE,
         version=VERSION,
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[MarshmallowPlugin(schema_name_resolver=_SchemaNames())],
         info={"description": "The HTTP JSON API of Interlude for web and mobile front ends."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -231,7 +231,8 @@ PUBLIC = {
     "/openapi.json",
     "/docs",
     "/fhir/metadata",  # the FHIR CapabilityStatement: no data
-    "/<path:path>",  # CORS preflight: no data
+    "/<path:path>",  # CORS preflight, and the 404/405 problems of requests no route takes: no data
+    "/",  # nothing is served at the root: a 404 problem
     "/app/",  # the web app's static bundle: no data
     "/app/<path:path>",
 }
@@ -245,7 +246,7 @@ def gateway_routes() -> list[tuple[str, str]]:
     for _, member in inspect.getmembers(GatewayService):
         for entrypoint in getattr(member, "nameko_entrypoints", ()):
             if isinstance(entrypoint, HttpRequestHandler):
-                routes.add((entrypoint.method, entrypoint.url))
+                routes.update((method, entrypoint.url) for method in entrypoint.method.split(","))
     return sorted(routes)
 
 
@@ -617,55 +618,3 @@ def test_a_client_is_exported_and_then_erased_without_a_readable_trace(stack: St
     assert name.encode() not in raw_store_bytes(stack)
     trail = admin.call("GET", "/audit?limit=200", expect=200)["entries"]
     assert ("erase", client_id, "admin-demo") in {(e["action"], e["client_id"], e["actor_id"]) for e in trail}
-
-
-# -- the OpenAPI document, checked by schemathesis ----------------------------------------------------------
-
-
-KNOWN_TOOL_ERROR = "AST constructor recursion depth mismatch"
-INCONSISTENT_RESULTS = "Inconsistent results: A test case failed on the first run"
-
-
-@pytest.mark.parametrize(
-    ("account", "scope"),
-    [
-        (THERAPIST, []),
-        (ADA, ["--include-path-regex", "^/(me|assignments)"]),
-        (ADMIN, ["--include-path-regex", "^/(clients|audit|invitations)"]),
-    ],
-    ids=["therapist", "client", "clinic-admin"],
-)
-def test_schemathesis_finds_no_server_error(
-    stack: Stack, account: tuple[str, str], scope: list[str], tmp_path: Path
-) -> None:
-    """A bounded property-based run against the served OpenAPI document: no input gets a 5xx."""
-    token = Api(stack.url).call("POST", "/auth/token", {"username": account[0], "password": account[1]}, 200)
-    command = [
-        str(Path(sys.executable).parent / "schemathesis"),
-        "run",
-        f"{stack.url}/openapi.json",
-        "--header",
-        f"Authorization: Bearer {token['access_token']}",
-        "--checks",
-        "not_a_server_error",
-        "--max-examples",
-        "8",
-        "--seed",
-        "20261125",
-        "--no-shrink",
-        "--workers",
-        "2",
-        *scope,
-    ]
-    # Run in a temporary folder: schemathesis keeps a cache folder in its working directory.
-    result = subprocess.run(command, capture_output=True, text=True, timeout=110, cwd=tmp_path)
-    report = result.stdout
-    assert "= FAILURES =" not in report, report[-6000:]
-    assert re.search(r"\d+ generated, \d+ passed", report), report[-3000:]
-    # Schemathesis' own generator sometimes stops on a Hypothesis-internal error; that is not the API's.
-    # Hypothesis may report it wrapped: "Inconsistent results: ... (1 sub-exception)", the sub-exception being it.
-    tool_errors = re.findall(r"Runtime Error\n\n(.+)", report)
-    known = KNOWN_TOOL_ERROR in report and all(
-        KNOWN_TOOL_ERROR in e or e.startswith(INCONSISTENT_RESULTS) for e in tool_errors
-    )
-    assert result.returncode == 0 or (tool_errors and known), report[-6000:]

@@ -13,11 +13,22 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from interlude_contracts.analytics import AcknowledgementSchema, AcknowledgeRiskFlagRequest
+from interlude_contracts.analytics import (
+    AcknowledgementSchema,
+    AcknowledgeRiskFlagRequest,
+    AdherenceSchema,
+    CaseloadEntrySchema,
+    ClientProgressSchema,
+    ClinicUsageSchema,
+    RiskFlagSchema,
+    TherapistAlertSchema,
+    TimelineSchema,
+)
 
 from ..auth import ANALYST, THERAPIST, Caller
 from ..charts import render_score_chart
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record, ReportingClient
+from ..openapi import list_schema
 from ..routing import RouteTable
 from ..scoping import for_reader, require_assignment, require_read_client
 from ..web import checked_body, json_response
@@ -35,7 +46,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 routes = RouteTable()
 
 
-@routes.http("GET", "/assignments/<assignment_id>/timeline", *READERS)
+@routes.http("GET", "/assignments/<assignment_id>/timeline", *READERS, response=TimelineSchema)
 def assignment_timeline(
     caller: Caller, assignment_id: str, assignments: AssignmentsClient, reporting: ReportingClient
 ) -> Response:
@@ -43,19 +54,19 @@ def assignment_timeline(
     return json_response(for_reader(reporting, caller, reporting.assignment_timeline(caller.clinic_id, assignment_id)))
 
 
-@routes.http("GET", "/clients/<client_id>/adherence", *READERS)
+@routes.http("GET", "/clients/<client_id>/adherence", *READERS, response=AdherenceSchema)
 def client_adherence(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
     client_id = require_read_client(identity, reporting, caller, client_id)
     return json_response(for_reader(reporting, caller, reporting.client_adherence(caller.clinic_id, client_id)))
 
 
-@routes.http("GET", "/clients/<client_id>/progress", *READERS)
+@routes.http("GET", "/clients/<client_id>/progress", *READERS, response=ClientProgressSchema)
 def client_progress(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
     client_id = require_read_client(identity, reporting, caller, client_id)
     return json_response(for_reader(reporting, caller, reporting.client_progress(caller.clinic_id, client_id)))
 
 
-@routes.http("GET", "/clients/<client_id>/risk-flags", *READERS)
+@routes.http("GET", "/clients/<client_id>/risk-flags", *READERS, response=list_schema("risk_flags", RiskFlagSchema))
 def client_risk_flags(caller: Caller, client_id: str, identity: IdentityClient, reporting: ReportingClient) -> Response:
     client_id = require_read_client(identity, reporting, caller, client_id)
     flags = reporting.client_risk_flags(caller.clinic_id, client_id)
@@ -73,12 +84,12 @@ def score_chart(
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 
-@routes.http("GET", "/me/caseload", THERAPIST)
+@routes.http("GET", "/me/caseload", THERAPIST, response=list_schema("clients", CaseloadEntrySchema))
 def my_caseload(caller: Caller, reporting: ReportingClient) -> Response:
     return json_response({"clients": reporting.caseload(caller.clinic_id, caller.subject)})
 
 
-@routes.http("GET", "/clinic/usage", *READERS)
+@routes.http("GET", "/clinic/usage", *READERS, response=ClinicUsageSchema)
 def clinic_usage(caller: Caller, reporting: ReportingClient) -> Response:
     return json_response(for_reader(reporting, caller, reporting.clinic_usage(caller.clinic_id)))
 
@@ -129,7 +140,7 @@ def acknowledge_risk_flag(
     return json_response(acknowledgement, 201)
 
 
-@routes.http("GET", "/me/alerts", THERAPIST)
+@routes.http("GET", "/me/alerts", THERAPIST, response=list_schema("alerts", TherapistAlertSchema))
 def my_alerts(caller: Caller, notifications: NotificationsClient) -> Response:
     return json_response({"alerts": notifications.list_for_therapist(caller.clinic_id, caller.subject)})
 

@@ -10,6 +10,7 @@ from marshmallow import Schema
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.schedules import (
+    DeliverySchema,
     EnrolRequest,
     FollowUpRequest,
     GroupAssignRequest,
@@ -21,11 +22,13 @@ from interlude_contracts.schedules import (
     PreferencesSchema,
     RecurrenceRequest,
     ReminderDefaultsSchema,
+    ScheduledEntrySchema,
 )
 
 from ..auth import CLIENT, THERAPIST, Caller
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record
 from ..names import DisplayNames
+from ..openapi import list_schema
 from ..routing import Handler, RouteTable
 from ..scoping import created_for_own_client, require_client, therapist_scope
 from ..web import IDEMPOTENCY_HEADER, checked_body, idempotency_key, json_response
@@ -312,7 +315,7 @@ def follow_up(
     return json_response(sent, 202)
 
 
-@routes.http("GET", "/clients/<client_id>/deliveries", THERAPIST)
+@routes.http("GET", "/clients/<client_id>/deliveries", THERAPIST, response=list_schema("deliveries", DeliverySchema))
 def client_deliveries(
     caller: Caller, client_id: str, identity: IdentityClient, notifications: NotificationsClient
 ) -> Response:
@@ -321,7 +324,7 @@ def client_deliveries(
     return json_response({"deliveries": notifications.deliveries_for_client(caller.clinic_id, client_id)})
 
 
-@routes.http("GET", "/clients/<client_id>/schedule", THERAPIST)
+@routes.http("GET", "/clients/<client_id>/schedule", THERAPIST, response=list_schema("entries", ScheduledEntrySchema))
 def client_schedule(
     caller: Caller, client_id: str, identity: IdentityClient, notifications: NotificationsClient
 ) -> Response:
