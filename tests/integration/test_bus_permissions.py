@@ -7,6 +7,7 @@ own virtual host; the broker itself must refuse.
 """
 
 import sys
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +17,17 @@ import pytest
 from amqp.exceptions import AccessRefused
 from kombu import Connection, Producer
 
-from interlude_contracts.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS, routing_key, subscriber_queue
+from interlude_contracts.topology import (
+    EVENTS_EXCHANGE,
+    SUBSCRIPTIONS,
+    declare_subscription,
+    routing_key,
+    subscriber_queue,
+)
+from interlude_runtime.relay import Batch, Relay
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import declare, drain
+from support import declare, drain, wait_until
 
 pytestmark = [pytest.mark.rabbitmq]
 
@@ -113,3 +121,49 @@ def test_each_process_may_do_its_own_part(broker: tuple[str, dict[str, str]]) ->
         channel.basic_get("reporting.events")
     publish(uris["activities-relay"], routing_key("activities", "ActivityPublished"))
     assert len(drain(admin, "reporting.events")) == 1
+
+
+class OneStoredEvent:
+    """A relay source holding one event (the relay's contract: ``interlude_runtime.relay.RelaySource``)."""
+
+    def __init__(self, envelope: dict[str, Any]) -> None:
+        self.envelope = envelope
+        self.published = 0
+
+    def position(self) -> int:
+        return self.published
+
+    def read(self, limit: int) -> Batch:
+        if self.published:
+            return Batch([], read=0, up_to=1)
+        return Batch([self.envelope], read=1, up_to=1)
+
+    def record_published(self, batch: Batch) -> None:
+        self.published = batch.up_to
+
+    def backlog(self) -> int:
+        return 1 - self.published
+
+
+def test_a_relay_waits_until_its_subscribers_declared_their_queues(
+    rabbit_vhost: Callable[[], str], bus_users: Any
+) -> None:
+    """A relay may not declare its subscribers' queues any more: it must not publish into the void before them."""
+    if bus_users is None:
+        pytest.skip("needs rabbitmqctl to create the processes' users")
+    admin = rabbit_vhost()
+    uris = bus_users.grant(admin)
+    source = OneStoredEvent(forged_acknowledgement() | {"event_type": "ActivityPublished"})
+    relay = Relay(source, "activities", uris["activities-relay"], poll_interval=0.05)
+    runner = threading.Thread(target=relay.run, daemon=True)
+    runner.start()
+    try:
+        wait_until(lambda: relay.waiting_for == ["reporting.events"], what="the relay to wait")
+        assert source.published == 0
+        with Connection(uris["reporting"]) as connection:
+            declare_subscription(connection.default_channel, "reporting.events")
+        wait_until(lambda: source.published == 1, what="the relay to publish")
+        assert [body["event_type"] for body in drain(admin, "reporting.events")] == ["ActivityPublished"]
+    finally:
+        relay.stop()
+        runner.join(timeout=10)
