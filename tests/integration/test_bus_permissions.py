@@ -27,7 +27,7 @@ from interlude_contracts.topology import (
 from interlude_runtime.relay import Batch, Relay
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import declare, drain, wait_until
+from support import declare, drain, queue_depth, wait_until
 
 pytestmark = [pytest.mark.rabbitmq]
 
@@ -167,3 +167,32 @@ def test_a_relay_waits_until_its_subscribers_declared_their_queues(
     finally:
         relay.stop()
         runner.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"args": [], "kwargs": {}}', b'{"no": "args"}'], ids=["well-formed", "answered with an error"]
+)
+def test_a_reply_the_broker_refuses_does_not_take_the_service_down(
+    rabbit_vhost: Callable[[], str], bus_users: Any, container_factory: Any, monkeypatch: Any, body: bytes
+) -> None:
+    """A caller's request whose reply_to is no reply routing key: the service's answer is refused, it stays up."""
+    if bus_users is None:
+        pytest.skip("needs rabbitmqctl to create the processes' users")
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from interlude_activities.service import ActivitiesService
+
+    monkeypatch.setenv("DATABASE_URL", "memory://")
+    admin = rabbit_vhost()
+    uris = bus_users.grant(admin)
+    service = container_factory(ActivitiesService, {"AMQP_URI": uris["activities"]})
+    service.start()
+    with Connection(uris["gateway"], transport_options={"confirm_publish": True}) as connection:
+        channel = connection.default_channel
+        properties = {"reply_to": "rpc-identity", "correlation_id": "refused-reply"}
+        message = channel.prepare_message(body, content_type="application/json", properties=properties)
+        channel.basic_publish(message, exchange="nameko-rpc", routing_key="activities.health")
+    with ClusterRpcProxy({"AMQP_URI": uris["reporting"]}, timeout=20) as cluster:
+        assert cluster.activities.read_log(0, 1)["events"] == []
+    assert not service._died.ready(), "the service died of a refused reply"
+    wait_until(lambda: queue_depth(admin, "rpc-activities.dead-letter") == 1, what="the request kept as a poison")
