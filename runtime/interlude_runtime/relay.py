@@ -83,6 +83,7 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.stopping = threading.Event()
+        self.waiting_for: list[str] = []  # subscriber queues not declared yet
 
     def run(self) -> None:
         """Publish until stopped, reconnecting to the broker when it goes away."""
@@ -105,8 +106,10 @@ class Relay:
         """
         EVENTS_EXCHANGE(connection.default_channel).declare()
         missing = missing_subscribers(connection, self.name)
-        if missing:
+        if missing and missing != self.waiting_for:  # once per change, not every second
             log.warning("relay %s waits for its subscribers' queues %s to be declared", self.name, missing)
+        self.waiting_for = missing
+        if missing:
             self.stopping.wait(1.0)
         return not missing
 

@@ -9,6 +9,11 @@ so the request is handled again and answered. Commands are safe to see twice
 where it matters (a response submission is recognised by its correlation id or
 idempotency key).
 
+A reply the broker refuses. Each service's broker user may answer only to reply
+routing keys (docs/security.md, "The bus"); a request whose ``reply_to`` is
+anything else is handled, its refused answer would kill the container, so the
+request is dead-lettered (``reply-refused``) instead.
+
 A poison request. nameko answers a request it cannot handle with an error
 reply, and dies when there is nothing to answer (no ``reply_to``, a content
 type it cannot encode); the request stays queued and kills every restart. An
@@ -34,6 +39,7 @@ from typing import Any
 
 import eventlet
 import kombu.serialization
+from amqp.exceptions import AccessRefused
 from kombu.exceptions import ContentDisallowed, OperationalError
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
@@ -110,6 +116,11 @@ class ResilientRpcConsumer(RpcConsumer):
     def handle_result(self, message: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         try:
             return super().handle_result(message, result, exc_info)
+        except AccessRefused as error:
+            # The caller's reply_to is no routing key this service's broker user may answer to (docs/security.md,
+            # "The bus"): handled, but unanswerable, so kept as a poison request rather than redelivered forever.
+            self.dead_letter(message, Rejection("reply-refused", error))
+            return result, exc_info
         except BROKER_ERRORS as error:
             log.warning(
                 "reply to %s lost, broker unreachable (%s); the request will be redelivered", describe(message), error
@@ -164,7 +175,7 @@ class ResilientRpcConsumer(RpcConsumer):
         )
         try:
             responder.send_response(None, (type(error), error, None))
-        except BROKER_ERRORS as lost:
+        except (*BROKER_ERRORS, AccessRefused) as lost:
             log.warning("error reply to %s lost (%s)", describe(message), lost)
 
     def _publish_dead_letter(self, message: Any, reason: str) -> None:

@@ -12,15 +12,23 @@ so the export streams several pages fetched by real RPC while the client reads.
 import csv
 import io
 import sys
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from amqp.exceptions import AccessRefused
+from kombu import Connection, Producer
+
+from interlude_contracts.envelope import make_envelope
+from interlude_contracts.events import RISK_FLAG_ACKNOWLEDGED, load_event
+from interlude_contracts.topology import EVENTS_EXCHANGE, routing_key
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support import Stack, running_stack, wait_until
+from support import Stack, processes, running_stack, wait_until
 from test_flow import CLINIC, SECRET, SERVICES, answer, assign, create_published_activity, login, minted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq, pytest.mark.postgres]
@@ -97,6 +105,59 @@ def test_a_risk_flag_alerts_the_therapist_and_stays_until_acknowledged(stack: St
         "risk_flag_raised",
         "risk_flag_acknowledged",
     ]
+
+
+def forged_acknowledgement(flag_id: str, assignment_id: str) -> dict[str, Any]:
+    """A RiskFlagAcknowledged that passes the contract, as anyone with the broker's credentials could publish it."""
+    envelope = make_envelope(
+        event_id=str(uuid.uuid4()),
+        event_type=RISK_FLAG_ACKNOWLEDGED,
+        schema_version=1,
+        occurred_at=datetime.now(UTC),
+        clinic_id=CLINIC,
+        correlation_id="forged",
+        source="assignments",
+        position=1_000_000,
+        payload={
+            "flag_id": flag_id,
+            "assignment_id": assignment_id,
+            "client_id": "client-ada",
+            "acknowledged_by": "forged-actor",
+            "note": "forged",
+        },
+    )
+    load_event(envelope)  # valid: only the broker can keep it out
+    return envelope
+
+
+def test_no_process_but_the_assignments_relay_can_acknowledge_a_flag_on_the_bus(stack: Stack) -> None:
+    """Issue 15: with the one shared broker user, reporting showed a flag acknowledged by "forged-actor"."""
+    therapist = login(stack.url, "therapist@demo.clinic", "therapist-demo-pass")
+    client = login(stack.url, "ada@demo.client", "client-demo-pass")
+    assignment = assign_phq9(therapist)
+    answers = {f"phq9_{n}": "0" for n in range(1, 9)} | {"phq9_9": "1", "phq9_difficulty": "somewhat"}
+    answer(client, assignment, {"answers": answers}, 201)
+
+    def open_flag() -> dict[str, Any] | None:
+        flags = (caseload_entry(therapist, "client-ada") or {}).get("open_risk_flags", [])
+        return next((flag for flag in flags if flag["assignment_id"] == assignment["assignment_id"]), None)
+
+    flag_id = wait_until(open_flag, what="the flag on the caseload")["flag_id"]
+    forged = forged_acknowledgement(flag_id, assignment["assignment_id"])
+    for process in sorted(set(processes()) - {"assignments-relay"}):
+        with (
+            Connection(stack.amqp_uri_of(process), transport_options={"confirm_publish": True}) as connection,
+            pytest.raises(AccessRefused),
+        ):
+            Producer(connection.default_channel).publish(
+                forged, exchange=EVENTS_EXCHANGE, routing_key=routing_key("assignments", RISK_FLAG_ACKNOWLEDGED)
+            )
+
+    path = f"/assignments/{assignment['assignment_id']}/risk-flags/{flag_id}/acknowledge"
+    therapist.call("POST", path, {"note": "Checked in."}, expect=201)
+    wait_until(lambda: open_flag() is None, what="the flag to clear")
+    flags = therapist.call("GET", "/clients/client-ada/risk-flags", expect=200)["risk_flags"]
+    assert {flag["acknowledged_by"] for flag in flags} == {"therapist-demo"}
 
 
 def test_reports_csv_and_charts_through_the_gateway(stack: Stack) -> None:

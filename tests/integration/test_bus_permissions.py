@@ -7,6 +7,7 @@ own virtual host; the broker itself must refuse.
 """
 
 import sys
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +17,17 @@ import pytest
 from amqp.exceptions import AccessRefused
 from kombu import Connection, Producer
 
-from interlude_contracts.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS, routing_key, subscriber_queue
+from interlude_contracts.topology import (
+    EVENTS_EXCHANGE,
+    SUBSCRIPTIONS,
+    declare_subscription,
+    routing_key,
+    subscriber_queue,
+)
+from interlude_runtime.relay import Batch, Relay
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import declare, drain
+from support import declare, drain, queue_depth, wait_until
 
 pytestmark = [pytest.mark.rabbitmq]
 
@@ -113,3 +121,78 @@ def test_each_process_may_do_its_own_part(broker: tuple[str, dict[str, str]]) ->
         channel.basic_get("reporting.events")
     publish(uris["activities-relay"], routing_key("activities", "ActivityPublished"))
     assert len(drain(admin, "reporting.events")) == 1
+
+
+class OneStoredEvent:
+    """A relay source holding one event (the relay's contract: ``interlude_runtime.relay.RelaySource``)."""
+
+    def __init__(self, envelope: dict[str, Any]) -> None:
+        self.envelope = envelope
+        self.published = 0
+
+    def position(self) -> int:
+        return self.published
+
+    def read(self, limit: int) -> Batch:
+        if self.published:
+            return Batch([], read=0, up_to=1)
+        return Batch([self.envelope], read=1, up_to=1)
+
+    def record_published(self, batch: Batch) -> None:
+        self.published = batch.up_to
+
+    def backlog(self) -> int:
+        return 1 - self.published
+
+
+def test_a_relay_waits_until_its_subscribers_declared_their_queues(
+    rabbit_vhost: Callable[[], str], bus_users: Any
+) -> None:
+    """A relay may not declare its subscribers' queues any more: it must not publish into the void before them."""
+    if bus_users is None:
+        pytest.skip("needs rabbitmqctl to create the processes' users")
+    admin = rabbit_vhost()
+    uris = bus_users.grant(admin)
+    source = OneStoredEvent(forged_acknowledgement() | {"event_type": "ActivityPublished"})
+    relay = Relay(source, "activities", uris["activities-relay"], poll_interval=0.05)
+    runner = threading.Thread(target=relay.run, daemon=True)
+    runner.start()
+    try:
+        wait_until(lambda: relay.waiting_for == ["reporting.events"], what="the relay to wait")
+        assert source.published == 0
+        with Connection(uris["reporting"]) as connection:
+            declare_subscription(connection.default_channel, "reporting.events")
+        wait_until(lambda: source.published == 1, what="the relay to publish")
+        assert [body["event_type"] for body in drain(admin, "reporting.events")] == ["ActivityPublished"]
+    finally:
+        relay.stop()
+        runner.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"args": [], "kwargs": {}}', b'{"no": "args"}'], ids=["well-formed", "answered with an error"]
+)
+def test_a_reply_the_broker_refuses_does_not_take_the_service_down(
+    rabbit_vhost: Callable[[], str], bus_users: Any, container_factory: Any, monkeypatch: Any, body: bytes
+) -> None:
+    """A caller's request whose reply_to is no reply routing key: the service's answer is refused, it stays up."""
+    if bus_users is None:
+        pytest.skip("needs rabbitmqctl to create the processes' users")
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from interlude_activities.service import ActivitiesService
+
+    monkeypatch.setenv("DATABASE_URL", "memory://")
+    admin = rabbit_vhost()
+    uris = bus_users.grant(admin)
+    service = container_factory(ActivitiesService, {"AMQP_URI": uris["activities"]})
+    service.start()
+    with Connection(uris["gateway"], transport_options={"confirm_publish": True}) as connection:
+        channel = connection.default_channel
+        properties = {"reply_to": "rpc-identity", "correlation_id": "refused-reply"}
+        message = channel.prepare_message(body, content_type="application/json", properties=properties)
+        channel.basic_publish(message, exchange="nameko-rpc", routing_key="activities.health")
+    with ClusterRpcProxy({"AMQP_URI": uris["reporting"]}, timeout=20) as cluster:
+        assert cluster.activities.read_log(0, 1)["events"] == []
+    assert not service._died.ready(), "the service died of a refused reply"
+    wait_until(lambda: queue_depth(admin, "rpc-activities.dead-letter") == 1, what="the request kept as a poison")
