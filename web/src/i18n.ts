@@ -254,6 +254,11 @@ export const en = {
     submit: "Assign",
     assigned: "Activity assigned.",
     scheduled: "Schedule created.",
+    release: "Visible to the client from (optional)",
+    reminders: "Reminders",
+    remindersHint: "Leave both empty to use the clinic's reminder defaults.",
+    remindAfterRelease: "Hours after it becomes visible (optional)",
+    remindBeforeDeadline: "Hours before the deadline (optional)",
   },
   activities: {
     title: "Activities",
@@ -694,6 +699,11 @@ export const es: Catalog = {
     submit: "Asignar",
     assigned: "Actividad asignada.",
     scheduled: "Programación creada.",
+    release: "Visible para el cliente desde (opcional)",
+    reminders: "Recordatorios",
+    remindersHint: "Déjelos vacíos para usar los recordatorios predeterminados de la clínica.",
+    remindAfterRelease: "Horas después de hacerse visible (opcional)",
+    remindBeforeDeadline: "Horas antes del plazo (opcional)",
   },
   activities: {
     title: "Actividades",
