@@ -108,6 +108,7 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
     assert [a["status"] for a in assigned] == ["assigned"]
     # The browser sent its local time as an instant: the same minute, whatever the zone.
     assert datetime.fromisoformat(assigned[0]["due_at"]).astimezone().replace(tzinfo=None) == due
+    assert assigned[0]["reminders"] == [{"anchor": "due", "offset_minutes": -120}]
     assert len(list(ARTEFACTS.glob("*.png"))) >= 8
     clients = therapist.call("GET", "/clients?limit=100")["clients"]
     assert [c["display_name"] for c in clients if c["username"] == invitee] == ["Cy"]
