@@ -183,7 +183,7 @@ def test_a_therapist_runs_a_pathway_and_a_group_from_the_browser(stack: Stack) -
         {"type": "days_after_enrolment", "days": 7, "hours": None},
     ]
     enrolled = therapist.call("GET", f"/pathways/{made['pathway_id']}/enrolments")["enrolments"]
-    assert [e["client_id"] for e in enrolled] == ["client-ada"]
+    assert [(e["client_id"], e["status"]) for e in enrolled] == [("client-ada", "active")]  # paused, then resumed
     [tuesday] = [g for g in therapist.call("GET", "/groups")["groups"] if g["name"] == group]
     assert tuesday["members"] == ["client-ada", cy["account_id"]]
     for client_id, expected in (("client-ada", 2), (cy["account_id"], 1)):  # Ada: the pathway's first step too
