@@ -3,8 +3,8 @@
 Run by tests/e2e/test_web_therapist.py in a process of its own:
 ``programmes_in_chromium.py URL ACTIVITY_TITLE PATHWAY_NAME GROUP_NAME CLIENT_NAME OTHER_CLIENT_NAME ARTEFACTS``.
 The therapist creates a two-step pathway (the first step at enrolment, the second 7 days later),
-enrols a client on it, pauses and resumes the enrolment, creates a group with that client, adds the other client from today, and
-sends the activity to the group. Each screen is checked with axe-core and photographed.
+enrols a client on it, pauses and resumes the enrolment, creates a group with that client, adds
+the other client from today, and sends the activity to the group. Each screen is checked with axe-core and photographed.
 """
 
 import json
