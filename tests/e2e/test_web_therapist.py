@@ -110,6 +110,7 @@ def test_a_therapist_acknowledges_a_risk_flag_and_assigns_from_a_client_page(sta
     assert [a["status"] for a in assigned] == ["assigned"]
     # The browser sent its local time as an instant: the same minute, whatever the zone.
     assert datetime.fromisoformat(assigned[0]["due_at"]).astimezone().replace(tzinfo=None) == due
+    assert assigned[0]["reminders"] == [{"anchor": "due", "offset_minutes": -120}]
     assert len(list(ARTEFACTS.glob("*.png"))) >= 8
     clients = therapist.call("GET", "/clients?limit=100")["clients"]
     assert [c["display_name"] for c in clients if c["username"] == invitee] == ["Cy"]
@@ -184,7 +185,7 @@ def test_a_therapist_runs_a_pathway_and_a_group_from_the_browser(stack: Stack) -
         {"type": "days_after_enrolment", "days": 7, "hours": None},
     ]
     enrolled = therapist.call("GET", f"/pathways/{made['pathway_id']}/enrolments")["enrolments"]
-    assert [e["client_id"] for e in enrolled] == ["client-ada"]
+    assert [(e["client_id"], e["status"]) for e in enrolled] == [("client-ada", "active")]  # paused, then resumed
     [tuesday] = [g for g in therapist.call("GET", "/groups")["groups"] if g["name"] == group]
     assert tuesday["members"] == ["client-ada", cy["account_id"]]
     for client_id, expected in (("client-ada", 2), (cy["account_id"], 1)):  # Ada: the pathway's first step too

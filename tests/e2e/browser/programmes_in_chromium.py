@@ -3,8 +3,8 @@
 Run by tests/e2e/test_web_therapist.py in a process of its own:
 ``programmes_in_chromium.py URL ACTIVITY_TITLE PATHWAY_NAME GROUP_NAME CLIENT_NAME OTHER_CLIENT_NAME ARTEFACTS``.
 The therapist creates a two-step pathway (the first step at enrolment, the second 7 days later),
-enrols a client on it, creates a group with that client, adds the other client from today, and
-sends the activity to the group. Each screen is checked with axe-core and photographed.
+enrols a client on it, pauses and resumes the enrolment, creates a group with that client, adds
+the other client from today, and sends the activity to the group. Each screen is checked with axe-core and photographed.
 """
 
 import json
@@ -45,6 +45,12 @@ def main(url: str, title: str, pathway: str, group: str, client: str, other: str
         card.get_by_label(f"Enrol a client on {pathway}").select_option(label=client)
         card.get_by_role("button", name="Enrol", exact=True).click()
         expect(card.get_by_role("status")).to_have_text(f"{client} was enrolled.")
+        expect(card.get_by_role("listitem")).to_contain_text(f"{client}: active")
+        card.get_by_role("button", name=f"Pause {client}").click()
+        expect(card.get_by_role("status")).to_have_text(f"{client} is paused.")
+        expect(card.get_by_role("listitem")).to_contain_text(f"{client}: paused")
+        card.get_by_role("button", name=f"Resume {client}").click()
+        expect(card.get_by_role("status")).to_have_text(f"{client} resumed.")
         expect(card.get_by_role("listitem")).to_contain_text(f"{client}: active")
         screens.check("pathway-enrolled")
 

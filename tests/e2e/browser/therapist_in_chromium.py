@@ -58,6 +58,7 @@ def main(url: str, client: str, other: str, title: str, due: str, artefacts: Pat
         page.get_by_role("button", name="Assign activity").click()
         page.get_by_label("Activity").select_option(label=title)
         page.get_by_label("Due").fill(due)
+        page.get_by_label("Hours before the deadline (optional)").fill("2")
         screens.check("assign-form")
         page.get_by_role("button", name="Assign", exact=True).click()
         expect(page.get_by_role("status")).to_have_text("Activity assigned.")

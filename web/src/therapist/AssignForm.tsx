@@ -20,6 +20,15 @@ export function usePublishedActivities() {
   });
 }
 
+/** The reminders chosen in hours, as the API's rules; nothing (the clinic's defaults) when none is filled in. */
+export function remindersOf(hoursAfterRelease: string, hoursBeforeDue: string): { reminders?: { anchor: string; offset_minutes: number }[] } {
+  const rules = [
+    ...(hoursAfterRelease ? [{ anchor: "release", offset_minutes: Number(hoursAfterRelease) * 60 }] : []),
+    ...(hoursBeforeDue ? [{ anchor: "due", offset_minutes: -Number(hoursBeforeDue) * 60 }] : []),
+  ];
+  return rules.length ? { reminders: rules } : {};
+}
+
 /** "Assign activity": once with a due date, or on a repeating schedule in the client's time zone. */
 export function AssignForm({ clientId, onAssigned }: { clientId: string; onAssigned: (message: string) => void }) {
   const { t } = useTranslation();
@@ -35,18 +44,29 @@ export function AssignForm({ clientId, onAssigned }: { clientId: string; onAssig
   const [until, setUntil] = useState("");
   const [dueAfterHours, setDueAfterHours] = useState(24);
   const [timeZone, setTimeZone] = useState(browserZone);
+  const [release, setRelease] = useState("");
+  const [remindAfterRelease, setRemindAfterRelease] = useState("");
+  const [remindBeforeDue, setRemindBeforeDue] = useState("");
   const [failure, setFailure] = useState<string | null>(null);
 
   function toggleDay(day: Weekday, on: boolean) {
     setDays((current) => (on ? [...current, day] : current.filter((d) => d !== day)));
   }
 
+  const reminders = remindersOf(remindAfterRelease, remindBeforeDue);
+
   async function assign(event: FormEvent) {
     event.preventDefault();
     setFailure(null);
     try {
       if (repeat === "once") {
-        const body = { client_id: clientId, activity_id: activityId, due_at: due ? new Date(due).toISOString() : null };
+        const body = {
+          client_id: clientId,
+          activity_id: activityId,
+          due_at: due ? new Date(due).toISOString() : null,
+          ...(release ? { release_at: new Date(release).toISOString() } : {}),
+          ...reminders,
+        };
         await call("/assignments", { method: "POST", body });
         onAssigned(t("assign.assigned"));
       } else {
@@ -59,6 +79,7 @@ export function AssignForm({ clientId, onAssigned }: { clientId: string; onAssig
           starts_at: due,
           time_zone: timeZone,
           due_after_hours: dueAfterHours,
+          ...reminders,
         };
         await call("/recurrences", { method: "POST", body });
         onAssigned(t("assign.scheduled"));
@@ -114,6 +135,20 @@ export function AssignForm({ clientId, onAssigned }: { clientId: string; onAssig
           </select>
         </>
       )}
+      {repeat === "once" && (
+        <>
+          <label htmlFor="assign-release">{t("assign.release")}</label>
+          <input id="assign-release" type="datetime-local" value={release} onChange={(e) => setRelease(e.target.value)} />
+        </>
+      )}
+      <fieldset>
+        <legend>{t("assign.reminders")}</legend>
+        <p className="hint">{t("assign.remindersHint")}</p>
+        <label htmlFor="assign-remind-after">{t("assign.remindAfterRelease")}</label>
+        <input id="assign-remind-after" type="number" min={1} max={1440} value={remindAfterRelease} onChange={(e) => setRemindAfterRelease(e.target.value)} />
+        <label htmlFor="assign-remind-before">{t("assign.remindBeforeDeadline")}</label>
+        <input id="assign-remind-before" type="number" min={1} max={1440} value={remindBeforeDue} onChange={(e) => setRemindBeforeDue(e.target.value)} />
+      </fieldset>
       {failure && <p role="alert" className="error">{t("failed", { detail: failure })}</p>}
       <button type="submit">{t("assign.submit")}</button>
     </form>

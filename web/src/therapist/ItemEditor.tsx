@@ -43,7 +43,7 @@ export function ItemEditor({ item, index, count, earlier, errors, onChange, onRe
   return (
     <fieldset className="builder-item" aria-describedby={errors.length ? errorId : undefined} aria-invalid={errors.length > 0 || undefined}>
       <legend>{t("builder.itemLegend", { number, type: typeName })}</legend>
-      <PageStartEditor item={item} index={index} onChange={onChange} />
+      <PageStartEditor item={item} index={index} earlier={earlier} onChange={onChange} />
       <label htmlFor={field("prompt")}>{promptLabel}</label>
       {long ? (
         <textarea id={field("prompt")} required rows={4} value={item.prompt} onChange={(e) => onChange({ prompt: e.target.value })} />
@@ -73,21 +73,35 @@ export function ItemEditor({ item, index, count, earlier, errors, onChange, onRe
   );
 }
 
-function PageStartEditor({ item, index, onChange }: { item: BuilderItem; index: number; onChange: Change }) {
+function PageStartEditor({ item, index, earlier, onChange }: { item: BuilderItem; index: number; earlier: BuilderItem[]; onChange: Change }) {
   const { t } = useTranslation();
   const id = `item-${index}-page`;
   const number = index + 1;
+  const page = item.page;
+  const candidates = earlier.filter((candidate) => isAnswerable(candidate.type));
+  const numberOf = (candidate: BuilderItem) => earlier.indexOf(candidate) + 1;
   return (
     <div className="page-start">
       <div className="check">
-        <input id={id} type="checkbox" checked={item.page !== null}
+        <input id={id} type="checkbox" checked={page !== null}
           onChange={(e) => onChange({ page: e.target.checked ? { id: `page-${item.id}`, title: "", kept: {} } : null })} />
         <label htmlFor={id}>{t("builder.startsPage", { number })}</label>
       </div>
-      {item.page && (
+      {page && (
         <>
           <label htmlFor={`${id}-title`}>{t("builder.pageTitle", { number })}</label>
-          <input id={`${id}-title`} value={item.page.title} onChange={(e) => onChange({ page: { ...item.page!, title: e.target.value } })} />
+          <input id={`${id}-title`} value={page.title} onChange={(e) => onChange({ page: { ...page, title: e.target.value } })} />
+          {candidates.length > 0 && (
+            <ConditionEditor idPrefix={`${id}-branch`} candidates={candidates} numberOf={numberOf}
+              condition={page.branch?.conditions[0] ?? null}
+              onChange={(condition) => onChange({ page: { ...page, branch: condition ? { combinator: page.branch?.combinator ?? "all", conditions: [condition, ...(page.branch?.conditions.slice(1) ?? [])] } : null } })}
+              labels={{
+                item: t("builder.pageShowIf", { number }),
+                operator: t("builder.pageOperator", { number }),
+                value: t("builder.pageValue", { number }),
+                none: t("builder.always"),
+              }} />
+          )}
         </>
       )}
     </div>

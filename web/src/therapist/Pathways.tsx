@@ -30,6 +30,9 @@ interface Enrolment {
   steps: { step: number; title: string; status: string }[];
 }
 
+/** What can be done to an enrolment, by its status. */
+const ENROLMENT_ACTIONS: [string, string][] = [["pause", "active"], ["cancel", "active"], ["resume", "paused"], ["cancel", "paused"]];
+
 interface StepDraft {
   activityId: string;
   release: ReleaseType;
@@ -75,6 +78,17 @@ function PathwayCard({ pathway }: { pathway: Pathway }) {
   });
   const headingId = `pathway-${pathway.pathway_id}`;
 
+  async function change(enrolmentId: string, action: string, name: string) {
+    setOutcome(null);
+    try {
+      await call(`/enrolments/${enrolmentId}/${action}`, { method: "POST" });
+      setOutcome({ ok: true, text: t(`pathways.actionDone.${action}`, { name }) });
+      await queryClient.invalidateQueries({ queryKey: ["enrolments", pathway.pathway_id] });
+    } catch (error) {
+      setOutcome({ ok: false, text: t("failed", { detail: (error as Error).message }) });
+    }
+  }
+
   async function enrol(event: FormEvent) {
     event.preventDefault();
     setOutcome(null);
@@ -117,12 +131,22 @@ function PathwayCard({ pathway }: { pathway: Pathway }) {
         <p>{t("pathways.noEnrolments")}</p>
       ) : (
         <ul>
-          {enrolments.data!.enrolments.map((enrolment) => (
-            <li key={enrolment.enrolment_id}>
-              {names.get(enrolment.client_id) ?? enrolment.client_id}: {t(`pathways.statuses.${enrolment.status}`, { defaultValue: enrolment.status })}{" — "}
-              {enrolment.steps.map((step) => `${step.step + 1}. ${t(`pathways.stepStatuses.${step.status}`, { defaultValue: step.status })}`).join(", ")}
-            </li>
-          ))}
+          {enrolments.data!.enrolments.map((enrolment) => {
+            const name = names.get(enrolment.client_id) ?? enrolment.client_id;
+            return (
+              <li key={enrolment.enrolment_id}>
+                <span>
+                  {name}: {t(`pathways.statuses.${enrolment.status}`, { defaultValue: enrolment.status })}{" — "}
+                  {enrolment.steps.map((step) => `${step.step + 1}. ${t(`pathways.stepStatuses.${step.status}`, { defaultValue: step.status })}`).join(", ")}
+                </span>{" "}
+                {ENROLMENT_ACTIONS.filter(([, from]) => from === enrolment.status).map(([action]) => (
+                  <button key={action} type="button" className="secondary" onClick={() => void change(enrolment.enrolment_id, action, name)}>
+                    {t(`pathways.actions.${action}`, { name })}
+                  </button>
+                ))}
+              </li>
+            );
+          })}
         </ul>
       )}
       <form onSubmit={enrol} className="inline">

@@ -90,11 +90,16 @@ describe("the builder's draft", () => {
     expect(draftOf(stateOf(stored))).toEqual(stored);
   });
 
-  it("makes pages from the items that start one, the first page even when its item does not", () => {
+  it("makes pages from the items that start one, the first page even when its item does not, a page shown by a condition", () => {
     const a = { ...newItem("yes_no", []), id: "a", prompt: "A" };
-    const b = { ...newItem("yes_no", []), id: "b", prompt: "B", page: { id: "page-b", title: "Second", kept: {} } };
+    const branch = { combinator: "all" as const, conditions: [{ itemId: "a", operator: "equals", value: "no" }] };
+    const b = { ...newItem("yes_no", []), id: "b", prompt: "B", page: { id: "page-b", title: "Second", branch, kept: {} } };
     const draft = draftOf({ ...EMPTY_STATE, title: "Two pages", items: [a, b] });
-    expect(draft.pages).toEqual([{ id: "page-1", item_ids: ["a"] }, { id: "page-b", title: "Second", item_ids: ["b"] }]);
+    expect(draft.pages).toEqual([
+      { id: "page-1", item_ids: ["a"] },
+      { id: "page-b", title: "Second", show_if: { all: [{ item_id: "a", operator: "equals", value: false }] }, item_ids: ["b"] },
+    ]);
+    expect(stateOf(draft).items[1].page?.branch).toEqual(branch);
   });
 
   it("sends a total with bands and cutoff, and risk rules converted by their item's type", () => {

@@ -88,7 +88,9 @@ export interface MediaDraft {
 export interface PageStart {
   id: string;
   title: string;
-  kept: Record<string, unknown>; // a page's show_if, kept as it was
+  /** Shows the page only when its conditions on items of earlier pages hold. */
+  branch?: Branch | null;
+  kept: Record<string, unknown>;
 }
 
 export interface BuilderItem {
@@ -271,7 +273,13 @@ export function pagesOf(items: BuilderItem[]): Record<string, unknown>[] | undef
   items.forEach((item, index) => {
     if (item.page || index === 0) {
       const start = item.page ?? { id: freshId("page", taken), title: "", kept: {} };
-      pages.push({ ...start.kept, id: start.id, ...(start.title.trim() ? { title: start.title } : {}), item_ids: [] });
+      pages.push({
+        ...start.kept,
+        id: start.id,
+        ...(start.title.trim() ? { title: start.title } : {}),
+        ...(start.branch?.conditions.length ? { show_if: showIfOf(start.branch, items) } : {}),
+        item_ids: [],
+      });
     }
     (pages[pages.length - 1].item_ids as string[]).push(item.id);
   });
@@ -391,7 +399,10 @@ function pageStarts(rawPages: unknown): Map<string, PageStart> {
   const starts = new Map<string, PageStart>();
   for (const page of (rawPages as Record<string, unknown>[] | undefined) ?? []) {
     const first = (page.item_ids as string[] | undefined)?.[0];
-    if (first) starts.set(first, { id: page.id as string, title: textOf(page.title), kept: without(page, ["id", "title", "item_ids"]) });
+    if (first) {
+      const start = { id: page.id as string, title: textOf(page.title), branch: branchOf(page.show_if), kept: without(page, ["id", "title", "item_ids", "show_if"]) };
+      starts.set(first, start);
+    }
   }
   return starts;
 }

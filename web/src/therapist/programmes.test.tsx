@@ -55,6 +55,7 @@ describe("pathways", () => {
         body: { enrolments: [{ enrolment_id: "e-1", client_id: "client-bo", status: "active", steps: [{ step: 0, title: "Sleep diary", status: "released" }, { step: 1, title: "Sleep diary", status: "scheduled" }] }] },
       },
       "POST /pathways/p-1/enrolments": { status: 201, body: {} },
+      "POST /enrolments/e-1/pause": { status: 200, body: {} },
       "POST /pathways": { status: 201, body: PATHWAY },
     });
     const { container } = render(<App initialPath="/pathways" token={THERAPIST_TOKEN} />);
@@ -64,6 +65,10 @@ describe("pathways", () => {
     expect(within(steps).getByText("7 days after enrolment")).toBeInTheDocument();
     expect(within(steps).getByText("48 hours")).toBeInTheDocument();
     expect(await within(card).findByText("Bo: active — 1. released, 2. scheduled")).toBeInTheDocument();
+
+    await userEvent.click(within(card).getByRole("button", { name: "Pause Bo" }));
+    expect(await within(card).findByRole("status")).toHaveTextContent("Bo is paused.");
+    expect(within(card).getByRole("button", { name: "End Bo's enrolment" })).toBeInTheDocument();
 
     await userEvent.selectOptions(within(card).getByLabelText("Enrol a client on Sleep programme"), "client-ada");
     await userEvent.click(within(card).getByRole("button", { name: "Enrol" }));

@@ -73,7 +73,7 @@ describe("the caseload", () => {
     });
     const { container } = render(<App initialPath="/" token={THERAPIST_TOKEN} />);
 
-    expect(await screen.findByRole("heading", { name: "Caseload" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { name: "Caseload" }, { timeout: 10_000 })).toBeInTheDocument();
     await waitFor(() => {
       const list = container.querySelector<HTMLElement>("ul.caseload");
       expect(list && within(list).getAllByRole("link").map((l) => l.textContent)).toEqual(["Ada", "Bo"]);
@@ -144,7 +144,7 @@ describe("a client's page", () => {
     clientApi((path, body) => posted.push([path, body]));
     const { container } = render(<App initialPath="/clients/client-ada" token={THERAPIST_TOKEN} />);
 
-    expect(await screen.findByRole("heading", { name: "Ada" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { name: "Ada" }, { timeout: 10_000 })).toBeInTheDocument();
     const scores = await screen.findByRole("table", { name: "PHQ-9 scores, oldest first" });
     expect(within(scores).getByText("moderately severe")).toBeInTheDocument();
 
@@ -162,12 +162,35 @@ describe("a client's page", () => {
     expect(await screen.findByRole("cell", { name: "Evening check-in" })).toBeInTheDocument();
   });
 
+  it("assigns with a release time and reminders in hours, sent as the API's rules", async () => {
+    const posted: [string, unknown][] = [];
+    clientApi((path, body) => posted.push([path, body]));
+    render(<App initialPath="/clients/client-ada" token={THERAPIST_TOKEN} />);
+
+    await userEvent.click(await screen.findByRole("button", { name: "Assign activity" }, { timeout: 10_000 }));
+    await userEvent.selectOptions(screen.getByLabelText("Activity"), "act-1");
+    await userEvent.type(screen.getByLabelText("Due"), "2026-11-09T10:00");
+    await userEvent.type(screen.getByLabelText("Visible to the client from (optional)"), "2026-11-08T08:00");
+    await userEvent.type(screen.getByLabelText("Hours after it becomes visible (optional)"), "3");
+    await userEvent.type(screen.getByLabelText("Hours before the deadline (optional)"), "2");
+    await userEvent.click(screen.getByRole("button", { name: "Assign" }));
+
+    expect(await screen.findByRole("status")).toHaveTextContent("Activity assigned.");
+    expect(posted[0][1]).toEqual({
+      client_id: "client-ada",
+      activity_id: "act-1",
+      due_at: new Date("2026-11-09T10:00").toISOString(),
+      release_at: new Date("2026-11-08T08:00").toISOString(),
+      reminders: [{ anchor: "release", offset_minutes: 180 }, { anchor: "due", offset_minutes: -120 }],
+    });
+  }, 30_000);
+
   it("creates a weekly recurrence from plain choices", async () => {
     const posted: [string, unknown][] = [];
     clientApi((path, body) => posted.push([path, body]));
     render(<App initialPath="/clients/client-ada" token={THERAPIST_TOKEN} />);
 
-    await userEvent.click(await screen.findByRole("button", { name: "Assign activity" }));
+    await userEvent.click(await screen.findByRole("button", { name: "Assign activity" }, { timeout: 10_000 }));
     await userEvent.selectOptions(screen.getByLabelText("Activity"), "act-1");
     await userEvent.selectOptions(screen.getByLabelText("Repeat"), "weekly");
     await userEvent.type(screen.getByLabelText("First on"), "2026-12-03T07:00");
