@@ -15,6 +15,8 @@ import { Preferences } from "./pages/Preferences";
 import { SignIn } from "./pages/SignIn";
 import { Todo } from "./pages/Todo";
 
+export const APP_BASE = "/app/";
+
 // A separate chunk: the client's screens stay within their JavaScript budget.
 const TherapistScreens = lazy(() => import("./therapist/TherapistScreens"));
 
@@ -144,7 +146,11 @@ export function App({
   token?: string | null;
   restore?: boolean;
 }) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+  // offlineFirst: a query runs even when the browser says it is offline, so the service worker can
+  // answer it from its cache (the default would pause it until the connection returns).
+  const queryClient = new QueryClient({
+    defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false, networkMode: "offlineFirst" } },
+  });
   const content = (
     <SessionProvider initialToken={token} restore={restore}>
       <Header />
@@ -156,7 +162,8 @@ export function App({
       {initialPath ? (
         <MemoryRouter initialEntries={[initialPath]}>{content}</MemoryRouter>
       ) : (
-        <BrowserRouter basename="/app">{content}</BrowserRouter>
+        // The trailing slash keeps every link inside the service worker's scope: "/app/", never "/app".
+        <BrowserRouter basename={APP_BASE}>{content}</BrowserRouter>
       )}
     </QueryClientProvider>
   );

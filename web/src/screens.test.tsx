@@ -178,6 +178,7 @@ describe("offline", () => {
 
 describe("opened without a connection", () => {
   it("shows the to-do list the service worker kept, then restores the session when the connection returns", async () => {
+    const online = vi.spyOn(navigator, "onLine", "get").mockReturnValue(false);
     let reachable = false;
     const unreachable = () => {
       throw new TypeError("Failed to fetch");
@@ -188,6 +189,7 @@ describe("opened without a connection", () => {
       "GET /me/todo?limit=100": { status: 200, body: { assignments: [{ assignment_id: "a", title: "Sleep diary", status: "open", due_at: null }] } },
     });
     const { container } = render(<App initialPath="/" restore />);
+    window.dispatchEvent(new Event("offline")); // the browser knows: queries must run all the same
 
     expect(await screen.findByRole("link", { name: "Sleep diary" })).toBeInTheDocument();
     expect(screen.getByRole("status")).toHaveTextContent("You are offline");
@@ -195,6 +197,7 @@ describe("opened without a connection", () => {
     expect(await seriousViolations(container)).toEqual([]);
 
     reachable = true;
+    online.mockReturnValue(true);
     window.dispatchEvent(new Event("online"));
 
     expect(await screen.findByRole("link", { name: "Completed" })).toBeInTheDocument();
@@ -203,6 +206,7 @@ describe("opened without a connection", () => {
   });
 
   it("says so when the device keeps no copy", async () => {
+    vi.spyOn(navigator, "onLine", "get").mockReturnValue(false);
     fakeApi({
       "POST /auth/refresh": () => {
         throw new TypeError("Failed to fetch");
@@ -214,5 +218,19 @@ describe("opened without a connection", () => {
     render(<App initialPath="/" restore />);
 
     expect(await screen.findByRole("alert", {}, { timeout: 10_000 })).toHaveTextContent("keeps no copy");
+  });
+});
+
+describe("in the browser's address bar", () => {
+  it("keeps every address under /app/, the service worker's scope (never /app alone)", async () => {
+    fakeApi(TODO);
+    window.history.pushState(null, "", "/app/history");
+    render(<App token="tok" />);
+
+    const todo = await screen.findByRole("link", { name: "To do" });
+    expect(todo).toHaveAttribute("href", "/app/");
+    await userEvent.setup().click(todo);
+    expect(window.location.pathname).toBe("/app/");
+    expect(screen.getByRole("link", { name: "Completed" })).toHaveAttribute("href", "/app/history");
   });
 });
