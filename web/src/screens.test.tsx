@@ -180,13 +180,20 @@ describe("opened without a connection", () => {
   it("shows the to-do list the service worker kept, then restores the session when the connection returns", async () => {
     const online = vi.spyOn(navigator, "onLine", "get").mockReturnValue(false);
     let reachable = false;
+    let refreshes = 0;
     const unreachable = () => {
       throw new TypeError("Failed to fetch");
     };
+    const kept = { status: 200, body: { assignments: [{ assignment_id: "a", title: "Sleep diary", status: "open", due_at: null }] } };
     const calls = fakeApi({
-      "POST /auth/refresh": () => (reachable ? { status: 200, body: { access_token: "back", expires_in: 900 } } : unreachable()),
-      // What the service worker answers from its cache while offline (the network first when online).
-      "GET /me/todo?limit=100": { status: 200, body: { assignments: [{ assignment_id: "a", title: "Sleep diary", status: "open", due_at: null }] } },
+      // The cookie rotates: presented a second time, the gateway ends every session.
+      "POST /auth/refresh": () => {
+        if (!reachable) return unreachable();
+        refreshes += 1;
+        return refreshes === 1 ? { status: 200, body: { access_token: "back", expires_in: 900 } } : { status: 401, body: { detail: "reused" } };
+      },
+      // Offline, the service worker answers from its cache; online, the gateway wants the token.
+      "GET /me/todo?limit=100": (call) => (!reachable || call.headers.Authorization ? kept : { status: 401, body: { detail: "no token" } }),
     });
     const { container } = render(<App initialPath="/" restore />);
     window.dispatchEvent(new Event("offline")); // the browser knows: queries must run all the same
@@ -202,6 +209,7 @@ describe("opened without a connection", () => {
 
     expect(await screen.findByRole("link", { name: "Completed" })).toBeInTheDocument();
     expect(screen.queryByText(/You are offline/)).toBeNull();
+    expect(refreshes).toBe(1); // the restore and the to-do's refetch shared one refresh
     await waitFor(() => expect(calls.filter((c) => c.path.startsWith("/me/todo")).at(-1)?.headers.Authorization).toBe("Bearer back"));
   });
 

@@ -5,6 +5,7 @@ Chromium's own offline emulation fails a page's navigations before its service w
 a reload "offline" is tested with the gateway really out of reach instead.
 """
 
+import contextlib
 import socket
 import threading
 
@@ -40,10 +41,8 @@ class Plug:
             if self.listener is not None:
                 self.listener.close()
             for connection in self.connections:
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 connection.close()
             self.connections.clear()
 
@@ -70,7 +69,5 @@ class Plug:
         except OSError:
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 sink.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
