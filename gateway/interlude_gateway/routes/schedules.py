@@ -20,7 +20,7 @@ from interlude_contracts.schedules import (
     ReminderDefaultsSchema,
 )
 
-from ..auth import CLIENT, THERAPIST, Caller
+from ..auth import CLIENT, CLINIC_ADMIN, THERAPIST, Caller
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record
 from ..names import DisplayNames
 from ..routing import RouteTable
@@ -240,12 +240,13 @@ def set_client_preferences(
 # -- reminders, follow-ups and what was sent -----------------------------
 
 
-@routes.http("GET", "/clinic/reminder-defaults", THERAPIST)
+@routes.http("GET", "/clinic/reminder-defaults", THERAPIST, CLINIC_ADMIN)
 def reminder_defaults(caller: Caller, notifications: NotificationsClient) -> Response:
+    """The clinic's default reminders (a clinic admin's setting, also read and set by its therapists)."""
     return json_response(notifications.get_reminder_defaults(caller.clinic_id))
 
 
-@routes.http("PUT", "/clinic/reminder-defaults", THERAPIST)
+@routes.http("PUT", "/clinic/reminder-defaults", THERAPIST, CLINIC_ADMIN)
 def set_reminder_defaults(request: Request, caller: Caller, notifications: NotificationsClient) -> Response:
     body = json_body(request, ReminderDefaultsSchema())
     return json_response(notifications.set_reminder_defaults(caller.clinic_id, body))
