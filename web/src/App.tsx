@@ -5,7 +5,7 @@ import { BrowserRouter, MemoryRouter, Navigate, NavLink, Route, Routes } from "r
 import { SessionProvider, useSession } from "./auth";
 import { chooseLanguage, LANGUAGES, type Language } from "./i18n";
 import { flush } from "./outbox";
-import { roleOf, THERAPIST } from "./role";
+import { CLINIC_ADMIN, roleOf, THERAPIST } from "./role";
 import { Answer } from "./pages/Answer";
 import { Export } from "./pages/Export";
 import { History } from "./pages/History";
@@ -19,6 +19,8 @@ export const APP_BASE = "/app/";
 
 // A separate chunk: the client's screens stay within their JavaScript budget.
 const TherapistScreens = lazy(() => import("./therapist/TherapistScreens"));
+// The clinic admin's screens: their own chunk too.
+const AdminScreens = lazy(() => import("./admin/AdminScreens"));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -111,6 +113,13 @@ function Screens() {
         <Route path="/invitations/:code" element={<Invitation />} />
         <Route path="*" element={<SignIn />} />
       </Routes>
+    );
+  }
+  if (roleOf(token) === CLINIC_ADMIN) {
+    return (
+      <Suspense fallback={<main><p>{t("loading")}</p></main>}>
+        <AdminScreens />
+      </Suspense>
     );
   }
   if (roleOf(token) === THERAPIST) {
