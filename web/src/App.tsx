@@ -5,7 +5,7 @@ import { BrowserRouter, MemoryRouter, Navigate, NavLink, Route, Routes } from "r
 import { SessionProvider, useSession } from "./auth";
 import { chooseLanguage, LANGUAGES, type Language } from "./i18n";
 import { flush } from "./outbox";
-import { CLINIC_ADMIN, roleOf, THERAPIST } from "./role";
+import { ANALYST, CLINIC_ADMIN, roleOf, THERAPIST } from "./role";
 import { Answer } from "./pages/Answer";
 import { Export } from "./pages/Export";
 import { History } from "./pages/History";
@@ -21,6 +21,8 @@ export const APP_BASE = "/app/";
 const TherapistScreens = lazy(() => import("./therapist/TherapistScreens"));
 // The clinic admin's screens: their own chunk too.
 const AdminScreens = lazy(() => import("./admin/AdminScreens"));
+// The analyst's screen: its own chunk too.
+const AnalystScreens = lazy(() => import("./analyst/AnalystScreens"));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -119,6 +121,13 @@ function Screens() {
     return (
       <Suspense fallback={<main><p>{t("loading")}</p></main>}>
         <AdminScreens />
+      </Suspense>
+    );
+  }
+  if (roleOf(token) === ANALYST) {
+    return (
+      <Suspense fallback={<main><p>{t("loading")}</p></main>}>
+        <AnalystScreens />
       </Suspense>
     );
   }
