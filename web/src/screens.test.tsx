@@ -138,7 +138,7 @@ describe("the client's screens", () => {
       name: null, email: null, push_address: null, channels: ["email"], opted_out: false, time_zone: "Europe/Madrid",
       quiet_hours: { start: "22:00", end: "08:00" },
     });
-  });
+  }, 90_000); // about 400 time zones to choose from and axe over them: slow on a loaded machine
 
   it("downloads the data export as a file", async () => {
     const calls = fakeApi({ "GET /me/export": { status: 200, body: { assignments: [] } } });
