@@ -7,6 +7,7 @@ WORKDIR /src/web
 COPY web/package.json web/package-lock.json ./
 RUN npm ci
 COPY web/ ./
+COPY docs/data-dictionary.md /src/docs/data-dictionary.md
 RUN npm run build
 
 FROM python:3.11-slim-bookworm AS build

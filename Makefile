@@ -8,7 +8,7 @@ PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
 .PHONY: install run up down test lint broker databases chromium clean bench-scheduler k8s bench chaos
 
-WEB_SOURCES := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+WEB_SOURCES := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json docs/data-dictionary.md
 
 $(BIN)/.installed: $(PYPROJECTS) requirements-dev.txt web/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Interlude needs Python 3.11")'

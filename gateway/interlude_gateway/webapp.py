@@ -13,6 +13,8 @@ from nameko.extensions import DependencyProvider
 
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "dist"
 mimetypes.add_type("application/manifest+json", ".webmanifest")
+# The data dictionary ships in the bundle as Markdown: shown as text in the browser, not downloaded.
+mimetypes.add_type("text/plain", ".md")
 # Vite names every file under assets/ after its content's hash: a name never changes its content.
 HASHED_ASSETS = "assets/"
 
@@ -33,6 +35,8 @@ class WebBundle:
         found = self._inside(path)
         if found is not None and found.is_file():
             content_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+            if content_type == "text/plain":
+                content_type += "; charset=utf-8"
             return WebFile(found.read_bytes(), content_type, path.startswith(HASHED_ASSETS))
         if path.startswith(HASHED_ASSETS) or "." in path.rsplit("/", 1)[-1]:
             return None  # a missing asset is a 404, not the page

@@ -4,6 +4,8 @@ from typing import Any
 
 import pytest
 
+from interlude_gateway.auth import CLINIC_ADMIN, Caller
+
 from . import test_routes
 from .test_routes import (
     ASSIGNMENT_ID,
@@ -16,6 +18,7 @@ from .test_routes import (
 )
 
 gateway = test_routes.gateway  # the fixture, shared
+ADMIN_CALLER = Caller(subject="admin-1", role=CLINIC_ADMIN, clinic_id=CLINIC)
 
 RECURRENCE_ID = "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b"
 PATHWAY_ID = "2f3e4d5c-6b7a-4899-8a0b-1c2d3e4f5a6b"
@@ -42,13 +45,12 @@ THERAPIST_ONLY = [
     ("POST", f"/recurrences/{RECURRENCE_ID}/cancel"),
     ("GET", "/clients/client-ada/notification-preferences"),
     ("PUT", "/clients/client-ada/notification-preferences"),
-    ("GET", "/clinic/reminder-defaults"),
-    ("PUT", "/clinic/reminder-defaults"),
     ("POST", "/clients/client-ada/follow-ups"),
     ("GET", "/clients/client-ada/deliveries"),
     ("GET", "/clients/client-ada/schedule"),
     ("GET", "/notifications/dead-letters"),
 ]
+STAFF_ONLY = [("GET", "/clinic/reminder-defaults"), ("PUT", "/clinic/reminder-defaults")]
 CLIENT_ONLY = [
     ("POST", f"/assignments/{ASSIGNMENT_ID}/open"),
     ("GET", "/me/notification-preferences"),
@@ -56,13 +58,13 @@ CLIENT_ONLY = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path"), THERAPIST_ONLY + CLIENT_ONLY)
+@pytest.mark.parametrize(("method", "path"), THERAPIST_ONLY + STAFF_ONLY + CLIENT_ONLY)
 def test_every_schedule_route_needs_a_token(gateway: Gateway, method: str, path: str) -> None:
     assert_problem(gateway.request(method, path, json={}), 401, "unauthenticated")
     assert_no_rpc(gateway)
 
 
-@pytest.mark.parametrize(("method", "path"), THERAPIST_ONLY)
+@pytest.mark.parametrize(("method", "path"), THERAPIST_ONLY + STAFF_ONLY)
 def test_clients_cannot_use_therapist_routes(gateway: Gateway, method: str, path: str) -> None:
     assert_problem(gateway.request(method, path, CLIENT_CALLER, json={}), 403, "forbidden")
     assert_no_rpc(gateway)
@@ -109,6 +111,17 @@ def test_bad_preferences_are_422_naming_the_field(gateway: Gateway, body: dict[s
 
     assert field in assert_problem(response, 422, "validation_failed")["errors"]
     assert_no_rpc(gateway)
+
+
+@pytest.mark.parametrize("caller", [THERAPIST_CALLER, ADMIN_CALLER])
+def test_the_clinics_staff_read_and_set_its_reminder_defaults(gateway: Gateway, caller: Caller) -> None:
+    rules = {"reminders": [{"anchor": "release", "offset_minutes": 60}]}
+    gateway.notifications.get_reminder_defaults.return_value = rules
+    gateway.notifications.set_reminder_defaults.return_value = rules
+
+    assert gateway.request("GET", "/clinic/reminder-defaults", caller).json() == rules
+    assert gateway.request("PUT", "/clinic/reminder-defaults", caller, json=rules).status_code == 200
+    gateway.notifications.set_reminder_defaults.assert_called_once_with(CLINIC, rules)
 
 
 def test_reminder_defaults_are_the_callers_clinics(gateway: Gateway) -> None:

@@ -62,3 +62,12 @@ def test_hashed_assets_are_cached_for_good(bundle: Path, gateway: Gateway) -> No
     assert "Content-Security-Policy" not in response.headers
     assert gateway.request("GET", "/app/manifest.webmanifest").headers["Cache-Control"] == "no-cache"
     assert gateway.request("GET", "/app/assets/gone.js").status_code == 404
+
+
+def test_the_data_dictionary_in_the_bundle_is_shown_as_utf8_text(bundle: Path) -> None:
+    (bundle / "data-dictionary.md").write_text("# Data dictionary — columns", encoding="utf-8")
+
+    found = WebBundle(bundle).file("data-dictionary.md")
+
+    assert found is not None and found.content_type == "text/plain; charset=utf-8"
+    assert found.content.decode("utf-8") == "# Data dictionary — columns"

@@ -5,7 +5,7 @@ import { BrowserRouter, MemoryRouter, Navigate, NavLink, Route, Routes } from "r
 import { SessionProvider, useSession } from "./auth";
 import { chooseLanguage, LANGUAGES, type Language } from "./i18n";
 import { flush } from "./outbox";
-import { roleOf, THERAPIST } from "./role";
+import { ANALYST, CLINIC_ADMIN, roleOf, THERAPIST } from "./role";
 import { Answer } from "./pages/Answer";
 import { Export } from "./pages/Export";
 import { History } from "./pages/History";
@@ -15,8 +15,14 @@ import { Preferences } from "./pages/Preferences";
 import { SignIn } from "./pages/SignIn";
 import { Todo } from "./pages/Todo";
 
+export const APP_BASE = "/app/";
+
 // A separate chunk: the client's screens stay within their JavaScript budget.
 const TherapistScreens = lazy(() => import("./therapist/TherapistScreens"));
+// The clinic admin's screens: their own chunk too.
+const AdminScreens = lazy(() => import("./admin/AdminScreens"));
+// The analyst's screen: its own chunk too.
+const AnalystScreens = lazy(() => import("./analyst/AnalystScreens"));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -111,6 +117,20 @@ function Screens() {
       </Routes>
     );
   }
+  if (roleOf(token) === CLINIC_ADMIN) {
+    return (
+      <Suspense fallback={<main><p>{t("loading")}</p></main>}>
+        <AdminScreens />
+      </Suspense>
+    );
+  }
+  if (roleOf(token) === ANALYST) {
+    return (
+      <Suspense fallback={<main><p>{t("loading")}</p></main>}>
+        <AnalystScreens />
+      </Suspense>
+    );
+  }
   if (roleOf(token) === THERAPIST) {
     return (
       <Suspense fallback={<main><p>{t("loading")}</p></main>}>
@@ -144,7 +164,11 @@ export function App({
   token?: string | null;
   restore?: boolean;
 }) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+  // offlineFirst: a query runs even when the browser says it is offline, so the service worker can
+  // answer it from its cache (the default would pause it until the connection returns).
+  const queryClient = new QueryClient({
+    defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false, networkMode: "offlineFirst" } },
+  });
   const content = (
     <SessionProvider initialToken={token} restore={restore}>
       <Header />
@@ -156,7 +180,8 @@ export function App({
       {initialPath ? (
         <MemoryRouter initialEntries={[initialPath]}>{content}</MemoryRouter>
       ) : (
-        <BrowserRouter basename="/app">{content}</BrowserRouter>
+        // The trailing slash keeps every link inside the service worker's scope: "/app/", never "/app".
+        <BrowserRouter basename={APP_BASE}>{content}</BrowserRouter>
       )}
     </QueryClientProvider>
   );

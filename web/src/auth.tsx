@@ -19,16 +19,14 @@ interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
-/** A fresh access token from the refresh cookie (rotated by the gateway), or null when there is no session. */
-export async function refreshedToken(): Promise<string | null> {
-  const restored = await restoredSession();
-  return restored === OFFLINE ? null : restored;
-}
-
 const OFFLINE = Symbol("offline");
+type Restored = string | null | typeof OFFLINE;
 
-/** The access token, null without a session, or OFFLINE when the gateway cannot be reached. */
-async function restoredSession(): Promise<string | null | typeof OFFLINE> {
+/**
+ * A fresh access token from the refresh cookie (rotated by the gateway), null when there is no
+ * session, or OFFLINE when the gateway cannot be reached.
+ */
+async function restoredSession(): Promise<Restored> {
   try {
     const pair = await request<TokenPair>("/auth/refresh", { method: "POST", body: {}, headers: BROWSER_SESSION });
     return pair.access_token;
@@ -49,11 +47,19 @@ export function SessionProvider({
   const [token, setToken] = useState<string | null>(initialToken);
   const [restoring, setRestoring] = useState(restore && !initialToken);
   const [offline, setOffline] = useState(false);
-  // One refresh at a time: concurrent 401s share it (a second refresh would spend a rotated cookie).
-  const pending = useRef<Promise<string | null> | null>(null);
+  // The newest token, for calls that started with an older one (see call).
+  const latest = useRef<string | null>(initialToken);
+  // One refresh at a time: restoring and concurrent 401s share it (a second refresh would present the
+  // cookie the first one rotated, which the gateway takes for theft and ends every session).
+  const pending = useRef<Promise<Restored> | null>(null);
+
+  const adopt = useCallback((next: string | null) => {
+    latest.current = next;
+    setToken(next);
+  }, []);
 
   const refresh = useCallback(() => {
-    pending.current ??= refreshedToken().finally(() => {
+    pending.current ??= restoredSession().finally(() => {
       pending.current = null;
     });
     return pending.current;
@@ -62,60 +68,74 @@ export function SessionProvider({
   useEffect(() => {
     if (!restoring) return;
     let live = true;
-    void restoredSession().then((restored) => {
+    void refresh().then((restored) => {
       if (!live) return;
       setOffline(restored === OFFLINE);
-      setToken(restored === OFFLINE ? null : restored);
+      adopt(restored === OFFLINE ? null : restored);
       setRestoring(false);
     });
     return () => {
       live = false;
     };
-  }, [restoring]);
+  }, [restoring, refresh, adopt]);
 
-  // Opened offline: the session is restored as soon as the connection returns.
+  // Opened offline: the session is restored as soon as the connection returns (the screens stay).
   useEffect(() => {
     if (!offline) return;
-    const retry = () => setRestoring(true);
+    const retry = () => {
+      void refresh().then((restored) => {
+        if (restored === OFFLINE) return;
+        adopt(restored);
+        setOffline(false);
+      });
+    };
     window.addEventListener("online", retry);
     return () => window.removeEventListener("online", retry);
-  }, [offline]);
+  }, [offline, refresh, adopt]);
 
-  const signIn = useCallback(async (email: string, password: string) => {
-    const pair = await request<TokenPair>("/auth/token", {
-      method: "POST",
-      body: { username: email, password },
-      headers: BROWSER_SESSION,
-    });
-    setToken(pair.access_token);
-    setOffline(false);
-  }, []);
+  const signIn = useCallback(
+    async (email: string, password: string) => {
+      const pair = await request<TokenPair>("/auth/token", {
+        method: "POST",
+        body: { username: email, password },
+        headers: BROWSER_SESSION,
+      });
+      adopt(pair.access_token);
+      setOffline(false);
+    },
+    [adopt],
+  );
 
   const signOut = useCallback(async () => {
-    setToken(null);
+    adopt(null);
     setOffline(false);
     // The service worker's copy of the to-do list is this person's: it goes with the session.
     if ("caches" in window) void caches.delete("interlude-data-v1");
     await request("/auth/refresh", { method: "DELETE", headers: BROWSER_SESSION }).catch(() => undefined);
-  }, []);
+  }, [adopt]);
 
   const call = useCallback(
     async <T,>(path: string, options: RequestOptions = {}): Promise<T> => {
+      const used = latest.current;
       try {
-        return await request<T>(path, { ...options, token });
+        return await request<T>(path, { ...options, token: used });
       } catch (error) {
-        // An expired access token: renew it from the cookie once, then try again.
         if (!(error instanceof ApiError) || error.problem.status !== 401) throw error;
-        const renewed = await refresh();
+        // A newer token arrived while this call was out (another call renewed it): use it.
+        if (latest.current && latest.current !== used) return request<T>(path, { ...options, token: latest.current });
+        // An expired access token: renew it from the cookie once, then try again.
+        const restored = await refresh();
+        const renewed = restored === OFFLINE ? null : restored;
         if (!renewed) {
-          setToken(null);
+          adopt(null);
           throw error;
         }
-        setToken(renewed);
+        adopt(renewed);
+        setOffline(false);
         return request<T>(path, { ...options, token: renewed });
       }
     },
-    [token, refresh],
+    [refresh, adopt],
   );
 
   const session = useMemo(

@@ -15,3 +15,5 @@ export function roleOf(token: string | null): string | null {
 }
 
 export const THERAPIST = "therapist";
+export const CLINIC_ADMIN = "clinic_admin";
+export const ANALYST = "analyst";

@@ -138,7 +138,7 @@ describe("the client's screens", () => {
       name: null, email: null, push_address: null, channels: ["email"], opted_out: false, time_zone: "Europe/Madrid",
       quiet_hours: { start: "22:00", end: "08:00" },
     });
-  });
+  }, 90_000); // about 400 time zones to choose from and axe over them: slow on a loaded machine
 
   it("downloads the data export as a file", async () => {
     const calls = fakeApi({ "GET /me/export": { status: 200, body: { assignments: [] } } });
@@ -178,16 +178,25 @@ describe("offline", () => {
 
 describe("opened without a connection", () => {
   it("shows the to-do list the service worker kept, then restores the session when the connection returns", async () => {
+    const online = vi.spyOn(navigator, "onLine", "get").mockReturnValue(false);
     let reachable = false;
+    let refreshes = 0;
     const unreachable = () => {
       throw new TypeError("Failed to fetch");
     };
+    const kept = { status: 200, body: { assignments: [{ assignment_id: "a", title: "Sleep diary", status: "open", due_at: null }] } };
     const calls = fakeApi({
-      "POST /auth/refresh": () => (reachable ? { status: 200, body: { access_token: "back", expires_in: 900 } } : unreachable()),
-      // What the service worker answers from its cache while offline (the network first when online).
-      "GET /me/todo?limit=100": { status: 200, body: { assignments: [{ assignment_id: "a", title: "Sleep diary", status: "open", due_at: null }] } },
+      // The cookie rotates: presented a second time, the gateway ends every session.
+      "POST /auth/refresh": () => {
+        if (!reachable) return unreachable();
+        refreshes += 1;
+        return refreshes === 1 ? { status: 200, body: { access_token: "back", expires_in: 900 } } : { status: 401, body: { detail: "reused" } };
+      },
+      // Offline, the service worker answers from its cache; online, the gateway wants the token.
+      "GET /me/todo?limit=100": (call) => (!reachable || call.headers.Authorization ? kept : { status: 401, body: { detail: "no token" } }),
     });
     const { container } = render(<App initialPath="/" restore />);
+    window.dispatchEvent(new Event("offline")); // the browser knows: queries must run all the same
 
     expect(await screen.findByRole("link", { name: "Sleep diary" })).toBeInTheDocument();
     expect(screen.getByRole("status")).toHaveTextContent("You are offline");
@@ -195,14 +204,17 @@ describe("opened without a connection", () => {
     expect(await seriousViolations(container)).toEqual([]);
 
     reachable = true;
+    online.mockReturnValue(true);
     window.dispatchEvent(new Event("online"));
 
     expect(await screen.findByRole("link", { name: "Completed" })).toBeInTheDocument();
     expect(screen.queryByText(/You are offline/)).toBeNull();
+    expect(refreshes).toBe(1); // the restore and the to-do's refetch shared one refresh
     await waitFor(() => expect(calls.filter((c) => c.path.startsWith("/me/todo")).at(-1)?.headers.Authorization).toBe("Bearer back"));
   });
 
   it("says so when the device keeps no copy", async () => {
+    vi.spyOn(navigator, "onLine", "get").mockReturnValue(false);
     fakeApi({
       "POST /auth/refresh": () => {
         throw new TypeError("Failed to fetch");
@@ -214,5 +226,19 @@ describe("opened without a connection", () => {
     render(<App initialPath="/" restore />);
 
     expect(await screen.findByRole("alert", {}, { timeout: 10_000 })).toHaveTextContent("keeps no copy");
+  });
+});
+
+describe("in the browser's address bar", () => {
+  it("keeps every address under /app/, the service worker's scope (never /app alone)", async () => {
+    fakeApi(TODO);
+    window.history.pushState(null, "", "/app/history");
+    render(<App token="tok" />);
+
+    const todo = await screen.findByRole("link", { name: "To do" });
+    expect(todo).toHaveAttribute("href", "/app/");
+    await userEvent.setup().click(todo);
+    expect(window.location.pathname).toBe("/app/");
+    expect(screen.getByRole("link", { name: "Completed" })).toHaveAttribute("href", "/app/history");
   });
 });

@@ -25,7 +25,7 @@ from interlude_contracts.schedules import (
     ScheduledEntrySchema,
 )
 
-from ..auth import CLIENT, THERAPIST, Caller
+from ..auth import CLIENT, CLINIC_ADMIN, THERAPIST, Caller
 from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record
 from ..names import DisplayNames
 from ..openapi import list_schema
@@ -279,12 +279,13 @@ def set_client_preferences(
 # -- reminders, follow-ups and what was sent -----------------------------
 
 
-@routes.http("GET", "/clinic/reminder-defaults", THERAPIST)
+@routes.http("GET", "/clinic/reminder-defaults", THERAPIST, CLINIC_ADMIN)
 def reminder_defaults(caller: Caller, notifications: NotificationsClient) -> Response:
+    """The clinic's default reminders (a clinic admin's setting, also read and set by its therapists)."""
     return json_response(notifications.get_reminder_defaults(caller.clinic_id))
 
 
-@routes.http("PUT", "/clinic/reminder-defaults", THERAPIST, body=ReminderDefaultsSchema)
+@routes.http("PUT", "/clinic/reminder-defaults", THERAPIST, CLINIC_ADMIN, body=ReminderDefaultsSchema)
 def set_reminder_defaults(request: Request, caller: Caller, notifications: NotificationsClient) -> Response:
     body = checked_body(request)
     return json_response(notifications.set_reminder_defaults(caller.clinic_id, body))

@@ -10,10 +10,12 @@ service worker's cache.
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, expect, sync_playwright
+from unplug import Plug
 
 ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -166,24 +168,38 @@ def client_screens(page: Page, screens: Screens, title: str) -> None:
     screens.check("export")
 
 
-def installable(page: Page, context: BrowserContext) -> None:
-    """Chromium finds nothing against installing the app (manifest, icons, service worker)."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+def installable(playwright: Playwright, url: str, profile: Path) -> None:
+    """Chromium finds nothing against installing the app (manifest, icons, service worker).
+
+    In a browser profile of its own: Playwright's usual contexts are incognito, where Chromium
+    offers no installing at all.
+    """
+    context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=["--no-sandbox"])
+    page = context.new_page()
+    page.goto(f"{url}/app/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     session = context.new_cdp_session(page)
+    manifest = session.send("Page.getAppManifest")
+    assert manifest["errors"] == [] and "icon-512.png" in manifest["data"], manifest
     errors = session.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert errors == [], errors
+    context.close()
 
 
-def reload_offline(page: Page, context: BrowserContext, screens: Screens, open_title: str) -> None:
-    """Reloaded offline, the app comes from the service worker's cache with the to-do list it kept."""
+def reload_offline(page: Page, context: BrowserContext, plug: Plug, screens: Screens, open_title: str) -> None:
+    """Reloaded without a network, the app comes from the service worker's cache with the to-do list it kept."""
     page.get_by_role("link", name="To do").click()
     expect(page.get_by_role("link", name=open_title)).to_be_visible()
-    context.set_offline(True)
+    assert page.url.endswith("/app/"), page.url  # inside the service worker's scope
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    plug.unplug()
     page.reload()
+    context.set_offline(True)  # the browser notices too
     expect(page.get_by_role("status")).to_contain_text("You are offline")
     expect(page.get_by_role("heading", name="To do")).to_be_visible()
     expect(page.get_by_role("link", name=open_title)).to_be_visible()
     screens.check("to-do-reloaded-offline")
+    plug.plug_in()
     context.set_offline(False)
     # The connection back: the session is restored from the refresh cookie, no signing in again.
     expect(page.get_by_role("link", name="Completed")).to_be_visible()
@@ -203,7 +219,9 @@ def redeem_invitation(browser: Browser, url: str, code: str, screens: Screens) -
     context.close()
 
 
-def main(url: str, title: str, artefacts: Path, offline_title: str, code: str, open_title: str) -> None:
+def main(gateway: str, title: str, artefacts: Path, offline_title: str, code: str, open_title: str) -> None:
+    plug = Plug(int(urlparse(gateway).port or 80))
+    url = plug.url
     artefacts.mkdir(parents=True, exist_ok=True)
     for old in artefacts.glob("*.png"):
         old.unlink()
@@ -232,14 +250,15 @@ def main(url: str, title: str, artefacts: Path, offline_title: str, code: str, o
         screens.check("to-do-after-submitting")
         answer_offline_with_the_keyboard(page, context, screens, offline_title)
         client_screens(page, screens, title)
-        installable(page, context)
-        reload_offline(page, context, screens, open_title)
+        reload_offline(page, context, plug, screens, open_title)
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
         page.reload()  # signed out: the cookie was revoked and cleared, nothing restores the session
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
         redeem_invitation(browser, url, code, screens)
         browser.close()
+        with tempfile.TemporaryDirectory() as profile:
+            installable(playwright, url, Path(profile))
     assert csp_errors == [], csp_errors
     print(json.dumps({"screens": screens.checked, "scripts": sorted(scripts)}))
 
