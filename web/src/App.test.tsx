@@ -1,10 +1,10 @@
 import { fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import axe from "axe-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RenderedActivity } from "./api";
 import { App } from "./App";
 import { fakeApi } from "./test/fakeApi";
+import { seriousViolations } from "./test/support";
 
 const ASSIGNMENT = "11111111-2222-3333-4444-555555555555";
 const past = new Date(Date.now() - 86_400_000).toISOString();
@@ -55,11 +55,6 @@ const activity: RenderedActivity = {
     },
   ],
 };
-
-async function seriousViolations(container: HTMLElement): Promise<string[]> {
-  const results = await axe.run(container, { rules: { "color-contrast": { enabled: false } } });
-  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
-}
 
 afterEach(() => vi.unstubAllGlobals());
 

@@ -1,7 +1,8 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { BrowserRouter, MemoryRouter, Navigate, NavLink, Route, Routes } from "react-router-dom";
+import { BrowserRouter, MemoryRouter, Navigate, Route, Routes } from "react-router-dom";
+import { SiteNavigation } from "./components/SiteNavigation";
 import { SessionProvider, useSession } from "./auth";
 import { chooseLanguage, LANGUAGES, type Language } from "./i18n";
 import { flush } from "./outbox";
@@ -47,22 +48,14 @@ function Header() {
 
 function Navigation() {
   const { t } = useTranslation();
-  const links = [
+  const links: [string, string][] = [
     ["/", t("todo.title")],
     ["/history", t("history.title")],
     ["/notifications", t("notifications.title")],
     ["/preferences", t("preferences.title")],
     ["/export", t("export.title")],
   ];
-  return (
-    <nav aria-label={t("nav.label")}>
-      <ul>
-        {links.map(([to, name]) => (
-          <li key={to}><NavLink to={to} end>{name}</NavLink></li>
-        ))}
-      </ul>
-    </nav>
-  );
+  return <SiteNavigation links={links} />;
 }
 
 /** Sends what was submitted offline as soon as the connection returns (and on start). */

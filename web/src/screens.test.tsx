@@ -1,15 +1,10 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import axe from "axe-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { enqueue, queued } from "./outbox";
 import { fakeApi } from "./test/fakeApi";
-
-async function seriousViolations(container: HTMLElement): Promise<string[]> {
-  const results = await axe.run(container, { rules: { "color-contrast": { enabled: false } } });
-  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
-}
+import { seriousViolations } from "./test/support";
 
 const TODO = { "GET /me/todo?limit=100": { status: 200, body: { assignments: [] } } };
 

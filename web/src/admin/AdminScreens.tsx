@@ -4,7 +4,8 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Navigate, NavLink, Route, Routes } from "react-router-dom";
+import { Navigate, Route, Routes } from "react-router-dom";
+import { SiteNavigation } from "../components/SiteNavigation";
 import { useSession } from "../auth";
 import { registerAdminMessages } from "./messages";
 
@@ -340,13 +341,7 @@ export default function AdminScreens() {
   ];
   return (
     <>
-      <nav aria-label={t("nav.label")}>
-        <ul>
-          {links.map(([to, name]) => (
-            <li key={to}><NavLink to={to} end>{name}</NavLink></li>
-          ))}
-        </ul>
-      </nav>
+      <SiteNavigation links={links} />
       <Routes>
         <Route path="/" element={<Team />} />
         <Route path="/audit" element={<AuditTrail />} />

@@ -1,18 +1,13 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import axe from "axe-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import { fakeApi } from "../test/fakeApi";
 import { adminEn, adminEs } from "./messages";
+import { seriousViolations } from "../test/support";
 
 const ADMIN_TOKEN = `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify({ sub: "admin-demo", role: "clinic_admin" })).replace(/=+$/, "")}.signature`;
 const CLIENTS = { "GET /clients?limit=100": { status: 200, body: { clients: [{ account_id: "client-ada", display_name: "Ada", username: "ada@demo.client" }] } } };
-
-async function seriousViolations(container: HTMLElement): Promise<string[]> {
-  const results = await axe.run(container, { rules: { "color-contrast": { enabled: false } } });
-  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
-}
 
 function keys(catalog: object, prefix = ""): string[] {
   return Object.entries(catalog).flatMap(([key, value]) => (typeof value === "object" ? keys(value, `${prefix}${key}.`) : [`${prefix}${key}`]));

@@ -1,22 +1,12 @@
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import axe from "axe-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import { fakeApi } from "../test/fakeApi";
-
-function tokenFor(role: string): string {
-  const payload = btoa(JSON.stringify({ sub: "therapist-demo", role, clinic: "clinic-demo" })).replace(/=+$/, "");
-  return `eyJhbGciOiJIUzI1NiJ9.${payload}.signature`;
-}
+import { tokenFor, seriousViolations } from "../test/support";
 
 const THERAPIST_TOKEN = tokenFor("therapist");
 const FIND = { timeout: 10_000 };
-
-async function seriousViolations(container: HTMLElement): Promise<string[]> {
-  const results = await axe.run(container, { rules: { "color-contrast": { enabled: false } } });
-  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
-}
 
 afterEach(() => vi.unstubAllGlobals());
 
