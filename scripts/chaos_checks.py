@@ -82,6 +82,7 @@ def assignments_report(urls: dict[str, str], prepared: set[str], tally: Tally) -
         "log": in_log,
         "projection": in_projection,
         "inbox_new_activity_rows": in_inbox,
+        "client_gave_up": len(tally.failed),
         "lost": len(tally.failed) + in_log["lost"] + in_projection["lost"] + in_inbox["lost"],
         "duplicated": sum(part["duplicated"] + part["unexpected"] for part in (in_log, in_projection, in_inbox)),
     }
@@ -108,6 +109,7 @@ def follow_ups_report(urls: dict[str, str], tally: Tally) -> dict[str, Any]:
     return {
         **tally.summary(),
         **parts,
+        "client_gave_up": len(tally.failed),
         "lost": len(tally.failed) + sum(part["lost"] for part in parts.values()),
         "duplicated": sum(part["duplicated"] + part["unexpected"] for part in parts.values()),
     }
