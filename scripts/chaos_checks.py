@@ -145,8 +145,12 @@ def analytics_report(urls: dict[str, str], fresh_url: str, env: dict[str, str]) 
     command = [str(Path(sys.executable).parent / "interlude-reporting"), "rebuild", "--into", fresh_url]
     rebuilt = subprocess.run(command, env=env, capture_output=True, text=True)
     if rebuilt.returncode != 0:
-        return {"rebuild_failed": rebuilt.stderr.strip()[-500:], "lost": 0, "duplicated": 0,
-                "equal_to_fresh_rebuild": False}  # fmt: skip
+        return {
+            "rebuild_failed": rebuilt.stderr.strip()[-500:],
+            "lost": 0,
+            "duplicated": 0,
+            "equal_to_fresh_rebuild": False,
+        }
     live_db, fresh_db = Database(urls["reporting"]), Database(fresh_url)
     try:
         live, fresh = dump_tables(live_db), dump_tables(fresh_db)
