@@ -82,6 +82,7 @@ def assignments_report(urls: dict[str, str], prepared: set[str], tally: Tally) -
         "log": in_log,
         "projection": in_projection,
         "inbox_new_activity_rows": in_inbox,
+        "client_gave_up": len(tally.failed),
         "lost": len(tally.failed) + in_log["lost"] + in_projection["lost"] + in_inbox["lost"],
         "duplicated": sum(part["duplicated"] + part["unexpected"] for part in (in_log, in_projection, in_inbox)),
     }
@@ -108,6 +109,7 @@ def follow_ups_report(urls: dict[str, str], tally: Tally) -> dict[str, Any]:
     return {
         **tally.summary(),
         **parts,
+        "client_gave_up": len(tally.failed),
         "lost": len(tally.failed) + sum(part["lost"] for part in parts.values()),
         "duplicated": sum(part["duplicated"] + part["unexpected"] for part in parts.values()),
     }
@@ -143,8 +145,12 @@ def analytics_report(urls: dict[str, str], fresh_url: str, env: dict[str, str]) 
     command = [str(Path(sys.executable).parent / "interlude-reporting"), "rebuild", "--into", fresh_url]
     rebuilt = subprocess.run(command, env=env, capture_output=True, text=True)
     if rebuilt.returncode != 0:
-        return {"rebuild_failed": rebuilt.stderr.strip()[-500:], "lost": 0, "duplicated": 0,
-                "equal_to_fresh_rebuild": False}  # fmt: skip
+        return {
+            "rebuild_failed": rebuilt.stderr.strip()[-500:],
+            "lost": 0,
+            "duplicated": 0,
+            "equal_to_fresh_rebuild": False,
+        }
     live_db, fresh_db = Database(urls["reporting"]), Database(fresh_url)
     try:
         live, fresh = dump_tables(live_db), dump_tables(fresh_db)
@@ -185,18 +191,23 @@ def dead_letters(amqp_uri: str, services: tuple[str, ...]) -> dict[str, int]:
 def poison_report(
     amqp_uri: str, services: tuple[str, ...], injected: Counter, exited: dict[str, int]
 ) -> dict[str, Any]:
-    """Every poison message in its dead-letter queue, none elsewhere, and no process down because of one."""
-    found = dead_letters(amqp_uri, services)
-    wrong = {
-        name: {"injected": injected.get(name, 0), "dead_lettered": max(found.get(name, 0), 0)}
-        for name in sorted(set(found) | set(injected))
-        if max(found.get(name, 0), 0) != injected.get(name, 0)
-    }
+    """Every poison message in its dead-letter queue, and no process down because of one.
+
+    Dead-lettering is at least once: a service killed between copying a request to the dead-letter queue
+    and acknowledging it copies it again when the request is redelivered. Extra copies are counted apart;
+    they are not work done twice.
+    """
+    found = {name: max(count, 0) for name, count in dead_letters(amqp_uri, services).items()}
+    missing = {name: count - found.get(name, 0) for name, count in injected.items() if found.get(name, 0) < count}
+    unexpected = {name: count for name, count in found.items() if count and name not in injected}
+    extra_copies = sum(found.get(name, 0) - count for name, count in injected.items() if found.get(name, 0) > count)
     return {
         "injected": sum(injected.values()),
-        "dead_lettered": sum(max(count, 0) for count in found.values()),
-        "queues_not_as_injected": wrong,
+        "dead_lettered": sum(found.values()),
+        "not_dead_lettered": missing,
+        "dead_lettered_but_not_injected": unexpected,
+        "extra_copies_of_a_dead_letter": extra_copies,
         "processes_exited": exited,
-        "lost": sum(max(v["injected"] - v["dead_lettered"], 0) for v in wrong.values()) + len(exited),
-        "duplicated": sum(max(v["dead_lettered"] - v["injected"], 0) for v in wrong.values()),
+        "lost": sum(missing.values()) + len(exited),
+        "duplicated": sum(unexpected.values()),
     }

@@ -2,8 +2,8 @@
 
 Every client behaves like the apps: on a transport error or a 5xx it sends the same request again, with
 the same ``X-Correlation-Id`` and, for commands, the same ``Idempotency-Key``, until it gets an answer
-or the run's deadline passes. Each workload paces its requests evenly over the load period and tallies
-what the clients saw; ``chaos_checks`` holds the stores to those tallies.
+or its retry budget (longer than any fault lasts) is spent. Each workload paces its requests evenly
+over the load period and tallies what the clients saw; ``chaos_checks`` holds the stores to those tallies.
 """
 
 from __future__ import annotations
@@ -77,17 +77,18 @@ class Sessions(Tally):
 
 
 def send(
-    http: requests.Session, tally: Tally, method: str, url: str, deadline: float, **options: Any
+    http: requests.Session, tally: Tally, method: str, url: str, retry_for: float, **options: Any
 ) -> requests.Response | None:
-    """The request, sent again on a transport error or a 5xx until answered; None when the deadline passed."""
-    return send_noting_errors(http, tally, method, url, deadline, **options)[0]
+    """The request, sent again on a transport error or a 5xx until answered; None after ``retry_for`` seconds."""
+    return send_noting_errors(http, tally, method, url, retry_for, **options)[0]
 
 
 def send_noting_errors(
-    http: requests.Session, tally: Tally, method: str, url: str, deadline: float, **options: Any
+    http: requests.Session, tally: Tally, method: str, url: str, retry_for: float, **options: Any
 ) -> tuple[requests.Response | None, bool]:
     """``send``, and whether an attempt before the answer failed (its outcome unknown to the client)."""
     errored = False
+    deadline = time.monotonic() + retry_for
     while time.monotonic() < deadline:
         try:
             response: requests.Response | None = http.request(method, url, timeout=REQUEST_TIMEOUT_SECONDS, **options)
@@ -137,11 +138,11 @@ def paced(jobs: Sequence[Any], threads: int, started: float, seconds: float, wor
     return running
 
 
-def submit(base: str, token: str, assignment: str, tally: Submissions, deadline: float) -> None:
+def submit(base: str, token: str, assignment: str, tally: Submissions, retry_for: float) -> None:
     """One client's response; a 409 after an error means an earlier attempt stored it."""
     http = request_session(token)
     url = f"{base}/assignments/{assignment}/responses"
-    response, after_error = send_noting_errors(http, tally, "POST", url, deadline, json=SUBMISSION)
+    response, after_error = send_noting_errors(http, tally, "POST", url, retry_for, json=SUBMISSION)
     with tally.lock:
         if response is None:
             tally.failed[assignment] = 0
@@ -156,12 +157,12 @@ def submit(base: str, token: str, assignment: str, tally: Submissions, deadline:
 SUBMISSION = {"answers": {"mood": 5}}
 
 
-def create_assignment(base: str, token: str, body: dict[str, Any], tally: Tally, deadline: float) -> None:
+def create_assignment(base: str, token: str, body: dict[str, Any], tally: Tally, retry_for: float) -> None:
     """A therapist assigns, with an Idempotency-Key: accepted[key] = (assignment id, correlation id)."""
     key = str(uuid.uuid4())
     http = request_session(token)
     http.headers["Idempotency-Key"] = key
-    response = send(http, tally, "POST", f"{base}/assignments", deadline, json=body)
+    response = send(http, tally, "POST", f"{base}/assignments", retry_for, json=body)
     with tally.lock:
         if response is not None and response.status_code == 201:
             tally.accepted[key] = (response.json()["assignment_id"], http.headers["X-Correlation-Id"])
@@ -169,13 +170,13 @@ def create_assignment(base: str, token: str, body: dict[str, Any], tally: Tally,
             tally.failed[key] = response.status_code if response is not None else 0
 
 
-def follow_up(base: str, token: str, client_id: str, tally: Tally, deadline: float) -> None:
+def follow_up(base: str, token: str, client_id: str, tally: Tally, retry_for: float) -> None:
     """A therapist's follow-up to a client, with an Idempotency-Key: accepted[key] = its notification id."""
     key = str(uuid.uuid4())
     http = request_session(token)
     http.headers["Idempotency-Key"] = key
     body = {"text": f"Checking in ({key[:8]}): how did this week go?"}
-    response = send(http, tally, "POST", f"{base}/clients/{client_id}/follow-ups", deadline, json=body)
+    response = send(http, tally, "POST", f"{base}/clients/{client_id}/follow-ups", retry_for, json=body)
     with tally.lock:
         if response is not None and response.status_code == 202:
             tally.accepted[key] = response.json()["notification_id"]
@@ -184,7 +185,7 @@ def follow_up(base: str, token: str, client_id: str, tally: Tally, deadline: flo
 
 
 def session(
-    base: str, username: str, password: str, tally: Sessions, until: float, every: float, deadline: float
+    base: str, username: str, password: str, tally: Sessions, until: float, every: float, retry_for: float
 ) -> None:
     """A client logs in, refreshes every ``every`` seconds until ``until``, then reads their inbox with the token."""
     login = send(
@@ -192,7 +193,7 @@ def session(
         tally,
         "POST",
         f"{base}/auth/token",
-        deadline,
+        retry_for,
         json={"username": username, "password": password},
     )
     if login is None or login.status_code != 200:
@@ -207,7 +208,7 @@ def session(
         http = request_session()
         http.headers["Idempotency-Key"] = str(uuid.uuid4())
         refreshed = send(
-            http, tally, "POST", f"{base}/auth/refresh", deadline, json={"refresh_token": pair["refresh_token"]}
+            http, tally, "POST", f"{base}/auth/refresh", retry_for, json={"refresh_token": pair["refresh_token"]}
         )
         if refreshed is None or refreshed.status_code != 200:
             with tally.lock:
@@ -217,7 +218,7 @@ def session(
         with tally.lock:
             tally.refreshed += 1
         pair = refreshed.json()
-    inbox = send(request_session(pair["access_token"]), tally, "GET", f"{base}/me/notifications", deadline)
+    inbox = send(request_session(pair["access_token"]), tally, "GET", f"{base}/me/notifications", retry_for)
     if inbox is None or inbox.status_code != 200:
         with tally.lock:
             tally.ended_sessions += 1

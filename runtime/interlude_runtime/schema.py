@@ -83,11 +83,12 @@ def created_despite_races(
     attempts: int = 5,
     pause: float = 0.2,
     wait_seconds: float = DATABASE_WAIT_SECONDS,
-    retry_seconds: float = DATABASE_RETRY_SECONDS,
+    retry_seconds: float | None = None,
 ) -> T:
     """``create()``, tried again when it lost a concurrent table creation (``attempts`` in all), and while
     the database cannot be reached yet (for up to ``wait_seconds``)."""
     deadline = time.monotonic() + wait_seconds
+    retry_seconds = DATABASE_RETRY_SECONDS if retry_seconds is None else retry_seconds
     races = 0
     while True:
         try:

@@ -53,9 +53,16 @@ def postgres_conninfo(params: Mapping[str, str]) -> str:
 
 
 def ensure_database(url: str) -> None:
-    """Create the SQLite folder or the PostgreSQL database if missing."""
+    """Create the SQLite folder or the PostgreSQL database if missing.
+
+    Every process opens its store through here first: a PostgreSQL that is restarting is waited for
+    (``schema.created_despite_races``), so a process started meanwhile does not exit in its setup.
+    """
     if is_postgres(url):
-        _ensure_postgres_database(postgres_params(url))
+        from .schema import created_despite_races
+
+        params = postgres_params(url)
+        created_despite_races(lambda: _ensure_postgres_database(params))
     else:
         Path(sqlite_path(url)).parent.mkdir(parents=True, exist_ok=True)
 

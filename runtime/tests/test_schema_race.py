@@ -90,3 +90,16 @@ def test_a_refused_login_is_not_waited_for() -> None:
     with pytest.raises(psycopg.OperationalError):
         created_despite_races(create, retry_seconds=0)
     assert len(calls) == 1
+
+
+def test_a_process_opening_its_store_while_postgres_restarts_waits_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every store is opened through ensure_database (Database, the event stores, the relays)."""
+    from interlude_runtime import schema, storage
+
+    create, calls = flaky([refused_connection(), refused_connection()])
+    monkeypatch.setattr(storage, "_ensure_postgres_database", lambda params: create())
+    monkeypatch.setattr(schema, "DATABASE_RETRY_SECONDS", 0)
+
+    storage.ensure_database("postgresql://postgres@127.0.0.1:5432/interlude_restarting")
+
+    assert len(calls) == 3
