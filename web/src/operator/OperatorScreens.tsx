@@ -51,7 +51,7 @@ function OpenClinic() {
       <h2 id="open-clinic-heading">{t("operator.open.title")}</h2>
       <form onSubmit={open}>
         <label htmlFor="clinic-name">{t("operator.open.name")}</label>
-        <input id="clinic-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+        <input id="clinic-name" type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         <label htmlFor="clinic-admin">{t("operator.open.admin")}</label>
         <input id="clinic-admin" type="email" required minLength={3} maxLength={200} value={admin}
           onChange={(e) => setAdmin(e.target.value)} />
@@ -66,7 +66,7 @@ function OpenClinic() {
             date: new Intl.DateTimeFormat(i18n.language, { dateStyle: "medium" }).format(new Date(opened.invitation.expires_at)),
           })}</p>
           <label htmlFor="clinic-admin-link">{t("operator.open.link")}</label>
-          <input id="clinic-admin-link" readOnly value={link} onFocus={(e) => e.target.select()} />
+          <input id="clinic-admin-link" type="text" readOnly value={link} onFocus={(e) => e.target.select()} />
         </div>
       )}
     </section>
