@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import uuid
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ SECRET = "e2e-secret-" + "j" * 24
 ARTEFACTS = ROOT / "test-artefacts" / "web-journey"
 PASSWORD = "a-long-enough-pass"
 MEASURE = "WEEK-LOW"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -103,4 +105,11 @@ def test_from_a_new_clinic_to_an_acknowledged_risk_flag_in_chromium(stack: Stack
     assert [(m["measure"], [(p["value"], p["band"], p["above_cutoff"]) for p in m["series"]]) for m in progress] == [
         (MEASURE, [(8, "severe", True)])
     ]
+    # The chart the client's page shows: the score, on the bands and cutoff of the activity that gave it.
+    chart = therapist.session.get(f"{stack.url}/clients/{kim}/measures/{MEASURE}/chart.svg", timeout=30)
+    assert chart.status_code == 200, chart.text
+    drawn = list(ElementTree.fromstring(chart.text))
+    assert [e.get("data-band") for e in drawn if e.get("class") == "band"] == ["mild", "severe"]
+    assert [e.get("class") for e in drawn].count("cutoff") == 1
+    assert [e.findtext(f"{SVG}title") for e in drawn if e.get("class") == "score"][0].endswith("(severe)")
     assert len(list(ARTEFACTS.glob("*.png"))) >= 15
