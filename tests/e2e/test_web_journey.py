@@ -85,9 +85,12 @@ def test_from_a_new_clinic_to_an_acknowledged_risk_flag_in_chromium(stack: Stack
     assert set(clients) == {"Kim", "Lee"}
     kim = clients["Kim"]["account_id"]
     admin = Api(stack.url, settings["admin"], PASSWORD)
-    assert kim not in {c["account_id"] for c in Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass").call(
-        "GET", "/clients?limit=100"
-    )["clients"]}, "the new clinic's client is not the demo clinic's"
+    assert kim not in {
+        c["account_id"]
+        for c in Api(stack.url, "therapist@demo.clinic", "therapist-demo-pass").call("GET", "/clients?limit=100")[
+            "clients"
+        ]
+    }, "the new clinic's client is not the demo clinic's"
     assert {c["account_id"] for c in admin.call("GET", "/clients?limit=100")["clients"]} == {
         kim,
         clients["Lee"]["account_id"],
@@ -111,5 +114,6 @@ def test_from_a_new_clinic_to_an_acknowledged_risk_flag_in_chromium(stack: Stack
     drawn = list(ElementTree.fromstring(chart.text))
     assert [e.get("data-band") for e in drawn if e.get("class") == "band"] == ["mild", "severe"]
     assert [e.get("class") for e in drawn].count("cutoff") == 1
-    assert [e.findtext(f"{SVG}title") for e in drawn if e.get("class") == "score"][0].endswith("(severe)")
+    [score] = [e.findtext(f"{SVG}title") for e in drawn if e.get("class") == "score"]
+    assert str(score).endswith("(severe)")
     assert len(list(ARTEFACTS.glob("*.png"))) >= 15
