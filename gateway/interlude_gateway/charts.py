@@ -57,7 +57,7 @@ def render_score_chart(client_id: str, measure: str, norms: dict[str, Any] | Non
         f'<title id="title">{escape(measure)} scores of {escape(client_id)} over time</title>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
     ]
-    if norms:  # bands and cutoff are the library activity's; a measure without one has neither
+    if norms:  # the library measure's, or the scoring activity's (routes.analytics); without bands, neither
         parts += _bands(norms, minimum, maximum)
         if norms.get("cutoff") is not None:
             parts += _cutoff(norms, minimum, maximum)

@@ -221,6 +221,45 @@ def test_chart_geometry_constants_match_the_hand_computation() -> None:
     assert point_positions(PHQ9_NORMS, [point(10, 0)]) == [(288.0, 186.67)]  # one score: centred in time
 
 
+def test_a_therapists_own_measure_is_drawn_with_the_bands_and_cutoff_of_its_activity(gateway: Gateway) -> None:
+    series = [{**point(8, 0, "severe"), "assignment_id": ASSIGNMENT_ID}]
+    gateway.reporting.measure_progress.return_value = {"measure": "WEEK-LOW", "norms": None, "series": series}
+    gateway.assignments.get_assignment.return_value = {"activity_id": "act-1", "activity_version": 2}
+    gateway.activities.get_version.return_value = {
+        "scoring": {
+            "total": {
+                "items": ["low", "sleep"],
+                "bands": [{"min": 6, "max": 13, "label": "severe"}, {"min": 0, "max": 5, "label": "mild"}],
+                "cutoff": 6,
+            }
+        }
+    }
+
+    response = gateway.request("GET", "/clients/client-ada/measures/WEEK-LOW/chart.svg", THERAPIST_CALLER)
+
+    assert response.status_code == 200
+    gateway.assignments.get_assignment.assert_called_once_with(CLINIC, ASSIGNMENT_ID)
+    gateway.activities.get_version.assert_called_once_with(CLINIC, "act-1", 2)
+    elements = list(ElementTree.fromstring(response.text))
+    assert [e.get("data-band") for e in elements if e.get("class") == "band"] == ["mild", "severe"]
+    [cutoff] = [e for e in elements if e.get("class") == "cutoff"]
+    assert float(cutoff.get("y1")) == pytest.approx(28 + 252 * 7 / 13, abs=0.01)  # 6 on a 0..13 axis
+    [score] = [c for c in elements if c.get("class") == "score"]
+    assert score.findtext(f"{SVG}title") == "8 on 2025-03-03 (severe)"
+
+
+def test_a_measure_whose_activity_has_no_bands_is_drawn_without_them(gateway: Gateway) -> None:
+    series = [{**point(3, 0), "assignment_id": ASSIGNMENT_ID}]
+    gateway.reporting.measure_progress.return_value = {"measure": "PLAIN", "norms": None, "series": series}
+    gateway.assignments.get_assignment.return_value = {"activity_id": "act-1", "activity_version": 1}
+    gateway.activities.get_version.return_value = {"scoring": {"total": {"items": ["a"]}}}
+
+    response = gateway.request("GET", "/clients/client-ada/measures/PLAIN/chart.svg", ANALYST_CALLER)
+
+    assert response.status_code == 200
+    assert [e for e in ElementTree.fromstring(response.text) if e.get("class") in {"band", "cutoff"}] == []
+
+
 def test_a_chart_without_scores_says_so(gateway: Gateway) -> None:
     gateway.reporting.measure_progress.return_value = {"measure": "XYZ", "norms": None, "series": []}
 

@@ -6,7 +6,7 @@ import { SiteNavigation } from "./components/SiteNavigation";
 import { SessionProvider, useSession } from "./auth";
 import { chooseLanguage, LANGUAGES, type Language } from "./i18n";
 import { flush } from "./outbox";
-import { ANALYST, CLINIC_ADMIN, roleOf, THERAPIST } from "./role";
+import { ANALYST, CLINIC_ADMIN, OPERATOR, roleOf, THERAPIST } from "./role";
 import { Answer } from "./pages/Answer";
 import { Export } from "./pages/Export";
 import { History } from "./pages/History";
@@ -24,6 +24,8 @@ const TherapistScreens = lazy(() => import("./therapist/TherapistScreens"));
 const AdminScreens = lazy(() => import("./admin/AdminScreens"));
 // The analyst's screen: its own chunk too.
 const AnalystScreens = lazy(() => import("./analyst/AnalystScreens"));
+// The operator's screen (opening clinics): its own chunk too.
+const OperatorScreens = lazy(() => import("./operator/OperatorScreens"));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -121,6 +123,13 @@ function Screens() {
     return (
       <Suspense fallback={<main><p>{t("loading")}</p></main>}>
         <AnalystScreens />
+      </Suspense>
+    );
+  }
+  if (roleOf(token) === OPERATOR) {
+    return (
+      <Suspense fallback={<main><p>{t("loading")}</p></main>}>
+        <OperatorScreens />
       </Suspense>
     );
   }

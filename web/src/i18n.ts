@@ -79,6 +79,7 @@ export const en = {
     note: "Note (what you did about it)",
     acknowledge: "Acknowledge",
     acknowledged: "Risk flag acknowledged.",
+    nothingAssigned: "Nothing assigned yet",
   },
   client: {
     back: "Back to the caseload",
@@ -554,6 +555,7 @@ export const es: Catalog = {
     note: "Nota (qué se hizo)",
     acknowledge: "Confirmar",
     acknowledged: "Alerta de riesgo confirmada.",
+    nothingAssigned: "Aún sin nada asignado",
   },
   client: {
     back: "Volver a los casos",

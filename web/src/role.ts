@@ -17,3 +17,4 @@ export function roleOf(token: string | null): string | null {
 export const THERAPIST = "therapist";
 export const CLINIC_ADMIN = "clinic_admin";
 export const ANALYST = "analyst";
+export const OPERATOR = "operator";

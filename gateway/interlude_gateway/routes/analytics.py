@@ -27,7 +27,14 @@ from interlude_contracts.analytics import (
 
 from ..auth import ANALYST, THERAPIST, Caller
 from ..charts import render_score_chart
-from ..clients import AssignmentsClient, IdentityClient, NotificationsClient, Record, ReportingClient
+from ..clients import (
+    ActivitiesClient,
+    AssignmentsClient,
+    IdentityClient,
+    NotificationsClient,
+    Record,
+    ReportingClient,
+)
 from ..openapi import list_schema
 from ..routing import RouteTable
 from ..scoping import for_reader, require_assignment, require_read_client
@@ -73,14 +80,48 @@ def client_risk_flags(caller: Caller, client_id: str, identity: IdentityClient, 
     return json_response({"risk_flags": for_reader(reporting, caller, flags)})
 
 
+def scored_activity_norms(
+    clinic_id: str, series: list[Record], assignments: AssignmentsClient, activities: ActivitiesClient
+) -> Record | None:
+    """The bands and cutoff of the activity version that gave the latest score, for a measure not in the library.
+
+    A therapist's own measure has its bands in its activity's scoring only (reporting's norms are the
+    library's); its direction is unknown, so the bands are drawn as a symptom measure's (higher worse).
+    """
+    if not series:
+        return None
+    assignment = assignments.get_assignment_in_scope(clinic_id, str(series[-1]["assignment_id"]), {})
+    version = activities.get_version(clinic_id, assignment["activity_id"], assignment["activity_version"])
+    total = (version.get("scoring") or {}).get("total") or {}
+    rising = sorted(total.get("bands") or [], key=lambda band: band["min"])
+    bands = [{"lower": b["min"], "upper": b["max"], "label": b["label"]} for b in rising]
+    if not bands:
+        return None
+    values = [point["value"] for point in series]
+    return {
+        "minimum": min(bands[0]["lower"], *values),
+        "maximum": max(bands[-1]["upper"], *values),
+        "lower_is_better": True,
+        "cutoff": total.get("cutoff"),
+        "bands": bands,
+    }
+
+
 @routes.http("GET", "/clients/<client_id>/measures/<measure>/chart.svg", *READERS, answers="image/svg+xml")
 def score_chart(
-    caller: Caller, client_id: str, measure: str, identity: IdentityClient, reporting: ReportingClient
+    caller: Caller,
+    client_id: str,
+    measure: str,
+    identity: IdentityClient,
+    reporting: ReportingClient,
+    assignments: AssignmentsClient,
+    activities: ActivitiesClient,
 ) -> Response:
     shown = client_id
     client_id = require_read_client(identity, reporting, caller, client_id)
     progress = reporting.measure_progress(caller.clinic_id, client_id, measure)
-    svg = render_score_chart(shown, measure, progress["norms"], progress["series"])
+    norms = progress["norms"] or scored_activity_norms(caller.clinic_id, progress["series"], assignments, activities)
+    svg = render_score_chart(shown, measure, norms, progress["series"])
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 

@@ -4,8 +4,8 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { useSession } from "../auth";
 import { InviteClient } from "./InviteClient";
-import { formatDate, useClientNames } from "./queries";
-import type { CaseloadEntry, RiskFlag } from "./types";
+import { formatDate, nameOf, useClients } from "./queries";
+import type { CaseloadEntry, ClientAccount, RiskFlag } from "./types";
 
 function AcknowledgeFlag({ flag, onDone }: { flag: RiskFlag; onDone: (flagId: string) => void }) {
   const { t } = useTranslation();
@@ -64,11 +64,23 @@ function Entry({ entry, name, onAcknowledged }: { entry: CaseloadEntry; name: st
   );
 }
 
+/** A client with nothing assigned yet: not in the caseload's projection, but reachable to assign their first activity. */
+function Waiting({ client }: { client: ClientAccount }) {
+  const { t } = useTranslation();
+  return (
+    <li>
+      <Link to={`/clients/${encodeURIComponent(client.account_id)}`}>{nameOf(client)}</Link>
+      <span className="hint">{t("caseload.nothingAssigned")}</span>
+    </li>
+  );
+}
+
 export function Caseload() {
   const { t } = useTranslation();
   const { call, token } = useSession();
   const queryClient = useQueryClient();
-  const names = useClientNames();
+  const clients = useClients();
+  const names = new Map(clients.map((c) => [c.account_id, nameOf(c)]));
   // The caseload is a projection: an acknowledged flag may still be listed for a moment.
   const [acknowledged, setAcknowledged] = useState<string[]>([]);
   const caseload = useQuery({ queryKey: ["caseload", token], queryFn: () => call<{ clients: CaseloadEntry[] }>("/me/caseload") });
@@ -82,14 +94,17 @@ export function Caseload() {
     ...entry,
     open_risk_flags: entry.open_risk_flags.filter((flag) => !acknowledged.includes(flag.flag_id)),
   }));
+  const listed = new Set(entries.map((entry) => entry.client_id));
+  // After those the API orders: the clients it does not know yet (nothing assigned).
+  const waiting = caseload.data ? clients.filter((client) => !listed.has(client.account_id)) : [];
   return (
     <main className="wide">
       <h1>{t("caseload.title")}</h1>
       {acknowledged.length > 0 && <p role="status">{t("caseload.acknowledged")}</p>}
       {caseload.isPending && <p>{t("loading")}</p>}
       {caseload.isError && <p role="alert">{t("failed", { detail: caseload.error.message })}</p>}
-      {caseload.data && entries.length === 0 && <p>{t("caseload.empty")}</p>}
-      {entries.length > 0 && (
+      {caseload.data && entries.length === 0 && waiting.length === 0 && <p>{t("caseload.empty")}</p>}
+      {entries.length + waiting.length > 0 && (
         <ul className="todo caseload">
           {entries.map((entry) => (
             <Entry
@@ -99,6 +114,7 @@ export function Caseload() {
               onAcknowledged={onAcknowledged}
             />
           ))}
+          {waiting.map((client) => <Waiting key={client.account_id} client={client} />)}
         </ul>
       )}
       <InviteClient />

@@ -46,7 +46,7 @@ export function InviteClient() {
         <label htmlFor="invite-email">{t("invite.email")}</label>
         <input id="invite-email" type="email" required minLength={3} value={email} onChange={(e) => setEmail(e.target.value)} />
         <label htmlFor="invite-name">{t("invite.name")}</label>
-        <input id="invite-name" maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+        <input id="invite-name" type="text" maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         <button type="submit">{t("invite.submit")}</button>
       </form>
       {failure && <p role="alert" className="error">{failure}</p>}
@@ -57,7 +57,7 @@ export function InviteClient() {
             date: new Intl.DateTimeFormat(i18n.language, { dateStyle: "medium" }).format(new Date(invitation.expires_at)),
           })}</p>
           <label htmlFor="invite-link">{t("invite.link")}</label>
-          <input id="invite-link" readOnly value={link} onFocus={(e) => e.target.select()} />
+          <input id="invite-link" type="text" readOnly value={link} onFocus={(e) => e.target.select()} />
         </div>
       )}
     </section>

@@ -2,14 +2,23 @@ import { useQuery } from "@tanstack/react-query";
 import { useSession } from "../auth";
 import type { ClientAccount } from "./types";
 
-/** The therapist's clients by id, for their display names (the caseload lists ids only). */
-export function useClientNames(): Map<string, string> {
+/** The therapist's clients (accounts, whether or not anything was assigned to them yet). */
+export function useClients(): ClientAccount[] {
   const { call, token } = useSession();
   const clients = useQuery({
     queryKey: ["clients", token],
     queryFn: () => call<{ clients: ClientAccount[] }>("/clients?limit=100"),
   });
-  return new Map((clients.data?.clients ?? []).map((c) => [c.account_id, c.display_name || c.username]));
+  return clients.data?.clients ?? [];
+}
+
+export function nameOf(client: ClientAccount): string {
+  return client.display_name || client.username;
+}
+
+/** The therapist's clients by id, for their display names (the caseload lists ids only). */
+export function useClientNames(): Map<string, string> {
+  return new Map(useClients().map((c) => [c.account_id, nameOf(c)]));
 }
 
 export function formatDate(value: string | null, language: string): string {

@@ -77,6 +77,20 @@ describe("the caseload", () => {
     expect(calls.find((c) => c.method === "POST")?.body).toEqual({ note: "Called her" });
     expect(screen.queryByRole("button", { name: "Acknowledge" })).not.toBeInTheDocument();
   });
+
+  it("lists a client with nothing assigned yet after those the API orders, linked to their page", async () => {
+    fakeApi({ ...CLIENTS, "GET /me/caseload": { status: 200, body: { clients: [entry("client-ada")] } } });
+    const { container } = render(<App initialPath="/" token={THERAPIST_TOKEN} />);
+
+    await waitFor(() => {
+      const list = container.querySelector<HTMLElement>("ul.caseload");
+      expect(list && within(list).getAllByRole("link").map((l) => l.textContent)).toEqual(["Ada", "Bo"]);
+    });
+    const bo = screen.getByRole("link", { name: "Bo" });
+    expect(bo).toHaveAttribute("href", "/clients/client-bo");
+    expect(bo.closest("li")).toHaveTextContent("Nothing assigned yet");
+    expect(screen.queryByText("No clients yet.")).not.toBeInTheDocument();
+  });
 });
 
 describe("a client's page", () => {
