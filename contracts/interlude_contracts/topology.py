@@ -74,16 +74,15 @@ DELIVERY_LIMIT = 20
 def quorum_arguments(dead_letter_routing_key: str | None = None) -> dict[str, object]:
     """A quorum queue's arguments; with a routing key, rejected messages go to ``interlude.dead-letter`` under it.
 
-    Dead-lettering is at-least-once: the broker keeps a rejected message in its queue until the
-    dead-letter queue has confirmed it (RabbitMQ requires ``x-overflow: reject-publish`` for that).
+    Dead-lettering is the broker's default (at-most-once). Its at-least-once strategy wedged the
+    RabbitMQ 3.10.8 of these machines for good (no new connection or vhost was served) after a
+    message went past the delivery limit; docs/operations.md, "Quorum queues".
     """
     arguments: dict[str, object] = {"x-queue-type": "quorum"}
     if dead_letter_routing_key is not None:
         arguments |= {
             "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
             "x-dead-letter-routing-key": dead_letter_routing_key,
-            "x-dead-letter-strategy": "at-least-once",
-            "x-overflow": "reject-publish",
             "x-delivery-limit": DELIVERY_LIMIT,
         }
     return arguments
