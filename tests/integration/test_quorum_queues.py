@@ -12,17 +12,14 @@ from kombu import Connection, Exchange, Producer, Queue, binding
 
 from interlude_contracts.topology import (
     DEAD_LETTER_EXCHANGE,
-    DELIVERY_LIMIT,
     EVENTS_EXCHANGE,
     SUBSCRIPTIONS,
-    dead_letter_queue,
     dead_letter_queue_name,
-    rpc_queue,
 )
 from interlude_runtime.queues import declared_queues, holding_queue_name, migrate_queues
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import drain, queue_depth, queues_on_broker
+from support import drain, queues_on_broker
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -40,30 +37,6 @@ def test_the_topology_declares_every_durable_queue_as_a_quorum_queue(rabbit_vhos
     assert {name: (queue["type"], queue["durable"]) for name, queue in on_broker.items()} == {
         name: ("quorum", True) for name in on_broker
     }
-
-
-def test_a_request_whose_consumers_keep_dying_is_dead_lettered_by_the_broker(rabbit_vhost) -> None:
-    """What the service cannot dead-letter itself: it dies holding the request, each time it takes it."""
-    amqp_uri = rabbit_vhost()
-    queue = rpc_queue("activities", RPC_EXCHANGE)
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
-        DEAD_LETTER_EXCHANGE(connection.default_channel).declare()
-        dead_letter_queue(queue.name)(connection.default_channel).declare()
-        queue(connection.default_channel).declare()
-        Producer(connection.default_channel).publish(
-            {"args": [], "kwargs": {}}, exchange=RPC_EXCHANGE, routing_key="activities.health", reply_to="nobody"
-        )
-    for _ in range(DELIVERY_LIMIT + 1):
-        # A consumer that took the request and died: its channel closes with the request unacknowledged.
-        with Connection(amqp_uri) as connection:
-            assert Queue(queue.name)(connection.channel()).get(no_ack=False) is not None
-
-    assert queue_depth(amqp_uri, queue.name) == 0
-    with Connection(amqp_uri) as connection:
-        dead = Queue(dead_letter_queue_name(queue.name))(connection.default_channel).get(no_ack=True)
-    assert dead is not None
-    assert dead.headers["x-first-death-reason"] == "delivery_limit"
-    assert dead.payload == {"args": [], "kwargs": {}}
 
 
 def declare_as_the_previous_release(amqp_uri: str) -> None:
