@@ -35,12 +35,34 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
 
 
+# Each virtual host a stack runs in holds 18 quorum queues, and RabbitMQ 3.10 reserves three file handles for each;
+# a broker out of handles serves no new connection, so every later test would hang instead of failing.
+MINIMUM_BROKER_FILE_HANDLES = 4000
+
+
+def _require_broker_file_handles() -> None:
+    result = subprocess.run(
+        ["rabbitmqctl", "eval", "-q", "proplists:get_value(total_limit, file_handle_cache:info([total_limit]))."],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    limit = result.stdout.strip()
+    if limit.isdigit() and int(limit) < MINIMUM_BROKER_FILE_HANDLES:
+        pytest.exit(
+            f"RabbitMQ's file handle limit is {limit}: it would stop serving connections part-way through the tests. "
+            'Run `scripts/ensure-services.sh rabbitmq` (docs/operations.md, "File handles").',
+            returncode=3,
+        )
+
+
 @pytest.fixture(scope="session")
 def rabbit_vhost() -> Iterator[Callable[[], str]]:
     """Makes RabbitMQ virtual hosts of this test session's own (-> AMQP URI); deletes them at the end."""
     if not shutil.which("rabbitmqctl"):
         yield lambda: os.environ.get("TEST_AMQP_URI", f"{RABBIT_BASE}/")
         return
+    _require_broker_file_handles()
     created: list[str] = []
 
     def make() -> str:

@@ -25,8 +25,53 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# RabbitMQ 3.10's file handle cache reserves three handles for every quorum queue and serves no new
+# connection or vhost once its limit (about 90 % of the process's open-file limit) is used up. Started with
+# the usual limit of 1024, the broker stops at about 300 quorum queues; a test run declares more.
+BROKER_FILE_HANDLES=20000
+BROKER_LIMITS_FILE=/etc/security/limits.d/interlude-rabbitmq.conf
+
+broker_file_handle_limit() {
+  timeout 60 rabbitmqctl eval -q \
+    'proplists:get_value(total_limit, file_handle_cache:info([total_limit])).' 2>/dev/null || echo 0
+}
+
+start_rabbitmq() {
+  # The Debian wrapper starts the broker through `su rabbitmq`, whose pam_limits reads this file.
+  if [ "$(id -u)" = 0 ] && [ -d /etc/security/limits.d ]; then
+    local limit
+    limit=$(ulimit -Hn)
+    [ "$limit" = unlimited ] || [ "$limit" -gt "$BROKER_FILE_HANDLES" ] && limit=$BROKER_FILE_HANDLES
+    printf 'rabbitmq soft nofile %s\nrabbitmq hard nofile %s\n' "$limit" "$limit" > "$BROKER_LIMITS_FILE"
+  fi
+  echo "starting RabbitMQ..." >&2
+  rabbitmq-server -detached >/dev/null 2>&1 || true
+  wait_for_port RabbitMQ 5672
+  rabbitmqctl await_startup >/dev/null 2>&1 || true
+}
+
+ensure_broker_file_handles() {
+  local limit
+  limit=$(broker_file_handle_limit)
+  [ "$limit" -ge $((BROKER_FILE_HANDLES / 4)) ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "warning: RabbitMQ can open only $limit files: it stops serving connections at about $((limit / 3))" >&2
+    echo "         quorum queues. Restart it with a higher open-file limit (docs/operations.md, \"File handles\")." >&2
+    return 0
+  fi
+  echo "restarting RabbitMQ with an open-file limit of $BROKER_FILE_HANDLES (it had $limit)..." >&2
+  timeout 120 rabbitmqctl stop >/dev/null 2>&1 || true
+  for _ in $(seq 1 60); do listening 5672 || break; sleep 1; done
+  start_rabbitmq
+  limit=$(broker_file_handle_limit)
+  echo "RabbitMQ's file handle limit is now $limit" >&2
+}
+
 ensure_rabbitmq() {
-  listening 5672 && return 0
+  if listening 5672; then
+    command -v rabbitmqctl >/dev/null && ensure_broker_file_handles
+    return 0
+  fi
   if ! command -v rabbitmq-server >/dev/null; then
     if can_install; then
       apt_install rabbitmq-server
@@ -36,10 +81,7 @@ ensure_rabbitmq() {
       exit 1
     fi
   fi
-  echo "starting RabbitMQ..." >&2
-  rabbitmq-server -detached >/dev/null 2>&1 || true
-  wait_for_port RabbitMQ 5672
-  rabbitmqctl await_startup >/dev/null 2>&1 || true
+  start_rabbitmq
 }
 
 ensure_postgres() {

@@ -65,21 +65,26 @@ def dead_letter_queue_name(queue_name: str) -> str:
 # The services answering RPCs, each on its queue "rpc-<service>" bound to nameko's RPC exchange.
 RPC_SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
 
-# No x-delivery-limit: with one, the broker dead-lettering a message past its limit wedged the RabbitMQ 3.10.8
-# of these machines (no new connection or vhost served) three times in the tests (docs/operations.md).
+# A delivery returned this many times without being settled (its consumer died holding it, again and again)
+# is dead-lettered by the broker instead of killing the next consumer. Consumers settle every message they
+# can read, and retry a failing handler in place, so only a consumer's death counts (docs/architecture.md).
+DELIVERY_LIMIT = 20
 
 
 def quorum_arguments(dead_letter_routing_key: str | None = None) -> dict[str, object]:
     """A quorum queue's arguments; with a routing key, rejected messages go to ``interlude.dead-letter`` under it.
 
-    Dead-lettering is the broker's default (at-most-once); docs/operations.md, "Quorum queues", says
-    why neither the at-least-once strategy nor a delivery limit is declared.
+    Dead-lettering is at-least-once: the broker keeps a rejected message in its queue until the
+    dead-letter queue has confirmed it (RabbitMQ requires ``x-overflow: reject-publish`` for that).
     """
     arguments: dict[str, object] = {"x-queue-type": "quorum"}
     if dead_letter_routing_key is not None:
         arguments |= {
             "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
             "x-dead-letter-routing-key": dead_letter_routing_key,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+            "x-delivery-limit": DELIVERY_LIMIT,
         }
     return arguments
 

@@ -6,8 +6,10 @@
 - A handler that raises on a valid event (a database restart, say) gets the
   event back after a pause, never acked and dropped: it is retried in place,
   the message held unacknowledged, for as long as it fails. It is requeued
-  only when the consumer stops, so a database down for a minute costs no
-  redelivery storm.
+  only when the consumer stops. Retrying in place, rather than requeueing each
+  time, keeps the broker's delivery count for what it means: a quorum queue
+  dead-letters a message returned ``DELIVERY_LIMIT`` times, which should mean
+  its consumers died holding it, not that a database was down for a minute.
 - Handlers must be idempotent: delivery is at least once.
 """
 

@@ -26,8 +26,10 @@ first, as before. The copy is published by the service rather than by a
 "Poison RPC requests").
 
 The queue. nameko would declare ``rpc-<service>`` as a classic queue; here it is
-``interlude_contracts.topology.rpc_queue``, a quorum queue dead-lettering to
-the same dead-letter queue this code copies poison requests to.
+``interlude_contracts.topology.rpc_queue``, a quorum queue whose broker-side
+dead-lettering catches what never reaches this code: a request delivered
+``DELIVERY_LIMIT`` times without being settled (every consumer that took it
+died) goes to the same dead-letter queue.
 """
 
 import logging

@@ -16,7 +16,7 @@ from kombu import Connection, Producer
 from interlude_assignments.application import create_application
 from interlude_assignments.handlers import Assign, SubmitResponse, handle
 from interlude_assignments.translation import to_envelope
-from interlude_contracts.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS, dead_letter_queue_name
+from interlude_contracts.topology import DELIVERY_LIMIT, EVENTS_EXCHANGE, SUBSCRIPTIONS, dead_letter_queue_name
 from interlude_notifications.service import NotificationsService
 from interlude_notifications.store import for_client
 from interlude_reporting import service as reporting_service
@@ -31,8 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from support import MOOD_CHECK_IN, declare, drain, queue_depth, wait_until
 
 pytestmark = pytest.mark.rabbitmq
-
-MANY_FAILURES = 25  # a database down for a while: more failures than a delivery limit would allow
 
 CLINIC = "clinic-a"
 
@@ -143,12 +141,12 @@ def test_a_failing_handler_gets_its_event_back(
 def test_a_handler_failing_longer_than_the_delivery_limit_still_gets_its_event(
     reporting: Database, amqp_uri: str, history: list[dict[str, Any]], monkeypatch
 ) -> None:
-    """A database down for a while is not a poison message: the handler is retried in place until it succeeds."""
+    """A database down for a while is not a poison message: the broker's delivery limit must not dead-letter it."""
     real_apply = reporting_service.apply_event
     failures: list[str] = []
 
     def failing_for_a_while(database: Database, event: Any) -> bool:
-        if len(failures) <= MANY_FAILURES:
+        if len(failures) <= DELIVERY_LIMIT:
             failures.append(event.event_type)
             raise ConnectionError("database restarting")
         return real_apply(database, event)
@@ -158,7 +156,7 @@ def test_a_handler_failing_longer_than_the_delivery_limit_still_gets_its_event(
     first = history[0]
     publish(amqp_uri, first, f"assignments.{first['event_type']}", serializer="json")
     wait_until(lambda: len(client_report(reporting, CLINIC, "client-1")["assignments"]) == 1, what="the projection")
-    assert len(failures) > MANY_FAILURES
+    assert len(failures) > DELIVERY_LIMIT
     assert drain(amqp_uri, dead_letter_queue_name("reporting.events")) == []
 
 

@@ -3,7 +3,6 @@
 On the real RabbitMQ, each test in a virtual host of its own.
 """
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,24 +12,19 @@ from kombu import Connection, Exchange, Producer, Queue, binding
 
 from interlude_contracts.topology import (
     DEAD_LETTER_EXCHANGE,
+    DELIVERY_LIMIT,
     EVENTS_EXCHANGE,
     SUBSCRIPTIONS,
+    dead_letter_queue,
     dead_letter_queue_name,
+    rpc_queue,
 )
 from interlude_runtime.queues import declared_queues, holding_queue_name, migrate_queues
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import drain, queues_on_broker
+from support import drain, queue_depth, queues_on_broker
 
 pytestmark = pytest.mark.rabbitmq
-
-# Replacing a queue by a quorum queue of the same name wedged Debian 12's RabbitMQ 3.10.8 in the full suite
-# (no new connection or vhost served until its data was wiped; docs/operations.md, "Quorum queues"), which
-# takes every later test down with it. The migration's tests run on demand, on a broker of their own.
-migration_tests = pytest.mark.skipif(
-    os.environ.get("INTERLUDE_QUEUE_MIGRATION_TESTS") != "1",
-    reason="set INTERLUDE_QUEUE_MIGRATION_TESTS=1 to run the queue migration on this broker (docs/operations.md)",
-)
 
 RPC_EXCHANGE = Exchange("nameko-rpc", type="topic", durable=True)
 BIN = Path(sys.executable).parent
@@ -46,6 +40,30 @@ def test_the_topology_declares_every_durable_queue_as_a_quorum_queue(rabbit_vhos
     assert {name: (queue["type"], queue["durable"]) for name, queue in on_broker.items()} == {
         name: ("quorum", True) for name in on_broker
     }
+
+
+def test_a_request_whose_consumers_keep_dying_is_dead_lettered_by_the_broker(rabbit_vhost) -> None:
+    """What the service cannot dead-letter itself: it dies holding the request, each time it takes it."""
+    amqp_uri = rabbit_vhost()
+    queue = rpc_queue("activities", RPC_EXCHANGE)
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        DEAD_LETTER_EXCHANGE(connection.default_channel).declare()
+        dead_letter_queue(queue.name)(connection.default_channel).declare()
+        queue(connection.default_channel).declare()
+        Producer(connection.default_channel).publish(
+            {"args": [], "kwargs": {}}, exchange=RPC_EXCHANGE, routing_key="activities.health", reply_to="nobody"
+        )
+    for _ in range(DELIVERY_LIMIT + 1):
+        # A consumer that took the request and died: its channel closes with the request unacknowledged.
+        with Connection(amqp_uri) as connection:
+            assert Queue(queue.name)(connection.channel()).get(no_ack=False) is not None
+
+    assert queue_depth(amqp_uri, queue.name) == 0
+    with Connection(amqp_uri) as connection:
+        dead = Queue(dead_letter_queue_name(queue.name))(connection.default_channel).get(no_ack=True)
+    assert dead is not None
+    assert dead.headers["x-first-death-reason"] == "delivery_limit"
+    assert dead.payload == {"args": [], "kwargs": {}}
 
 
 def declare_as_the_previous_release(amqp_uri: str) -> None:
@@ -74,7 +92,6 @@ def declare_as_the_previous_release(amqp_uri: str) -> None:
         producer.publish({"kept": "dead letter"}, exchange=DEAD_LETTER_EXCHANGE, routing_key="reporting.events")
 
 
-@migration_tests
 def test_an_earlier_versions_classic_queues_become_quorum_queues_keeping_their_messages_in_order(
     rabbit_vhost,
 ) -> None:
@@ -99,7 +116,6 @@ def test_an_earlier_versions_classic_queues_become_quorum_queues_keeping_their_m
         assert drain(amqp_uri, name) == [{"after": True}], name
 
 
-@migration_tests
 def test_a_queue_still_consumed_is_left_alone_and_the_migration_says_why(rabbit_vhost) -> None:
     amqp_uri = rabbit_vhost()
     declare_as_the_previous_release(amqp_uri)
@@ -118,7 +134,6 @@ def test_a_queue_still_consumed_is_left_alone_and_the_migration_says_why(rabbit_
     assert [body["number"] for body in drain(amqp_uri, "reporting.events")] == [0, 1, 2]
 
 
-@migration_tests
 def test_a_migration_interrupted_after_the_move_is_finished_by_the_next_run(rabbit_vhost) -> None:
     amqp_uri = rabbit_vhost()
     migrate_queues(amqp_uri)
