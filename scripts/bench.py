@@ -5,9 +5,11 @@ RabbitMQ virtual host of its own (both removed afterwards), prepares one activit
 submission, then lets concurrent clients submit responses through the gateway over loopback, bounded in
 count and time. It prints progress, then:
 
+- assignments created through the gateway per second (the preparation, timed as its own phase);
 - accepted submissions per second, and gateway latency p50/p95/p99 of those submissions;
 - submit-to-projection latency p50/p95/p99: from sending the response to its row in the reporting
   database showing it submitted (polled directly);
+- the projection rebuilt from both logs into a fresh database (``interlude-reporting rebuild --into``), in events/s;
 - measured in the same run on the same machine: the raw RabbitMQ confirmed-publish rate (one persistent
   message at a time, waiting for each confirm, as the relay does) and the raw PostgreSQL single-row
   insert rate (one committed INSERT at a time), with the ratios.
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -119,8 +122,11 @@ def session(token: str) -> requests.Session:
 THERAPIST = "therapist-bench"
 
 
-def prepare(base: str, submissions: int, clients: int) -> list[tuple[str, str]]:
-    """One published activity and ``submissions`` assignments over BENCH_CLIENTS clients, ``clients`` at a time."""
+def prepare(base: str, submissions: int, clients: int) -> tuple[list[tuple[str, str]], float]:
+    """One published activity and ``submissions`` assignments over BENCH_CLIENTS clients, ``clients`` at a time.
+
+    Returns the (client, assignment) pairs and the seconds the assignments' creation took (its own phase).
+    """
     signer = TokenSigner(SECRET, 3600)
     therapist = session(signer.issue(Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC)))
     activity = therapist.post(f"{base}/activities", json=ACTIVITY, timeout=30).json()["activity_id"]
@@ -138,10 +144,12 @@ def prepare(base: str, submissions: int, clients: int) -> list[tuple[str, str]]:
         response.raise_for_status()
         return client, response.json()["assignment_id"]
 
+    creating = time.monotonic()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         made = list(pool.map(assign, range(submissions)))
-    say(f"prepared {len(made)} assignments in {time.monotonic() - started:.1f}s")
-    return made
+    creation_seconds = time.monotonic() - creating
+    say(f"created {len(made)} assignments through the gateway in {creation_seconds:.1f}s")
+    return made, creation_seconds
 
 
 class Load:
@@ -253,6 +261,18 @@ def raw_insert_rate(url: str, count: int) -> float:
     return count / elapsed
 
 
+def rebuild_rate(stack: Stack, into_url: str) -> dict[str, float]:
+    """``interlude-reporting rebuild --into`` a fresh database, as an operator runs it; events and events/s."""
+    command = [str(Path(sys.executable).parent / "interlude-reporting"), "rebuild", "--into", into_url]
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
+    finished = subprocess.run(command, env=env, check=True, timeout=900, capture_output=True, text=True)
+    found = re.search(r"(\d+) events applied in ([\d.]+) s", finished.stderr)
+    if found is None:
+        raise RuntimeError(f"the rebuild did not report its rate: {finished.stderr[-500:]}")
+    events, seconds = int(found[1]), float(found[2])
+    return {"events": events, "seconds": seconds, "events_per_second": round(events / max(seconds, 1e-9), 1)}
+
+
 def machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
     memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     return {
@@ -283,7 +303,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         stack.start()
         stack.wait_ready()
         stack.register_account(THERAPIST, "therapist", CLINIC)
-        work = prepare(stack.url, arguments.submissions, arguments.clients)
+        work, creation_seconds = prepare(stack.url, arguments.submissions, arguments.clients)
         load = Load(stack.url, work, arguments.clients, arguments.seconds)
         stop = threading.Event()
         seen: dict[str, float] = {}
@@ -297,6 +317,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         stop.set()
         watcher.join()
         projection = [seen[a] - sent for a, sent in load.sent_at.items() if a in seen]
+        say("rebuilding the projection from the logs into a fresh database")
+        rebuild = rebuild_rate(stack, resources.database("rebuilt"))
         say("measuring raw RabbitMQ confirmed publishes and PostgreSQL single-row inserts")
         publish_rate = raw_publish_rate(resources.amqp_uri, arguments.raw_count)
         insert_rate = raw_insert_rate(urls["notifications"], arguments.raw_count)
@@ -312,6 +334,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(load_before),
         "clients": arguments.clients,
+        "assignments_created": len(work),
+        "assignments_created_per_second": round(len(work) / creation_seconds, 1),
         "accepted": len(load.latencies),
         "rejected_by_status": load.rejected,
         "transport_errors": load.errors,
@@ -320,6 +344,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         "gateway_latency_ms": percentiles(load.latencies),
         "projected": len(projection),
         "submit_to_projection_ms": percentiles(projection),
+        "projection_rebuild": rebuild,
         "raw_rabbitmq_confirmed_publishes_per_second": round(publish_rate, 1),
         "raw_postgres_single_row_inserts_per_second": round(insert_rate, 1),
         "ratio_accepted_to_raw_publish": round(accepted_rate / publish_rate, 3),

@@ -16,6 +16,7 @@ new ones, never a table being filled.
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
@@ -24,7 +25,7 @@ from interlude_runtime.storage import Cursor, Database, database_url, is_postgre
 
 from .dependencies import SERVICE
 from .lag import applied_position
-from .projection import PROJECTION_TABLES, TRACKING_TABLE, apply_event, apply_in, clear_tables, create_tables
+from .projection import PROJECTION_TABLES, TRACKING_TABLE, apply_in, clear_tables, create_tables
 
 SOURCES = ("activities", "assignments")
 PAGE_SIZE = 500
@@ -35,13 +36,25 @@ SWAPPED_TABLES = (TRACKING_TABLE, *PROJECTION_TABLES)
 ReadLog = Callable[[str, int, int], dict[str, Any]]
 
 
-def log_events(read_log: ReadLog, source: str, after: int = 0) -> Iterator[dict[str, Any]]:
+def log_pages(read_log: ReadLog, source: str, after: int = 0) -> Iterator[list[dict[str, Any]]]:
     while True:
         page = read_log(source, after, PAGE_SIZE)
-        yield from page["events"]
+        if page["events"]:
+            yield page["events"]
         if page["last_position"] == after:
             return
         after = page["last_position"]
+
+
+def log_events(read_log: ReadLog, source: str, after: int = 0) -> Iterator[dict[str, Any]]:
+    for page in log_pages(read_log, source, after):
+        yield from page
+
+
+def apply_page(database: Database, page: list[dict[str, Any]]) -> int:
+    """A page of the log applied in one transaction, each event with its tracking row; return events applied."""
+    with database.transaction() as cursor:
+        return sum(apply_in(cursor, load_event(envelope)) for envelope in page)
 
 
 Progress = Callable[[str, int, int], None]
@@ -55,7 +68,7 @@ def count_events(read_log: ReadLog, source: str) -> int:
 def rebuild(database: Database, read_log: ReadLog, progress: Progress) -> int:
     """Clear and refill the projection from every source's log; return events applied.
 
-    ``progress(source, done, total)`` is called after each event; ``total`` is
+    ``progress(source, done, total)`` is called after each page of the log; ``total`` is
     counted before the source is applied (events stored meanwhile can take
     ``done`` past it: the live consumer applies those too).
     """
@@ -64,10 +77,11 @@ def rebuild(database: Database, read_log: ReadLog, progress: Progress) -> int:
     applied = 0
     for source in SOURCES:
         total = count_events(read_log, source)
-        for count, envelope in enumerate(log_events(read_log, source), start=1):
-            apply_event(database, load_event(envelope))
-            applied += 1
-            progress(source, count, max(total, count))
+        done = 0
+        for page in log_pages(read_log, source):
+            applied += apply_page(database, page)
+            done += len(page)
+            progress(source, done, max(total, done))
     return applied
 
 
@@ -96,8 +110,8 @@ def catch_up(database: Database, read_log: ReadLog) -> int:
     """Apply what each source logged after the highest position ``database`` tracks."""
     applied = 0
     for source in SOURCES:
-        for envelope in log_events(read_log, source, applied_position(database, source)):
-            applied += apply_event(database, load_event(envelope))
+        for page in log_pages(read_log, source, applied_position(database, source)):
+            applied += apply_page(database, page)
     return applied
 
 
@@ -143,9 +157,8 @@ class ProgressBar:
         if source != self._source and self._source is not None:
             self.stream.write("\n")
         self._source = source
-        if done == total or done % 50 == 0:
-            self.stream.write(f"\r{bar_line(source, done, total, self.width)}")
-            self.stream.flush()
+        self.stream.write(f"\r{bar_line(source, done, total, self.width)}")
+        self.stream.flush()
 
     def finish(self) -> None:
         if self._source is not None:
@@ -187,9 +200,15 @@ def main(argv: list[str] | None = None) -> None:
             return getattr(cluster, source).read_log(after, limit)
 
         bar = ProgressBar()
+        started = time.monotonic()
         applied = rebuild(database, read_log, bar) if arguments.into else rebuild_in_place(database, read_log, bar)
+        seconds = time.monotonic() - started
         bar.finish()
-    print(f"\rrebuilt {database.url.split('@')[-1]}: {applied} events applied", file=sys.stderr)
+    print(
+        f"\rrebuilt {database.url.split('@')[-1]}: {applied} events applied in {seconds:.2f} s "
+        f"({applied / max(seconds, 1e-9):.0f} events/s)",
+        file=sys.stderr,
+    )
 
 
 def _analyst_role(arguments: argparse.Namespace) -> None:

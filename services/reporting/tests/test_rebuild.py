@@ -73,11 +73,15 @@ class Progress:
 
 
 def expected_progress(factory: EventFactory) -> list[tuple[str, int, int]]:
-    return [
-        (source, count, len(factory.envelopes[source]))
-        for source in SOURCES
-        for count in range(1, len(factory.envelopes[source]) + 1)
-    ]
+    """After each page with events (applied in one transaction): events done so far, of the source's total."""
+    calls = []
+    for source in SOURCES:
+        done, total = 0, len(factory.envelopes[source])
+        for page in walk(FakeLog(factory.envelopes), source):
+            if page["events"]:
+                done += len(page["events"])
+                calls.append((source, done, total))
+    return calls
 
 
 @pytest.fixture
