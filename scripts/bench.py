@@ -9,6 +9,7 @@ count and time. It prints progress, then:
 - accepted submissions per second, and gateway latency p50/p95/p99 of those submissions;
 - submit-to-projection latency p50/p95/p99: from sending the response to its row in the reporting
   database showing it submitted (polled directly);
+- CPU milliseconds per accepted submission, by process (Interlude's, RabbitMQ, PostgreSQL), from ``/proc``;
 - the projection rebuilt from both logs into a fresh database (``interlude-reporting rebuild --into``), in events/s;
 - measured in the same run on the same machine: the raw RabbitMQ confirmed-publish rate (one persistent
   message at a time, waiting for each confirm, as the relay does) and the raw PostgreSQL single-row
@@ -49,7 +50,7 @@ from interlude_contracts.topology import durable_queue
 from interlude_gateway.auth import Caller, TokenSigner
 from interlude_runtime.storage import postgres_conninfo, postgres_params
 
-SERVICES = ("activities", "assignments", "notifications", "reporting")
+SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBIT = os.environ.get("BENCH_AMQP_BASE", "pyamqp://guest:guest@127.0.0.1:5672")
 SECRET = "bench-secret-" + "x" * 24
@@ -273,6 +274,52 @@ def rebuild_rate(stack: Stack, into_url: str) -> dict[str, float]:
     return {"events": events, "seconds": seconds, "events_per_second": round(events / max(seconds, 1e-9), 1)}
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used so far (``/proc/<pid>/stat``); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def server_pids() -> dict[str, list[int]]:
+    """The broker's and the database server's processes on this machine (every PostgreSQL backend)."""
+    found: dict[str, list[int]] = {"rabbitmq": [], "postgresql": []}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name = stat.read_text().split("(", 1)[1].split(")", 1)[0]
+        except (OSError, IndexError):
+            continue
+        if name.startswith("beam"):
+            found["rabbitmq"].append(int(stat.parent.name))
+        elif name.startswith("postgres"):
+            found["postgresql"].append(int(stat.parent.name))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds each Interlude process (and the broker and database server) spends between start and stop."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.pids = {name: [process.pid] for name, process in stack.processes.items()}
+        self.started: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.pids |= server_pids()
+        self.started = {name: sum(map(cpu_seconds, pids)) for name, pids in self.pids.items()}
+
+    def per_submission_ms(self, accepted: int) -> dict[str, float]:
+        """Milliseconds of CPU per accepted submission, by process, most first; backends that came and went
+        during the load are not counted (the pool keeps them open)."""
+        used = {name: sum(map(cpu_seconds, pids)) - self.started[name] for name, pids in self.pids.items()}
+        costs = {name: round(1000 * seconds / max(accepted, 1), 2) for name, seconds in used.items()}
+        return dict(sorted(costs.items(), key=lambda item: -item[1]))
+
+
 def machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
     memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     return {
@@ -310,7 +357,10 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         watcher = threading.Thread(target=watch_projection, args=(urls["reporting"], seen, stop))
         watcher.start()
         say(f"load: {arguments.clients} concurrent clients, up to {len(work)} submissions or {arguments.seconds}s")
+        meter = CpuMeter(stack)
+        meter.start()
         elapsed = load.run()
+        cpu_per_submission = meter.per_submission_ms(len(load.latencies))
         drain_deadline = time.monotonic() + 60
         while time.monotonic() < drain_deadline and len(seen) < len(load.sent_at):
             time.sleep(0.5)
@@ -342,6 +392,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         "seconds": round(elapsed, 1),
         "accepted_per_second": round(accepted_rate, 1),
         "gateway_latency_ms": percentiles(load.latencies),
+        "cpu_ms_per_submission_by_process": cpu_per_submission,
+        "cpu_ms_per_submission": round(sum(cpu_per_submission.values()), 2),
         "projected": len(projection),
         "submit_to_projection_ms": percentiles(projection),
         "projection_rebuild": rebuild,

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from .activity import ItemSchema
 from .envelope import EnvelopeSchema
 from .fields import aware_datetime, identifier
+from .schemas import shared
 
 ACTIVITY_PUBLISHED = "ActivityPublished"
 ACTIVITY_ASSIGNED = "ActivityAssigned"
@@ -285,13 +286,13 @@ def load_event(body: Any) -> Event:
     """Validate an envelope and its payload; return it typed."""
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["An event must be a JSON object."]})
-    envelope = EnvelopeSchema().load(body)
+    envelope = shared(EnvelopeSchema).load(body)
     key = (envelope["event_type"], envelope["schema_version"])
     schema = PAYLOAD_SCHEMAS.get(key)
     if schema is None:
         raise ValidationError({"event_type": [f"Unknown event type or schema version: {key}."]})
     try:
-        payload = schema().load(envelope["payload"])
+        payload = shared(schema).load(envelope["payload"])
     except ValidationError as error:
         raise ValidationError({"payload": error.messages}) from error
     return Event(**{**envelope, "payload": payload})

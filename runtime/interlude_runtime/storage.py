@@ -9,6 +9,7 @@ also accept ``memory://`` (nothing persisted), for tests.
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -334,6 +335,45 @@ class _PostgresCursor:
         return self._cursor.fetchone()
 
 
+# A pooled connection idle this long is checked with a round trip before it is handed out; one used more
+# recently is checked only for what the server sent it unasked (see ``_check_before_use``).
+IDLE_CHECK_SECONDS = 30.0
+
+
+def _unpatched_select() -> Any:
+    """``select.select`` as the C library gives it, also in an eventlet process (a zero timeout never waits)."""
+    try:
+        from eventlet.patcher import original
+    except ImportError:
+        import select
+
+        return select.select
+    return original("select").select
+
+
+_select = _unpatched_select()
+
+
+def _mark_returned(connection: Any) -> None:
+    connection.interlude_returned_at = time.monotonic()
+
+
+def _check_before_use(connection: Any) -> None:
+    """Raise if a pooled connection is dead, so that the pool replaces it, without a round trip when it can.
+
+    A server that ends a connection (a restart, ``pg_terminate_backend``) sends it an error and closes it,
+    so the socket of a healthy idle connection has nothing to read and that of a dead one does. Only a
+    connection with something to read, or idle for ``IDLE_CHECK_SECONDS`` (a peer gone without a word),
+    pays for the full check's round trip. Checking every connection cost a round trip per transaction.
+    """
+    from psycopg_pool import ConnectionPool
+
+    idle = time.monotonic() - getattr(connection, "interlude_returned_at", float("-inf"))
+    readable, _, _ = _select([connection.fileno()], [], [], 0)
+    if readable or idle > IDLE_CHECK_SECONDS:
+        ConnectionPool.check_connection(connection)
+
+
 class _Postgres:
     def __init__(self, url: str, schema: str | None = None) -> None:
         from psycopg.rows import dict_row
@@ -345,7 +385,8 @@ class _Postgres:
             min_size=1,
             max_size=int(os.environ.get("DATABASE_POOL_SIZE", "10")),
             kwargs={"row_factory": dict_row, **options},
-            check=ConnectionPool.check_connection,
+            check=_check_before_use,
+            reset=_mark_returned,
             open=True,
         )
 

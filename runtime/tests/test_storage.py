@@ -1,8 +1,10 @@
 """The SQL store, written once with ``:name`` parameters, on SQLite and PostgreSQL alike."""
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from interlude_runtime.storage import (
@@ -10,6 +12,7 @@ from interlude_runtime.storage import (
     database_url,
     eventstore_env,
     is_postgres,
+    postgres_conninfo,
     postgres_params,
     sqlite_path,
 )
@@ -359,3 +362,41 @@ def test_processes_creating_the_same_tables_at_the_same_moment_all_succeed(postg
         ]
         failures = [process.communicate()[1] for process in processes if process.wait() != 0]
         assert failures == []
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_ended_is_replaced_and_a_healthy_one_costs_no_check(
+    postgres_database, monkeypatch
+) -> None:
+    from psycopg_pool import ConnectionPool
+
+    full_checks: list[object] = []
+    full_check = ConnectionPool.check_connection
+    monkeypatch.setattr(
+        ConnectionPool, "check_connection", staticmethod(lambda conn: full_checks.append(conn) or full_check(conn))
+    )
+    store = Database(postgres_database("pool"))
+    try:
+        store.execute_script(SCHEMA)
+
+        def backend() -> int:
+            with store.transaction() as cursor:
+                cursor.execute("SELECT pg_backend_pid() AS pid")
+                row = cursor.fetchone()
+                assert row is not None
+                return int(row["pid"])
+
+        for _ in range(3):
+            backend()  # every pooled connection has been used once
+        checks_before = len(full_checks)
+        used = {backend() for _ in range(5)}
+        assert len(full_checks) == checks_before  # handed out again without a round trip
+
+        with psycopg.connect(postgres_conninfo(postgres_params(store.url)), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY(%s)", (sorted(used),))
+        time.sleep(0.5)  # the server's goodbye reaches the pooled connections' sockets
+
+        assert backend() not in used  # not handed out dead: checked, discarded and replaced
+        assert len(full_checks) > checks_before
+    finally:
+        store.close()

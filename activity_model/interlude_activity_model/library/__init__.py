@@ -14,6 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from interlude_contracts.schemas import shared
+
 from ..draft import CheckedDraftSchema
 
 
@@ -25,7 +27,7 @@ def entries() -> dict[str, dict[str, Any]]:
         if not resource.name.endswith(".json"):
             continue
         entry = json.loads(resource.read_text(encoding="utf-8"))
-        entry["activity"] = CheckedDraftSchema().load(entry["activity"])
+        entry["activity"] = shared(CheckedDraftSchema).load(entry["activity"])
         found[entry["slug"]] = entry
     return found
 

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from interlude_activity_model.draft import CheckedDraftSchema
 from interlude_contracts.activity import ActivityDraftSchema
 from interlude_contracts.errors import NotFound, ValidationFailed, parse_uuid, validated
+from interlude_contracts.schemas import shared
 from interlude_runtime.health import HealthRpc
 from interlude_runtime.metrics import Metrics
 from interlude_runtime.outbox import log_page
@@ -33,14 +34,14 @@ class ActivitiesService(HealthRpc):
     def create_activity(
         self, clinic_id: str, created_by: str, draft: dict[str, Any], correlation_id: str
     ) -> dict[str, Any]:
-        content = validated(CheckedDraftSchema(), draft)
+        content = validated(shared(CheckedDraftSchema), draft)
         return activity_body(self.app.create(clinic_id, created_by, content, correlation_id))
 
     @rpc
     def edit_draft(
         self, clinic_id: str, activity_id: str, draft: dict[str, Any], edited_by: str, correlation_id: str
     ) -> dict[str, Any]:
-        content = validated(CheckedDraftSchema(), draft)
+        content = validated(shared(CheckedDraftSchema), draft)
         activity = self.app.edit(clinic_id, parse_uuid(activity_id, "activity_id"), content, edited_by, correlation_id)
         return activity_body(activity)
 
@@ -84,7 +85,7 @@ class ActivitiesService(HealthRpc):
             field = f"item {refusal['link_id']!r}" if refusal["link_id"] else "resourceType"
             raise ValidationFailed(refusal["problem"], {field: [refusal["problem"]]})
         try:
-            content = CheckedDraftSchema().load(draft)
+            content = shared(CheckedDraftSchema).load(draft)
         except ValidationError as error:
             raise ValidationFailed(
                 "The questionnaire maps to an activity that is not valid.",
@@ -177,7 +178,7 @@ class ActivitiesService(HealthRpc):
         return {
             **library.summary(entry),
             "scoring_notes": entry.get("scoring_notes"),
-            "activity": ActivityDraftSchema().dump(entry["activity"]),
+            "activity": shared(ActivityDraftSchema).dump(entry["activity"]),
         }
 
     @rpc

@@ -7,6 +7,7 @@ from eventsourcing.domain import DomainEventProtocol
 from interlude_contracts.activity import ActivitySchema, ActivityVersionSchema
 from interlude_contracts.envelope import envelope_of
 from interlude_contracts.events import ACTIVITY_PUBLISHED, ActivityPublishedV1
+from interlude_contracts.schemas import shared
 from interlude_runtime.eventstore import decorated_event
 
 from .domain import Activity
@@ -47,7 +48,7 @@ def _published_payload(event: Any) -> dict[str, Any]:
 
 
 def activity_body(activity: Activity) -> dict[str, Any]:
-    return ActivitySchema().dump(
+    return shared(ActivitySchema).dump(
         {
             "activity_id": activity.id,
             "clinic_id": activity.clinic_id,
@@ -64,7 +65,7 @@ def activity_body(activity: Activity) -> dict[str, Any]:
 
 
 def version_body(activity: Activity, version: dict[str, Any]) -> dict[str, Any]:
-    return ActivityVersionSchema().dump(
+    return shared(ActivityVersionSchema).dump(
         {
             **version,
             "activity_id": activity.id,

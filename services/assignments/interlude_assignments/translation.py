@@ -31,6 +31,7 @@ from interlude_contracts.events import (
     RiskFlagAcknowledgedV1,
     RiskFlagRaisedV1,
 )
+from interlude_contracts.schemas import shared
 from interlude_runtime.eventstore import decorated_event
 
 from .domain import Assignment
@@ -73,7 +74,7 @@ def _same_names(
     """
 
     def payload_of(event: Any) -> dict[str, Any]:
-        contract = schema()
+        contract = shared(schema)
         values = {name: getattr(event, name) for name in contract.fields if hasattr(event, name)}
         for name, default in (when_absent or {}).items():
             if values.get(name) is None:
@@ -121,7 +122,7 @@ def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, A
 
 def assignment_body(assignment: Assignment) -> dict[str, Any]:
     activity = assignment.activity
-    return AssignmentSchema().dump(
+    return shared(AssignmentSchema).dump(
         {
             "assignment_id": assignment.id,
             "clinic_id": assignment.clinic_id,

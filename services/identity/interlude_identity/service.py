@@ -29,6 +29,7 @@ from interlude_contracts.identity import (
     NotAuthenticated,
     RedeemRequest,
 )
+from interlude_contracts.schemas import shared
 from interlude_runtime.consuming import event_consumer
 from interlude_runtime.health import HealthRpc
 from interlude_runtime.metrics import Metrics
@@ -53,24 +54,24 @@ class IdentityService(HealthRpc):
     def create_clinic(self, caller: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
         """The operator opens a clinic; its first admin gets an invitation."""
         _caller(caller, OPERATOR)
-        body = validated(CreateClinicRequest(), request)
+        body = validated(shared(CreateClinicRequest), request)
         clinic = store.create_clinic(self.database, body["name"])
         admin = store.create_account(
             self.database, clinic_id=clinic["clinic_id"], username=body["admin_username"], role=CLINIC_ADMIN
         )
-        return {"clinic": ClinicSchema().dump(clinic), "invitation": self._invitation(admin)}
+        return {"clinic": shared(ClinicSchema).dump(clinic), "invitation": self._invitation(admin)}
 
     @rpc
     def list_clinics(self, caller: dict[str, Any], limit: int, offset: int) -> dict[str, Any]:
         _caller(caller, OPERATOR)
         rows, total = store.list_clinics(self.database, *_page(limit, offset))
-        return {"clinics": ClinicSchema(many=True).dump(rows), "total": total}
+        return {"clinics": shared(ClinicSchema, many=True).dump(rows), "total": total}
 
     @rpc
     def invite(self, caller: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
         """A clinic admin invites staff; a therapist invites their clients (who become theirs)."""
         who = _caller(caller, CLINIC_ADMIN, THERAPIST)
-        body = validated(InvitationRequest(), request)
+        body = validated(shared(InvitationRequest), request)
         if body["role"] not in INVITABLE_BY[who["role"]]:
             allowed = ", ".join(INVITABLE_BY[who["role"]])
             raise Forbidden(f"A {who['role']} may invite: {allowed}.", {"role": [f"May be: {allowed}."]})
@@ -97,7 +98,7 @@ class IdentityService(HealthRpc):
 
         The code is checked first, so a weak password reveals nothing about unknown codes and does not spend a good one.
         """
-        body = validated(RedeemRequest(), request)
+        body = validated(shared(RedeemRequest), request)
         username = store.invited_username(self.database, body["code"])
         if username is None:
             raise _invalid_invitation()
@@ -105,7 +106,7 @@ class IdentityService(HealthRpc):
         account = store.redeem(self.database, body["code"], hash_password(body["password"]))
         if account is None:
             raise _invalid_invitation()
-        return AccountSchema().dump(account)
+        return shared(AccountSchema).dump(account)
 
     # -- logins and refresh tokens --------------------------------------------------
 
@@ -154,26 +155,26 @@ class IdentityService(HealthRpc):
     def list_clients(self, caller: dict[str, Any], limit: int, offset: int) -> dict[str, Any]:
         who = _caller(caller, THERAPIST, CLINIC_ADMIN)
         rows, total = store.clients_of(self.database, who, *_page(limit, offset))
-        return {"clients": AccountSchema(many=True).dump(rows), "total": total}
+        return {"clients": shared(AccountSchema, many=True).dump(rows), "total": total}
 
     @rpc
     def require_client(self, caller: dict[str, Any], client_id: str) -> None:
         """NotFound unless the caller may see this client (their own, or any in the clinic for an admin)."""
-        who = validated(CallerSchema(), caller)
+        who = validated(shared(CallerSchema), caller)
         if not store.client_visible(self.database, who, str(client_id)):
             raise NotFound("No such client.", {"client_id": [f"No client {client_id} of yours in this clinic."]})
 
     @rpc
     def get_client(self, caller: dict[str, Any], client_id: str) -> dict[str, Any]:
         """The client's account, if the caller may see it (a client may see their own)."""
-        who = validated(CallerSchema(), caller)
+        who = validated(shared(CallerSchema), caller)
         own = who["role"] == CLIENT and who["subject"] == client_id
         if not own:
             self.require_client(who, client_id)
         found = store.account(self.database, str(client_id))
         if found is None or found["clinic_id"] != who["clinic_id"]:
             raise NotFound("No such client.", {"client_id": [f"No client {client_id} in this clinic."]})
-        return AccountSchema().dump(found)
+        return shared(AccountSchema).dump(found)
 
     @rpc
     def erase_client(self, caller: dict[str, Any], client_id: str) -> None:
@@ -186,7 +187,7 @@ class IdentityService(HealthRpc):
 
     @rpc
     def record_audit(self, caller: dict[str, Any], entry: dict[str, Any]) -> None:
-        who = validated(CallerSchema(), caller)
+        who = validated(shared(CallerSchema), caller)
         store.append_audit(
             self.database,
             {
@@ -210,13 +211,13 @@ class IdentityService(HealthRpc):
     def audit_trail(self, caller: dict[str, Any], client_id: str | None, limit: int, offset: int) -> dict[str, Any]:
         who = _caller(caller, CLINIC_ADMIN)
         rows, total = store.audit_trail(self.database, who["clinic_id"], client_id, *_page(limit, offset))
-        return {"entries": AuditEntrySchema(many=True).dump(rows), "total": total}
+        return {"entries": shared(AuditEntrySchema, many=True).dump(rows), "total": total}
 
     # -- helpers ---------------------------------------------------------------------------
 
     def _invitation(self, account: dict[str, Any]) -> dict[str, Any]:
         code, expires_at = store.invite(self.database, account["account_id"], self.settings.invitation_ttl)
-        return {"code": code, "account": AccountSchema().dump(account), "expires_at": expires_at.isoformat()}
+        return {"code": code, "account": shared(AccountSchema).dump(account), "expires_at": expires_at.isoformat()}
 
     def _unusable_invitation(self, fields: dict[str, Any]) -> dict[str, Any]:
         account = {
@@ -229,7 +230,7 @@ class IdentityService(HealthRpc):
         expires_at = datetime.fromtimestamp(int(time.time()) + self.settings.invitation_ttl, UTC)
         return {
             "code": secrets.token_urlsafe(24),
-            "account": AccountSchema().dump(account),
+            "account": shared(AccountSchema).dump(account),
             "expires_at": expires_at.isoformat(),
         }
 
@@ -243,7 +244,7 @@ class IdentityService(HealthRpc):
 
 
 def _caller(caller: Any, *roles: str) -> dict[str, Any]:
-    who = validated(CallerSchema(), caller)
+    who = validated(shared(CallerSchema), caller)
     if who["role"] not in roles:
         raise Forbidden(f"This needs the role {' or '.join(roles)}.")
     return who

@@ -28,6 +28,7 @@ from interlude_contracts.schedules import (
     ReminderDefaultsSchema,
     ScheduledEntrySchema,
 )
+from interlude_contracts.schemas import shared
 from interlude_runtime.providers import SqlDatabase
 from interlude_runtime.rpc import rpc
 from interlude_runtime.storage import Database
@@ -101,7 +102,7 @@ class ScheduleEntrypoints:
 
     @rpc
     def set_preferences(self, clinic_id: str, client_id: str, request: dict[str, Any]) -> dict[str, Any]:
-        body = validated(PreferencesSchema(), request)
+        body = validated(shared(PreferencesSchema), request)
         preferences = Preferences.from_body(body)
         save_preferences(self.database, clinic_id, client_id, preferences)
         return preferences.to_body()
@@ -112,7 +113,7 @@ class ScheduleEntrypoints:
 
     @rpc
     def set_reminder_defaults(self, clinic_id: str, request: dict[str, Any]) -> dict[str, Any]:
-        body = validated(ReminderDefaultsSchema(), request)
+        body = validated(shared(ReminderDefaultsSchema), request)
         set_reminder_defaults(self.database, clinic_id, body["reminders"])
         return {"reminders": body["reminders"]}
 
@@ -127,7 +128,7 @@ class ScheduleEntrypoints:
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Delivered once per key (or, without one, per correlation id and message), however often it comes."""
-        body = validated(FollowUpRequest(), request)
+        body = validated(shared(FollowUpRequest), request)
         entry = plan_follow_up(
             self.database,
             clinic_id,
@@ -142,11 +143,11 @@ class ScheduleEntrypoints:
 
     @rpc
     def deliveries_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
-        return DeliverySchema(many=True).dump(deliveries_for_client(self.database, clinic_id, client_id))
+        return shared(DeliverySchema, many=True).dump(deliveries_for_client(self.database, clinic_id, client_id))
 
     @rpc
     def schedule_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
-        return ScheduledEntrySchema(many=True).dump(entries_for_client(self.database, clinic_id, client_id))
+        return shared(ScheduledEntrySchema, many=True).dump(entries_for_client(self.database, clinic_id, client_id))
 
     @rpc
     def dead_letters(self, clinic_id: str) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from interlude_contracts.api import NotificationSchema
 from interlude_contracts.events import ACTIVITY_ASSIGNED, RISK_FLAG_RAISED, Event
+from interlude_contracts.schemas import shared
 from interlude_runtime.consuming import event_consumer
 from interlude_runtime.health import HealthRpc
 from interlude_runtime.metrics import Metrics
@@ -39,7 +40,7 @@ class NotificationsService(ScheduleEntrypoints, HealthRpc):
 
     @rpc
     def list_for_client(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
-        return NotificationSchema(many=True).dump(for_client(self.database, clinic_id, client_id))
+        return shared(NotificationSchema, many=True).dump(for_client(self.database, clinic_id, client_id))
 
     @rpc
     def list_for_therapist(self, clinic_id: str, therapist_id: str) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from nameko.timer import timer
 from interlude_contracts.api import ClientReportSchema
 from interlude_contracts.errors import NotFound
 from interlude_contracts.events import Event
+from interlude_contracts.schemas import shared
 from interlude_runtime.consuming import event_consumer
 from interlude_runtime.health import HealthRpc
 from interlude_runtime.metrics import Metrics
@@ -70,7 +71,7 @@ class ReportingService(HealthRpc):
     @rpc
     def client_report(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> dict[str, Any]:
         """One client's report in the clinic; only the assignments a therapist made, when one is named."""
-        return ClientReportSchema().dump(client_report(self.database, clinic_id, client_id, therapist_id))
+        return shared(ClientReportSchema).dump(client_report(self.database, clinic_id, client_id, therapist_id))
 
     @rpc
     def assignment_timeline(self, clinic_id: str, assignment_id: str) -> dict[str, Any]:

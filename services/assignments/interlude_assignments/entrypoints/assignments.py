@@ -5,6 +5,7 @@ from typing import Any
 from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
 from interlude_contracts.api import AssignRequest, CancelRequest, ExtendDueDateRequest, SubmitResponseRequest
 from interlude_contracts.errors import parse_uuid, validated
+from interlude_contracts.schemas import shared
 from interlude_runtime.rpc import rpc
 
 from ..handlers import (
@@ -50,7 +51,7 @@ class AssignmentEntrypoints(Entrypoints):
         A retry carrying the idempotency key of the recorded submission gets the
         same answer instead of a conflict.
         """
-        body = validated(SubmitResponseRequest(), request)
+        body = validated(shared(SubmitResponseRequest), request)
         command = SubmitResponse(
             clinic_id,
             parse_uuid(assignment_id, "assignment_id"),
@@ -107,7 +108,7 @@ class AssignmentEntrypoints(Entrypoints):
         correlation_id: str,
     ) -> dict[str, Any]:
         """A therapist acknowledges a risk flag of an assignment in their clinic; recorded with who and when."""
-        body = validated(AcknowledgeRiskFlagRequest(), request)
+        body = validated(shared(AcknowledgeRiskFlagRequest), request)
         flag = parse_uuid(flag_id, "flag_id")
         command = AcknowledgeRiskFlag(
             clinic_id, parse_uuid(assignment_id, "assignment_id"), flag, therapist_id, body["note"], correlation_id

@@ -18,6 +18,7 @@ from uuid import UUID
 from marshmallow import Schema
 
 from interlude_contracts.errors import ValidationFailed, parse_uuid, validated
+from interlude_contracts.schemas import shared
 from interlude_runtime.rpc import rpc
 from interlude_runtime.rpc_proxy import RpcProxy
 
@@ -137,7 +138,7 @@ class Creation:
 
         The address is the ids the call names besides the body: the same body on another pathway is another create.
         """
-        body = validated(schema(), request)
+        body = validated(shared(schema), request)
         addressed = {**request, **(address or {})}
         idempotency = Idempotency.of(kind, clinic_id, therapist_id, addressed, correlation_id, idempotency_key)
         return cls(clinic_id, therapist_id, body, correlation_id, idempotency)
@@ -231,7 +232,7 @@ def changes_assignment(
             correlation_id: str,
             therapist_id: str | None = None,
         ) -> Body:
-            body = validated(schema(), request)
+            body = validated(shared(schema), request)
             return method(
                 self, AssignmentChange(clinic_id, changed_by, assignment_id, body, correlation_id, therapist_id)
             )

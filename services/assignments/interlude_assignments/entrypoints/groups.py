@@ -10,6 +10,7 @@ from interlude_contracts.schedules import (
     GroupRequest,
     MemberRequest,
 )
+from interlude_contracts.schemas import shared
 from interlude_runtime.rpc import rpc
 
 from ..handlers import AddGroupMember, AssignToGroup, CreateGroup, RemoveGroupMember, get_group, handle, list_groups
@@ -45,7 +46,7 @@ class GroupEntrypoints(Entrypoints):
         therapist_id: str | None = None,
     ) -> dict[str, Any]:
         """With ``therapist_id``, only a group that therapist created (else NotFound)."""
-        body = validated(MemberRequest(), request)
+        body = validated(shared(MemberRequest), request)
         identifier = parse_uuid(group_id, "group_id")
         command = AddGroupMember(
             clinic_id, identifier, body["client_id"], body["joining"], correlation_id, therapist_id=therapist_id
@@ -84,10 +85,10 @@ class GroupEntrypoints(Entrypoints):
 
     def _group_spec(self, clinic_id: str, kind: str, request: dict[str, Any]) -> dict[str, Any]:
         if kind == "activity":
-            return self._activity_spec(clinic_id, validated(GroupAssignRequest(), request))
+            return self._activity_spec(clinic_id, validated(shared(GroupAssignRequest), request))
         if kind == "recurrence":
-            return self._recurrence_spec(clinic_id, validated(GroupRecurrenceRequest(), request))
+            return self._recurrence_spec(clinic_id, validated(shared(GroupRecurrenceRequest), request))
         if kind == "pathway":
-            body = validated(GroupPathwayRequest(), request)
+            body = validated(shared(GroupPathwayRequest), request)
             return {"pathway_id": str(body["pathway_id"]), "personalisation": Personalisation.of(body).as_dict()}
         raise ValidationFailed("Unknown kind.", {"kind": ["Use activity, recurrence or pathway."]})
