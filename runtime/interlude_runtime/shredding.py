@@ -13,9 +13,12 @@ crypto-shredding, since an append-only log cannot be edited.
 An erasure holds at once in every process (the service's replicas and its
 relay): each read of stored events (an aggregate's load, a page of the log)
 checks the keys it needs against the key table in one query, so a key
-destroyed before that query began is never used. Only the unwrapping is
-cached, by wrapped value (a key erased and made again is a new entry), for at
-most ``UNWRAPPED_KEY_SECONDS`` (docs/security.md, *Client data at rest*).
+destroyed before that query began is never used to open anything. Only the
+unwrapping is cached, by wrapped value (a key erased and made again is a new
+entry), for at most ``UNWRAPPED_KEY_SECONDS`` (docs/security.md, *Client data
+at rest*). Sealing a new event uses a key unwrapped lately without asking the
+table (``ClientKeys.for_sealing``): an erasure meanwhile elsewhere only makes
+that event as unreadable as the rest of the client's.
 
 Stored state layout: ``b"C" + key_id (16 bytes) + nonce (12) + ciphertext``
 for a client's event, ``b"M" + nonce + ciphertext`` for the rest.
@@ -121,6 +124,24 @@ class ClientKeys:
             self._unwrapped.pop(hex_id, None)  # erased: drop it from memory too
         return {wanted[hex_id]: self._unwrapped_key(wanted[hex_id], value) for hex_id, value in wrapped.items()}
 
+    def for_sealing(self, key_ids: Iterable[bytes]) -> dict[bytes, bytes]:
+        """The keys to seal new events with: one unwrapped lately is used as it is, without a query; the rest
+        are looked up, and made when missing, as ``current(create=True)`` does.
+
+        Only reads must see an erasure at once. A key destroyed by another process since it was unwrapped
+        here only seals the new event as unreadable as the client's others; this process's own erasure
+        (``destroy``) forgets the key first.
+        """
+        now = self._clock()
+        wanted = list(key_ids)
+        recent = {}
+        for key_id in wanted:
+            cached = self._unwrapped.get(key_id.hex())
+            if cached is not None and now - cached[2] < UNWRAPPED_KEY_SECONDS:
+                recent[key_id] = cached[1]
+        unknown = [key_id for key_id in wanted if key_id not in recent]
+        return recent | (self.current(unknown, create=True) if unknown else {})
+
     def close(self) -> None:
         if self._database is not None:
             self._database.close()
@@ -203,7 +224,7 @@ class ClientKeyMapper(Mapper):
             _client_key_id_of(vars(domain_event)) or owners.get(domain_event.originator_id)
             for domain_event in domain_events
         ]
-        keys = self.keys.current({key_id for key_id in key_ids if key_id is not None}, create=True)
+        keys = self.keys.for_sealing({key_id for key_id in key_ids if key_id is not None})
         return [self._sealed(event, key_id, keys) for event, key_id in zip(domain_events, key_ids, strict=True)]
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:

@@ -54,3 +54,31 @@ def test_many_keys_are_looked_up_in_one_query(replicas: tuple[ClientKeys, Client
 
     assert first.current([*ids, client_key_id("clinic-a", "never-made")]) == made
     assert len(queries) == 1
+
+
+def test_sealing_uses_a_key_checked_lately_without_a_query_and_never_reopens_an_erased_one(
+    replicas: tuple[ClientKeys, ClientKeys],
+) -> None:
+    first, second = replicas
+    made = first.current([KEY_ID], create=True)  # an aggregate's load checked it
+    queries: list[object] = []
+    load = first._load
+    first._load = lambda key_ids: queries.append(key_ids) or load(key_ids)  # type: ignore[method-assign]
+
+    assert first.for_sealing([KEY_ID]) == made
+    assert queries == []  # the save that follows the load asks the table nothing
+
+    second.destroy(KEY_ID)  # erased through another replica meanwhile
+
+    assert first.for_sealing([KEY_ID]) == made  # seals what nobody can open any more
+    assert first.current([KEY_ID]) == {}  # every read sees the erasure at once
+    assert first.for_sealing([KEY_ID]) != made  # forgotten by the read: a first event would make a new key
+
+
+def test_a_client_never_seen_gets_a_key_made_for_sealing(replicas: tuple[ClientKeys, ClientKeys]) -> None:
+    first, second = replicas
+    other = client_key_id("clinic-a", "client-new")
+
+    sealing = first.for_sealing([other])
+
+    assert set(sealing) == {other} and second.current([other]) == sealing
