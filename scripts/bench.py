@@ -10,6 +10,8 @@ count and time. It prints progress, then:
 - submit-to-projection latency p50/p95/p99: from sending the response to its row in the reporting
   database showing it submitted (polled directly);
 - CPU milliseconds per accepted submission, by process (Interlude's, RabbitMQ, PostgreSQL), from ``/proc``;
+- read latency p50/p95/p99 of a client's to-do list, the therapist's caseload and a client's progress report,
+  and a CSV export's rows/s, at the bench's size (BENCH_CLIENTS clients, one therapist);
 - the projection rebuilt from both logs into a fresh database (``interlude-reporting rebuild --into``), in events/s;
 - measured in the same run on the same machine: the raw RabbitMQ confirmed-publish rate (one persistent
   message at a time, waiting for each confirm, as the relay does) and the raw PostgreSQL single-row
@@ -234,6 +236,45 @@ def watch_projection(reporting_url: str, seen: dict[str, float], stop: threading
             time.sleep(0.05)
 
 
+def read_latencies(base: str, load: Load, client_ids: list[str], count: int) -> dict[str, Any]:
+    """p50/p95/p99 of the reads a clinic makes most, ``count`` of each, 8 at a time, at the bench's size."""
+    therapist = TokenSigner(SECRET, 3600).issue(Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC))
+
+    def client(n: int) -> str:
+        return client_ids[n % len(client_ids)]
+
+    reads = {
+        "client GET /me/todo": lambda n: (load.tokens[client(n)], "/me/todo"),
+        "therapist GET /me/caseload": lambda n: (therapist, "/me/caseload"),
+        "therapist GET /clients/<id>/progress": lambda n: (therapist, f"/clients/{client(n)}/progress"),
+    }
+    figures: dict[str, Any] = {}
+    for name, request_of in reads.items():
+
+        def timed(n: int, request_of: Any = request_of) -> float:
+            token, path = request_of(n)
+            started = time.monotonic()
+            requests.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
+            return time.monotonic() - started
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            figures[name] = percentiles(list(pool.map(timed, range(count))))
+    return figures
+
+
+def csv_export_rate(base: str) -> dict[str, float]:
+    """The therapist's CSV export of every assignment, streamed whole: rows and rows/s."""
+    token = TokenSigner(SECRET, 3600).issue(Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC))
+    started = time.monotonic()
+    with requests.get(
+        f"{base}/reports/assignments.csv", headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=300
+    ) as response:
+        response.raise_for_status()
+        rows = sum(1 for _ in response.iter_lines()) - 1  # less the header
+    seconds = time.monotonic() - started
+    return {"rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / max(seconds, 1e-9), 1)}
+
+
 def raw_publish_rate(amqp_uri: str, count: int) -> float:
     # Declared as Interlude's queues are (quorum), so the raw rate is what a relay's publish can reach.
     queue = durable_queue("bench.raw", exchange=Exchange("bench.raw", type="direct", durable=True), routing_key="raw")
@@ -367,6 +408,10 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         stop.set()
         watcher.join()
         projection = [seen[a] - sent for a, sent in load.sent_at.items() if a in seen]
+        say("reading: to-do lists, the caseload, progress reports and a CSV export")
+        client_ids = sorted({client for client, _ in work})
+        reads = read_latencies(stack.url, load, client_ids, arguments.reads)
+        export = csv_export_rate(stack.url)
         say("rebuilding the projection from the logs into a fresh database")
         rebuild = rebuild_rate(stack, resources.database("rebuilt"))
         say("measuring raw RabbitMQ confirmed publishes and PostgreSQL single-row inserts")
@@ -396,6 +441,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         "cpu_ms_per_submission": round(sum(cpu_per_submission.values()), 2),
         "projected": len(projection),
         "submit_to_projection_ms": percentiles(projection),
+        "read_latency_ms": reads,
+        "csv_export": export,
         "projection_rebuild": rebuild,
         "raw_rabbitmq_confirmed_publishes_per_second": round(publish_rate, 1),
         "raw_postgres_single_row_inserts_per_second": round(insert_rate, 1),
@@ -410,6 +457,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--raw-count", type=int, default=2000)
+    parser.add_argument("--reads", type=int, default=200, help="requests of each kind in the read phase")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results.json")
     arguments = parser.parse_args()
     results = run(arguments)

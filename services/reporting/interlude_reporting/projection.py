@@ -62,6 +62,7 @@ SCHEMA = [
         cancelled_at TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS assignments_by_client ON assignments (clinic_id, client_id)",
+    "CREATE INDEX IF NOT EXISTS assignments_by_therapist ON assignments (clinic_id, therapist_id, client_id)",
 ]
 
 

@@ -47,12 +47,14 @@ def assignment_timeline(database: Database, clinic_id: str, assignment_id: str) 
 # -- adherence ------------------------------------------------------------------
 
 
+ADHERENCE_COLUMNS = "client_id, therapist_id, status, assigned_at, due_at, submitted_at, cancelled_at"
+
+
 def _client_assignments(database: Database, clinic_id: str, client_id: str | None = None) -> list[dict[str, Any]]:
     where = "clinic_id = :clinic_id" + (" AND client_id = :client_id" if client_id else "")
     return _rows(
         database,
-        f"""SELECT client_id, therapist_id, status, assigned_at, due_at, submitted_at, cancelled_at
-        FROM assignments WHERE {where} ORDER BY client_id, assignment_id""",
+        f"""SELECT {ADHERENCE_COLUMNS} FROM assignments WHERE {where} ORDER BY client_id, assignment_id""",
         {"clinic_id": clinic_id, "client_id": client_id},
     )
 
@@ -101,16 +103,25 @@ def clinic_adherence(database: Database, clinic_id: str, now: datetime) -> list[
 # -- scores and change ----------------------------------------------------------
 
 
+SERIES_COLUMNS = "assignment_id, value, band, above_cutoff, submitted_at"
+
+
 def score_series(database: Database, clinic_id: str, client_id: str, measure: str) -> list[dict[str, Any]]:
     """The client's total scores on one measure, oldest first."""
     rows = _rows(
         database,
-        """SELECT assignment_id, value, band, above_cutoff, submitted_at FROM scores
+        f"""SELECT {SERIES_COLUMNS} FROM scores
         WHERE clinic_id = :clinic_id AND client_id = :client_id AND measure = :measure AND score_key = :total
         ORDER BY submitted_at, assignment_id""",
         {"clinic_id": clinic_id, "client_id": client_id, "measure": measure, "total": TOTAL},
     )
-    return [{**row, "above_cutoff": None if row["above_cutoff"] is None else bool(row["above_cutoff"])} for row in rows]
+    return [_series_row(row) for row in rows]
+
+
+def _series_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A point of a score series: its columns (``SERIES_COLUMNS``), ``above_cutoff`` as a boolean."""
+    point = {column: row[column] for column in SERIES_COLUMNS.split(", ")}
+    return {**point, "above_cutoff": None if row["above_cutoff"] is None else bool(row["above_cutoff"])}
 
 
 def change_of(measure: str, series: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -192,25 +203,72 @@ def caseload(database: Database, clinic_id: str, therapist_id: str, now: datetim
 
     Order: open risk flags (most first), then worsening (a reliable deterioration
     on any measure) or overdue work, then the longest silent, then client id.
+    Four queries in one transaction whatever the caseload's size, each over all
+    of the therapist's clients (a query per client took seconds for a few hundred).
     """
-    clients = [
-        row["client_id"]
-        for row in _rows(
-            database,
-            """SELECT DISTINCT client_id FROM assignments
-            WHERE clinic_id = :clinic_id AND therapist_id = :therapist_id ORDER BY client_id""",
-            {"clinic_id": clinic_id, "therapist_id": therapist_id},
+    params = {"clinic_id": clinic_id, "therapist_id": therapist_id, "total": TOTAL}
+    with database.transaction() as cursor:
+
+        def rows(sql: str) -> list[dict[str, Any]]:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+        clients = [row["client_id"] for row in rows(f"{_THERAPISTS_CLIENTS} ORDER BY client_id")]
+        assignments = _by_client(
+            rows(
+                f"""SELECT {ADHERENCE_COLUMNS} FROM assignments
+                WHERE clinic_id = :clinic_id AND client_id IN ({_THERAPISTS_CLIENTS})
+                ORDER BY client_id, assignment_id"""
+            )
         )
+        scores = _by_client(
+            rows(
+                f"""SELECT client_id, measure, score_key, {SERIES_COLUMNS} FROM scores
+                WHERE clinic_id = :clinic_id AND measure IS NOT NULL AND client_id IN ({_THERAPISTS_CLIENTS})
+                ORDER BY client_id, measure, submitted_at, assignment_id"""
+            )
+        )
+        flags = _by_client(
+            rows(
+                f"""SELECT {FLAG_COLUMNS} FROM risk_flags
+                WHERE clinic_id = :clinic_id AND raised_at IS NOT NULL AND acknowledged_at IS NULL
+                AND client_id IN ({_THERAPISTS_CLIENTS})
+                ORDER BY raised_at DESC, flag_id"""
+            )
+        )
+    entries = [
+        _caseload_entry(client_id, assignments[client_id], scores[client_id], flags[client_id], now)
+        for client_id in clients
     ]
-    entries = [_caseload_entry(database, clinic_id, client_id, now) for client_id in clients]
     return sorted(entries, key=_attention)
 
 
-def _caseload_entry(database: Database, clinic_id: str, client_id: str, now: datetime) -> dict[str, Any]:
-    adherence = adherence_of(_client_assignments(database, clinic_id, client_id), now)
+_THERAPISTS_CLIENTS = (
+    "SELECT DISTINCT client_id FROM assignments WHERE clinic_id = :clinic_id AND therapist_id = :therapist_id"
+)
+
+
+def _by_client(rows: list[dict[str, Any]]) -> defaultdict[str, list[dict[str, Any]]]:
+    grouped: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["client_id"]].append(row)
+    return grouped
+
+
+def _caseload_entry(
+    client_id: str,
+    assignments: list[dict[str, Any]],
+    scores: list[dict[str, Any]],
+    open_flags: list[dict[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
+    """One client's line, from their assignments, score rows (every measure and key) and open flags."""
+    adherence = adherence_of(assignments, now)
     latest = []
-    for measure in client_measures(database, clinic_id, client_id):
-        series = score_series(database, clinic_id, client_id, measure)
+    for measure in sorted({row["measure"] for row in scores}):
+        series = [_series_row(row) for row in scores if row["measure"] == measure and row["score_key"] == TOTAL]
+        if not series:
+            continue  # subscales without a total: nothing to show as the latest score
         change = change_of(measure, series)
         latest.append(
             {
@@ -222,13 +280,12 @@ def _caseload_entry(database: Database, clinic_id: str, client_id: str, now: dat
                 "classification": change["classification"] if change else None,
             }
         )
-    flags = risk_flags(database, clinic_id, client_id, open_only=True)
     return {
         "client_id": client_id,
         "last_activity_at": adherence.pop("last_activity_at"),
         "adherence": adherence,
         "latest_scores": latest,
-        "open_risk_flags": flags,
+        "open_risk_flags": open_flags,
         "worsening": any(score["classification"] == DETERIORATED for score in latest),
     }
 

@@ -6,7 +6,10 @@ events changes nothing. Events come from ``EventFactory``; the store is real.
 """
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC
+from typing import Any
 
 import pytest
 from analytics_history import NOW, OTHER_THERAPIST, build_scored_history
@@ -214,3 +217,33 @@ def test_every_report_exports_and_bad_requests_are_refused(projection: Database,
         export_page(projection, CLINIC, "secrets", {}, 0, 10, NOW)
     with pytest.raises(ValidationFailed):
         export_page(projection, CLINIC, "caseload", {}, 0, 10, NOW)
+
+
+def test_the_caseload_costs_the_same_queries_for_forty_clients_as_for_four(
+    projection: Database, factory: EventFactory, applied: dict[str, Event], monkeypatch
+) -> None:
+    statements: list[str] = []
+    transaction = projection.transaction
+
+    @contextmanager
+    def counted() -> Iterator[Any]:
+        with transaction() as cursor:
+            execute = cursor.execute
+            cursor.execute = lambda sql, params=None: statements.append(sql) or execute(sql, params)  # type: ignore[method-assign]
+            yield cursor
+
+    monkeypatch.setattr(projection, "transaction", counted)
+    four = reports.caseload(projection, CLINIC, THERAPIST, NOW)
+    for_four = len(statements)
+    for n in range(36):
+        assigned = factory.activity_assigned(applied["phq"], f"client-extra-{n}")
+        scores = {"total": {"value": float(n % 27), "band": "mild", "above_cutoff": False}}
+        for event in (assigned, factory.response_submitted(assigned, measure="PHQ-9", scores=scores)):
+            apply_event(projection, event)
+    statements.clear()
+
+    forty = reports.caseload(projection, CLINIC, THERAPIST, NOW)
+
+    assert len(four) == 4 and len(forty) == 40
+    assert len(statements) == for_four
+    assert [entry for entry in forty if not entry["client_id"].startswith("client-extra")] == four
