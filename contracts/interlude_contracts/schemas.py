@@ -6,7 +6,7 @@ between loads and dumps, so one instance serves every worker.
 """
 
 from functools import cache
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from marshmallow import Schema
 
@@ -15,8 +15,7 @@ SchemaT = TypeVar("SchemaT", bound=Schema)
 
 def shared(schema_class: type[SchemaT], *, many: bool = False) -> SchemaT:
     """The process's instance of ``schema_class`` (with ``many``), made on first use."""
-    instance: SchemaT = _instance(schema_class, many)
-    return instance
+    return cast(SchemaT, _instance(schema_class, many))
 
 
 @cache
