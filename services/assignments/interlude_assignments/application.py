@@ -6,13 +6,13 @@ client keys, the clock and lookups. Commands themselves are handled in
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, project_aggregate
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import EventStore, Recording
+from eventsourcing.persistence import Recording
 from eventsourcing.utils import get_topic
 
 from interlude_contracts.errors import NotFound
@@ -55,6 +55,7 @@ class AssignmentsApplication(Application[UUID]):
 
     name = "Assignments"
     mapper: ClientKeyMapper
+    events: KeyCheckingEventStore
 
     def __init__(self, env: Mapping[str, str] | None = None, client_keys: ClientKeys | None = None) -> None:
         self.master_key = master_key_from(env or {})
@@ -66,7 +67,7 @@ class AssignmentsApplication(Application[UUID]):
     def construct_mapper(self) -> ClientKeyMapper:
         return ClientKeyMapper(self.construct_transcoder(), self.client_keys, self.master_key)
 
-    def construct_event_store(self) -> EventStore[UUID]:
+    def construct_event_store(self) -> KeyCheckingEventStore:
         """Loads and saves that check the client's key once per aggregate, not per event (runtime/shredding.py)."""
         return KeyCheckingEventStore(self.mapper, self.recorder, SHARED_CLIENT_EVENTS)
 
@@ -112,8 +113,14 @@ class AssignmentsApplication(Application[UUID]):
     def for_client(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> list[Assignment]:
         """The client's assignments in the clinic; only those the therapist made, when one is named."""
         index = self.client_index(clinic_id, client_id)
-        assignments: list[Assignment] = [self.repository.get(assignment_id) for assignment_id in index.assignment_ids]
+        assignments = self.get_many(index.assignment_ids, Assignment)
         return [a for a in assignments if therapist_id in (None, a.therapist_id)]
+
+    def get_many(self, aggregate_ids: Sequence[UUID], kind: type[AggregateT]) -> list[AggregateT]:
+        """These aggregates, read together (two queries however many: see ``KeyCheckingEventStore.get_many``)."""
+        events = self.events.get_many(aggregate_ids)
+        found: list[object] = [project_aggregate(None, events[aggregate_id]) for aggregate_id in aggregate_ids]
+        return [aggregate for aggregate in found if isinstance(aggregate, kind)]
 
     def todo(self, clinic_id: str, client_id: str) -> list[Assignment]:
         """Open, released assignments, soonest due first, then oldest first."""

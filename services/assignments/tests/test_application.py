@@ -176,6 +176,30 @@ class TestAssignmentsApplication:
         assert [a.id for a in reloaded.todo("clinic-a", "client-1")] == [kept]
         assert [a.id for a in reloaded.for_client("clinic-a", "client-1")] == [kept, cancelled]
 
+    def test_a_clients_assignments_are_read_together_exactly_as_one_by_one(
+        self,
+        app: AssignmentsApplication,
+        open_app: OpenApp,
+        assign: Callable[..., Assignment],
+        valid_answers: dict[str, Any],
+    ) -> None:
+        made = [assign().id for _ in range(7)]
+        handle(app, SubmitResponse("clinic-a", made[2], valid_answers, "corr-submit"))
+        handle(app, CancelAssignment("clinic-a", made[5], "therapist-1", "Not now", "corr-cancel"))
+        reloaded = open_app()
+        reads: list[object] = []
+        select_events = reloaded.recorder.select_events
+        reloaded.recorder.select_events = lambda *a, **k: reads.append(a) or select_events(*a, **k)  # type: ignore[method-assign]
+
+        together = reloaded.for_client("clinic-a", "client-1")
+        reads_together = len(reads)
+
+        one_by_one = [reloaded.repository.get(assignment_id) for assignment_id in made]
+        assert [vars(a) for a in together] == [vars(a) for a in one_by_one]
+        assert [a.status for a in together].count(SUBMITTED) == 1 and [a.status for a in together].count(CANCELLED) == 1
+        if reloaded.env.get("PERSISTENCE_MODULE") != "eventsourcing.popo":
+            assert reads_together == 1  # the client's index; its assignments came in one query, not one each
+
     def test_cancelling_twice_is_a_conflict(
         self, app: AssignmentsApplication, assign: Callable[..., Assignment]
     ) -> None:
