@@ -12,6 +12,7 @@ from typing import Any
 import eventlet
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from marshmallow import Schema, ValidationError
+from nameko.exceptions import RemoteError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
@@ -70,6 +71,21 @@ class HttpProblem(Exception):
         self.detail = detail
         self.errors = errors or {}
         self.retry_after = retry_after
+
+
+# What a service's database driver raises while its server restarts, fails over or refuses connections,
+# by the name nameko's RemoteError carries (psycopg's, psycopg_pool's, eventsourcing's and sqlite3's).
+STORE_UNAVAILABLE = frozenset(
+    {"OperationalError", "InterfaceError", "AdminShutdown", "CannotConnectNow", "ConnectionTimeout", "PoolTimeout"}
+)
+
+
+def _briefly_unavailable(failure: Callable[[HttpProblem, str], Response], correlation_id: str) -> Response:
+    response = failure(
+        HttpProblem(503, "service_unavailable", "The service is briefly unavailable; try again."), correlation_id
+    )
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -322,13 +338,16 @@ def endpoint(
                 # The broker went away (restarting): worth a retry, and a response submission retried with
                 # the same X-Correlation-Id is recorded once even if the first call did reach the service.
                 log.warning("%s %s: broker unavailable (correlation %s)", request.method, request.path, correlation_id)
-                problem = HttpProblem(503, "service_unavailable", "The service is briefly unavailable; try again.")
-                response = failure(problem, correlation_id)
-                response.headers["Retry-After"] = "1"
-            except Exception:
-                log.exception("%s %s failed (correlation id %s)", request.method, request.path, correlation_id)
-                problem = HttpProblem(500, "internal_error", "Something went wrong on our side.")
-                response = failure(problem, correlation_id)
+                response = _briefly_unavailable(failure, correlation_id)
+            except Exception as error:
+                if isinstance(error, RemoteError) and error.exc_type in STORE_UNAVAILABLE:
+                    # A service's database is restarting or failing over: as retryable as a broker restart.
+                    log.warning("%s %s: %s (correlation %s)", request.method, request.path, error, correlation_id)
+                    response = _briefly_unavailable(failure, correlation_id)
+                else:
+                    log.exception("%s %s failed (correlation id %s)", request.method, request.path, correlation_id)
+                    problem = HttpProblem(500, "internal_error", "Something went wrong on our side.")
+                    response = failure(problem, correlation_id)
             response.headers["X-Correlation-Id"] = correlation_id
             allow_origin(self, request, response)
             return response

@@ -21,6 +21,7 @@ from unittest.mock import MagicMock
 import pytest
 import requests
 from nameko.containers import ServiceContainer
+from nameko.exceptions import RemoteError
 from nameko.messaging import QueueConsumer
 from nameko.rpc import ReplyListener
 from nameko.testing.services import replace_dependencies
@@ -665,6 +666,31 @@ def test_an_unreachable_broker_is_503_with_retry_after(gateway: Gateway) -> None
 
     assert_problem(response, 503, "service_unavailable")
     assert response.headers["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("raised", "status"),
+    [
+        (RemoteError("OperationalError", "connection failed: server closed the connection unexpectedly"), 503),
+        (RemoteError("AdminShutdown", "terminating connection due to administrator command"), 503),
+        (RemoteError("PoolTimeout", "couldn't get a connection after 30.00 sec"), 503),
+        (RemoteError("KeyError", "'answers'"), 500),
+    ],
+)
+def test_a_services_database_briefly_away_is_503_and_any_other_failure_500(
+    gateway: Gateway, raised: RemoteError, status: int
+) -> None:
+    gateway.assignments.submit_response.side_effect = raised
+
+    response = gateway.request(
+        "POST", f"/assignments/{ASSIGNMENT_ID}/responses", CLIENT_CALLER, json={"answers": {"mood": 5}}
+    )
+
+    if status == 503:
+        assert_problem(response, 503, "service_unavailable")
+        assert response.headers["Retry-After"] == "1"
+    else:
+        assert_problem(response, 500, "internal_error")
 
 
 # -- a client acts only as themself --------------------------------------------------------
