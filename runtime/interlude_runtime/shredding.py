@@ -346,7 +346,8 @@ def select_events_of_many(recorder: Any, originator_ids: Sequence[Any]) -> dict[
     from eventsourcing.sqlite import SQLiteAggregateRecorder
 
     found: dict[Any, list[StoredEvent]] = {originator_id: [] for originator_id in originator_ids}
-    chunks = [list(originator_ids)[start : start + MANY_PER_QUERY] for start in range(0, len(found), MANY_PER_QUERY)]
+    unique = list(found)  # an id named twice is read once
+    chunks = [unique[start : start + MANY_PER_QUERY] for start in range(0, len(unique), MANY_PER_QUERY)]
     for chunk in chunks:
         if isinstance(recorder, PostgresAggregateRecorder):
             rows = _postgres_events_of(recorder, chunk)

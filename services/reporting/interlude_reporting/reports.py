@@ -198,6 +198,11 @@ def risk_flag(database: Database, clinic_id: str, flag_id: str) -> dict[str, Any
 # -- the therapist's caseload ---------------------------------------------------
 
 
+_THERAPISTS_CLIENTS = (
+    "SELECT DISTINCT client_id FROM assignments WHERE clinic_id = :clinic_id AND therapist_id = :therapist_id"
+)
+
+
 def caseload(database: Database, clinic_id: str, therapist_id: str, now: datetime) -> list[dict[str, Any]]:
     """The therapist's clients, who needs attention first.
 
@@ -241,11 +246,6 @@ def caseload(database: Database, clinic_id: str, therapist_id: str, now: datetim
         for client_id in clients
     ]
     return sorted(entries, key=_attention)
-
-
-_THERAPISTS_CLIENTS = (
-    "SELECT DISTINCT client_id FROM assignments WHERE clinic_id = :clinic_id AND therapist_id = :therapist_id"
-)
 
 
 def _by_client(rows: list[dict[str, Any]]) -> defaultdict[str, list[dict[str, Any]]]:
