@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator, Mapping
+from copy import deepcopy
 from typing import Any
 
 TOKEN = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -29,6 +30,8 @@ def personalise(content: Any, values: Mapping[str, str | None]) -> Any:
     filled = {name: (values.get(name) or FALLBACKS[name]) for name in KNOWN_TOKENS}
 
     def fill(text: str) -> str:
+        if "{{" not in text:
+            return text
         return TOKEN.sub(lambda match: filled.get(match.group(1), match.group(0)), text)
 
     return _map_texts(content, fill)
@@ -50,7 +53,11 @@ def _map_texts(content: Any, fill: Any) -> Any:
     if isinstance(content, str):
         return fill(content)
     if isinstance(content, Mapping):
-        return {key: value if key in NOT_PROSE else _map_texts(value, fill) for key, value in content.items()}
+        return {key: _copied(value) if key in NOT_PROSE else _map_texts(value, fill) for key, value in content.items()}
     if isinstance(content, list):
         return [_map_texts(value, fill) for value in content]
     return content
+
+
+def _copied(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool | None) else deepcopy(value)

@@ -50,16 +50,25 @@ NO_NAMES = Personalisation()
 
 def pinned_version(version: Mapping[str, Any]) -> dict[str, Any]:
     """Every key of a published version an assignment needs (None where it has none); refused when archived."""
-    if version.get("archived"):
-        detail = "The activity is archived: restore it to assign it."
-        raise Conflict(detail, {"activity_id": [detail]})
+    _refuse_archived(version)
     return _kept_keys(version)
 
 
 def assignment_snapshot(version: Mapping[str, Any], personalisation: Personalisation) -> dict[str, Any]:
-    """The activity an assignment keeps: the version's keys, personalised for its client."""
-    personalised: dict[str, Any] = personalise(pinned_version(version), personalisation.tokens())
+    """The activity an assignment keeps: the version's keys, personalised for its client.
+
+    ``personalise`` returns a copy sharing nothing with the version, so the keys are not copied first.
+    """
+    _refuse_archived(version)
+    kept = {key: version.get(key) for key in SNAPSHOT_KEYS}
+    personalised: dict[str, Any] = personalise(kept, personalisation.tokens())
     return personalised
+
+
+def _refuse_archived(version: Mapping[str, Any]) -> None:
+    if version.get("archived"):
+        detail = "The activity is archived: restore it to assign it."
+        raise Conflict(detail, {"activity_id": [detail]})
 
 
 def missing_keys(snapshot: Mapping[str, Any]) -> bool:

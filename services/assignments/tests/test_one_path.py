@@ -157,3 +157,24 @@ def test_every_schedule_refuses_an_archived_activity(app: AssignmentsApplication
             attempt()
         assert app.for_client("clinic-a", "client-1") == [], way
     assert get_group(app, "clinic-a", group.id).programmes == []
+
+
+def test_the_snapshot_shares_nothing_with_the_version(version: dict[str, Any]) -> None:
+    """The snapshot is copied once, by personalising: a later change to the version (a schedule's pinned copy,
+    a cached response) reaches no assignment's snapshot, not even through the data keys left unpersonalised."""
+    version = {**version, "pages": [{"title": "All", "item_ids": [item["id"] for item in version["items"]]}]}
+    snapshot = assignment_snapshot(version, NAMES)
+    before = repr(snapshot)
+
+    def scramble(content: Any) -> None:
+        if isinstance(content, dict):
+            for value in content.values():
+                scramble(value)
+            content["scrambled"] = True
+        elif isinstance(content, list):
+            for value in content:
+                scramble(value)
+            content.append("scrambled")
+
+    scramble(version)
+    assert repr(snapshot) == before
