@@ -2,8 +2,10 @@
 
 The gateway streams a report by asking for page after page (``offset`` and
 ``limit``) until ``next_offset`` is None, so a large report never sits whole in
-one RPC reply or in the gateway's memory. Table reports page in SQL; computed
-reports (one row per client or activity) are computed and sliced.
+one RPC reply or in the gateway's memory. Table reports page in SQL, and so does
+the clinic's adherence (its page's clients are chosen in the query); a therapist's
+caseload and the activity usage (bounded by one caseload, one clinic's library)
+are computed and sliced.
 """
 
 from collections.abc import Callable
@@ -130,7 +132,7 @@ def export_page(
             detail = "This report covers the whole clinic: a clinic admin or an analyst can export it."
             raise Forbidden(detail, {"report": [detail]})
         columns, compute = COMPUTED[report]
-        rows = compute(database, clinic_id, filters, now)[offset : offset + limit + 1]
+        rows = compute(database, clinic_id, filters, now, offset, limit + 1)
     else:
         raise ValidationFailed("No such report.", {"report": [f"One of: {', '.join(REPORTS)}."]})
     more = len(rows) > limit
@@ -164,11 +166,15 @@ def _table_page(
         return columns, cursor.fetchall()
 
 
-def _adherence(database: Database, clinic_id: str, filters: dict[str, str], now: datetime) -> list[dict[str, Any]]:
-    return clinic_adherence(database, clinic_id, now)
+def _adherence(
+    database: Database, clinic_id: str, filters: dict[str, str], now: datetime, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    return clinic_adherence(database, clinic_id, now, offset, limit)
 
 
-def _caseload(database: Database, clinic_id: str, filters: dict[str, str], now: datetime) -> list[dict[str, Any]]:
+def _caseload(
+    database: Database, clinic_id: str, filters: dict[str, str], now: datetime, offset: int, limit: int
+) -> list[dict[str, Any]]:
     therapist_id = filters.get("therapist_id")
     if not therapist_id:
         raise ValidationFailed("Which therapist's caseload?", {"therapist_id": ["Required for the caseload."]})
@@ -185,18 +191,23 @@ def _caseload(database: Database, clinic_id: str, filters: dict[str, str], now: 
                 for score in entry["latest_scores"]
             ),
         }
-        for entry in caseload(database, clinic_id, therapist_id, now)
+        # In attention order, computed over the whole caseload: one therapist's clients, a few hundred at most.
+        for entry in caseload(database, clinic_id, therapist_id, now)[offset : offset + limit]
     ]
 
 
-def _usage(database: Database, clinic_id: str, filters: dict[str, str], now: datetime) -> list[dict[str, Any]]:
+def _usage(
+    database: Database, clinic_id: str, filters: dict[str, str], now: datetime, offset: int, limit: int
+) -> list[dict[str, Any]]:
     return [
         {**activity, **{f"funnel_{step['stage']}": step["count"] for step in activity["funnel"]}}
-        for activity in activity_usage(database, clinic_id)
+        # One row per activity of the clinic's library: computed whole, then sliced.
+        for activity in activity_usage(database, clinic_id)[offset : offset + limit]
     ]
 
 
-ComputedReport = Callable[[Database, str, dict[str, str], datetime], list[dict[str, Any]]]
+# (database, clinic_id, filters, now, offset, limit) -> the report's rows in that window
+ComputedReport = Callable[[Database, str, dict[str, str], datetime, int, int], list[dict[str, Any]]]
 COMPUTED: dict[str, tuple[tuple[str, ...], ComputedReport]] = {
     "adherence": (ADHERENCE_COLUMNS, _adherence),
     "caseload": (CASELOAD_COLUMNS, _caseload),

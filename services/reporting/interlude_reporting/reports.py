@@ -92,10 +92,22 @@ def client_adherence(database: Database, clinic_id: str, client_id: str, now: da
     return {"client_id": client_id, **adherence_of(_client_assignments(database, clinic_id, client_id), now)}
 
 
-def clinic_adherence(database: Database, clinic_id: str, now: datetime) -> list[dict[str, Any]]:
-    """Adherence of every client of the clinic, by client id."""
+def clinic_adherence(
+    database: Database, clinic_id: str, now: datetime, offset: int = 0, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Adherence of the clinic's clients, by client id: every client, or the window ``offset``/``limit`` of them
+    (chosen in the query, so a page reads only its own clients' assignments)."""
+    clients = "SELECT DISTINCT client_id FROM assignments WHERE clinic_id = :clinic_id ORDER BY client_id"
+    if limit is not None:
+        clients += " LIMIT :limit OFFSET :offset"
+    rows = _rows(
+        database,
+        f"""SELECT {ADHERENCE_COLUMNS} FROM assignments
+        WHERE clinic_id = :clinic_id AND client_id IN ({clients}) ORDER BY client_id, assignment_id""",
+        {"clinic_id": clinic_id, "limit": limit, "offset": offset},
+    )
     by_client: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in _client_assignments(database, clinic_id):
+    for row in rows:
         by_client[row["client_id"]].append(row)
     return [{"client_id": client, **adherence_of(rows, now)} for client, rows in sorted(by_client.items())]
 

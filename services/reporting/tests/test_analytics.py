@@ -6,6 +6,7 @@ events changes nothing. Events come from ``EventFactory``; the store is real.
 """
 
 import random
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -247,3 +248,35 @@ def test_the_caseload_costs_the_same_queries_for_forty_clients_as_for_four(
     assert len(four) == 4 and len(forty) == 40
     assert len(statements) == for_four
     assert [entry for entry in forty if not entry["client_id"].startswith("client-extra")] == four
+
+
+def test_the_clinic_adherence_export_reads_only_each_pages_clients(
+    projection: Database, applied: dict[str, Event], monkeypatch
+) -> None:
+    whole = export_page(projection, CLINIC, "adherence", {}, 0, 1000, NOW)["rows"]
+    assignments_of = Counter(row["client_id"] for row in reports._client_assignments(projection, CLINIC))
+    fetched: list[int] = []
+    transaction = projection.transaction
+
+    @contextmanager
+    def counted() -> Iterator[Any]:
+        with transaction() as cursor:
+            fetchall = cursor.fetchall
+            cursor.fetchall = lambda: (rows := fetchall(), fetched.append(len(rows)))[0]  # type: ignore[method-assign]
+            yield cursor
+
+    monkeypatch.setattr(projection, "transaction", counted)
+    pages, offset = [], 0
+    while offset is not None:
+        page = export_page(projection, CLINIC, "adherence", {}, offset, 1, NOW)
+        pages += page["rows"]
+        offset = page["next_offset"]
+
+    assert len(whole) > 2 and pages == whole
+    clients = [row[0] for row in whole]
+    # A page of one client reads that client's assignments and the next one's (to know there are more), no more.
+    expected = [
+        assignments_of[client] + assignments_of.get(after, 0)
+        for client, after in zip(clients, [*clients[1:], ""], strict=True)
+    ]
+    assert fetched == expected
