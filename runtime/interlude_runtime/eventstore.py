@@ -2,14 +2,44 @@
 
 import random
 import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, Repository
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import IntegrityError
 
 AggregatesT = TypeVar("AggregatesT", bound=Sequence[Aggregate])
+
+
+def mutated(aggregate: Any, domain_events: Iterable[Any]) -> Any:
+    """The aggregate after each event in turn: eventsourcing's ``project_aggregate`` without its per-event
+    ``isinstance`` against a runtime-checkable Protocol, which typing answers by listing the Protocol's
+    members every time (about 0.1 ms an event: a client's to-do list of 40 assignments spent 16 ms on it)."""
+    for domain_event in domain_events:
+        aggregate = domain_event.mutate(aggregate)
+    return aggregate
+
+
+class MutatingRepository(Repository[UUID]):
+    """A repository whose loads project with ``mutated``."""
+
+    def get(self, aggregate_id: UUID, *, projector_func: Any = mutated, **options: Any) -> Any:
+        return super().get(aggregate_id, projector_func=projector_func, **options)
+
+
+def mutating_repository(built: Repository[UUID]) -> MutatingRepository:
+    """``built`` (as ``Application.construct_repository`` configured it), loading with ``mutated``."""
+    repository = MutatingRepository(
+        built.event_store,
+        snapshot_store=built.snapshot_store,
+        fastforward=built.fastforward,
+        fastforward_skipping=built.fastforward_skipping,
+        deepcopy_from_cache=built.deepcopy_from_cache,
+    )
+    repository.cache = built.cache
+    return repository
 
 
 def save_with_retry(

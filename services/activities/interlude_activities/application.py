@@ -8,7 +8,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from interlude_contracts.errors import Conflict, NotFound
-from interlude_runtime.eventstore import save_with_retry
+from interlude_runtime.eventstore import MutatingRepository, mutating_repository, save_with_retry
 from interlude_runtime.schema import created_despite_races
 from interlude_runtime.storage import database_url, eventstore_env
 
@@ -19,6 +19,9 @@ SERVICE = "activities"
 
 class ActivitiesApplication(Application[UUID]):
     name = "Activities"
+
+    def construct_repository(self) -> MutatingRepository:
+        return mutating_repository(super().construct_repository())
 
     def create(self, clinic_id: str, created_by: str, draft: dict[str, Any], correlation_id: str) -> Activity:
         def build() -> tuple[Activity, ClinicActivities]:

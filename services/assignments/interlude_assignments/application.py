@@ -10,13 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Recording
 from eventsourcing.utils import get_topic
 
 from interlude_contracts.errors import NotFound
-from interlude_runtime.eventstore import decorated_event
+from interlude_runtime.eventstore import MutatingRepository, decorated_event, mutated, mutating_repository
 from interlude_runtime.schema import created_despite_races
 from interlude_runtime.shredding import (
     MASTER_KEY_VARIABLE,
@@ -66,6 +66,9 @@ class AssignmentsApplication(Application[UUID]):
 
     def construct_mapper(self) -> ClientKeyMapper:
         return ClientKeyMapper(self.construct_transcoder(), self.client_keys, self.master_key)
+
+    def construct_repository(self) -> MutatingRepository:
+        return mutating_repository(super().construct_repository())
 
     def construct_event_store(self) -> KeyCheckingEventStore:
         """Loads and saves that check the client's key once per aggregate, not per event (runtime/shredding.py)."""
@@ -119,7 +122,7 @@ class AssignmentsApplication(Application[UUID]):
     def get_many(self, aggregate_ids: Sequence[UUID], kind: type[AggregateT]) -> list[AggregateT]:
         """These aggregates, read together (two queries however many: see ``KeyCheckingEventStore.get_many``)."""
         events = self.events.get_many(aggregate_ids)
-        found: list[object] = [project_aggregate(None, events[aggregate_id]) for aggregate_id in aggregate_ids]
+        found: list[object] = [mutated(None, events[aggregate_id]) for aggregate_id in aggregate_ids]
         return [aggregate for aggregate in found if isinstance(aggregate, kind)]
 
     def todo(self, clinic_id: str, client_id: str) -> list[Assignment]:
