@@ -17,6 +17,7 @@ import pytest
 from interlude_contracts.errors import NotFound, ValidationFailed
 from interlude_gateway.auth import ANALYST, CLIENT, Caller
 from interlude_gateway.charts import MARGIN_LEFT, MARGIN_TOP, PLOT_HEIGHT, PLOT_WIDTH, point_positions
+from interlude_gateway.routes.analytics import csv_lines
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_routes import (
@@ -331,3 +332,15 @@ def test_a_measure_without_a_cutoff_is_charted_without_a_cutoff_line(gateway: Ga
 
     assert not [e for e in svg if e.get("class") in ("band", "cutoff")]
     assert [float(c.get("cy")) for c in svg.iter(f"{SVG}circle")] == [154.0]
+
+
+def test_a_csv_export_is_written_a_page_at_a_time_not_a_line_at_a_time() -> None:
+    """Each chunk is one write to the socket: 200,000 one-line chunks made the export crawl."""
+    pages = [
+        {"columns": ["client_id", "value"], "rows": [["c-1", 1], ["c-2", "=2"]], "next_offset": 2},
+        {"columns": ["client_id", "value"], "rows": [["c-3", True]], "next_offset": None},
+    ]
+
+    chunks = list(csv_lines(pages[0], lambda offset: pages[1]))
+
+    assert chunks == [b"client_id,value\r\n", b"c-1,1\r\nc-2,'=2\r\n", b"c-3,true\r\n"]

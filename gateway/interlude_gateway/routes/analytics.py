@@ -8,7 +8,7 @@ import csv
 import io
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -200,12 +200,12 @@ def pseudonymised_page(reporting: ReportingClient, caller: Caller, page: Record)
 
 
 def csv_lines(first: Record, next_page: Callable[[int], Record]) -> Iterator[bytes]:
-    """The report as CSV, one encoded line at a time; later pages are fetched as the client reads."""
-    yield _line(first["columns"])
+    """The report as CSV, a page of lines at a time (one write each, not one per line); later pages are
+    fetched as the client reads."""
+    yield _lines([first["columns"]])
     page = first
     while True:
-        for row in page["rows"]:
-            yield _line([_cell(value) for value in row])
+        yield _lines([_cell(value) for value in row] for row in page["rows"])
         if page["next_offset"] is None:
             return
         try:
@@ -216,9 +216,9 @@ def csv_lines(first: Record, next_page: Callable[[int], Record]) -> Iterator[byt
             raise
 
 
-def _line(values: list[Any]) -> bytes:
+def _lines(rows: Iterable[list[Any]]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode()
 
 
