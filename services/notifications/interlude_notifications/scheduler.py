@@ -32,6 +32,7 @@ from interlude_contracts.events import (
     NotificationSentV1,
     ReleaseDueV1,
 )
+from interlude_contracts.schemas import shared
 from interlude_runtime.storage import Cursor, Database
 
 from .channels import Channel, DeliveryFailed, Message
@@ -236,10 +237,10 @@ class Scheduler:
             "attempted_at": now,
         }
         if error is None:
-            event_type, body = NOTIFICATION_SENT, NotificationSentV1().dump(payload)
+            event_type, body = NOTIFICATION_SENT, shared(NotificationSentV1).dump(payload)
         else:
             event_type = NOTIFICATION_FAILED
-            body = NotificationFailedV1().dump({**payload, "error": error, "final": final})
+            body = shared(NotificationFailedV1).dump({**payload, "error": error, "final": final})
         write_event(
             cursor,
             key=(entry.entry_id, channel, attempt),
@@ -254,12 +255,14 @@ class Scheduler:
         """Publish the trigger event (through the outbox) and mark the entry done, in one transaction."""
         if entry.kind == EXPIRY_DUE:
             event_type = ASSIGNMENT_EXPIRY_DUE
-            payload = AssignmentExpiryDueV1().dump(
+            payload = shared(AssignmentExpiryDueV1).dump(
                 {"assignment_id": entry.assignment_id, "client_id": entry.client_id, "expires_at": entry.due_at}
             )
         else:
             event_type = RELEASE_DUE
-            payload = ReleaseDueV1().dump({**entry.payload, "client_id": entry.client_id, "release_at": entry.due_at})
+            payload = shared(ReleaseDueV1).dump(
+                {**entry.payload, "client_id": entry.client_id, "release_at": entry.due_at}
+            )
         with self.database.transaction() as cursor:
             if not still_mine(cursor, entry):
                 return
