@@ -158,7 +158,8 @@ class ClinicUsageSchema(Schema):
 class ExportPageSchema(Schema):
     columns = fields.List(fields.String(), required=True)
     rows = fields.List(fields.List(fields.Raw(allow_none=True)), required=True)
-    next_offset = fields.Integer(required=True, allow_none=True)
+    # A table report's cursor ("after:" and a key) or a computed report's offset; None after the last page.
+    next_offset = fields.Raw(required=True, allow_none=True)
 
 
 class AcknowledgementSchema(Schema):

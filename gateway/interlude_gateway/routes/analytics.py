@@ -143,7 +143,7 @@ def export_csv(request: Request, caller: Caller, report: str, reporting: Reporti
     if caller.role == ANALYST and "client_id" in filters:
         filters["client_id"] = reporting.client_of_pseudonym(caller.clinic_id, filters["client_id"])
 
-    def page(offset: int) -> Record:
+    def page(offset: int | str) -> Record:
         return pseudonymised_page(
             reporting, caller, reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE)
         )
@@ -199,7 +199,7 @@ def pseudonymised_page(reporting: ReportingClient, caller: Caller, page: Record)
     return {**page, "rows": rows}
 
 
-def csv_lines(first: Record, next_page: Callable[[int], Record]) -> Iterator[bytes]:
+def csv_lines(first: Record, next_page: Callable[[int | str], Record]) -> Iterator[bytes]:
     """The report as CSV, a page of lines at a time (one write each, not one per line); later pages are
     fetched as the client reads."""
     yield _lines([first["columns"]])

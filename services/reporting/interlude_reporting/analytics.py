@@ -75,6 +75,9 @@ SCHEMA = [
         PRIMARY KEY (assignment_id, score_key)
     )""",
     "CREATE INDEX IF NOT EXISTS scores_by_client ON scores (clinic_id, client_id, measure, submitted_at)",
+    # The scores export's order: its pages start after a key in this index (exports.py).
+    "CREATE INDEX IF NOT EXISTS scores_by_client_in_time"
+    " ON scores (clinic_id, client_id, submitted_at, assignment_id, score_key)",
     """CREATE TABLE IF NOT EXISTS risk_flags (
         flag_id TEXT PRIMARY KEY,
         clinic_id TEXT NOT NULL,

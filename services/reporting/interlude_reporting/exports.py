@@ -8,6 +8,7 @@ caseload and the activity usage (bounded by one caseload, one clinic's library)
 are computed and sliced.
 """
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,9 +20,10 @@ from interlude_runtime.storage import Database
 from .reports import FUNNEL_STAGES, activity_usage, caseload, clinic_adherence
 
 MAX_PAGE = 5000
+CURSOR = "after:"
 
-# name: (columns, table, order, filters the caller may pass)
-TABLE_EXPORTS: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
+# name: (columns, table, order: a unique key of exported NOT NULL columns, filters the caller may pass)
+TABLE_EXPORTS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...], tuple[str, ...]]] = {
     "assignments": (
         (
             "assignment_id",
@@ -37,13 +39,13 @@ TABLE_EXPORTS: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
             "cancelled_at",
         ),
         "assignments",
-        "assignment_id",
+        ("assignment_id",),
         ("client_id",),
     ),
     "timeline": (
         ("assignment_id", "client_id", "status", "occurred_at", "event_id"),
         "assignment_events",
-        "assignment_id, occurred_at, event_id",
+        ("assignment_id", "occurred_at", "event_id"),
         ("client_id", "assignment_id"),
     ),
     "scores": (
@@ -60,7 +62,8 @@ TABLE_EXPORTS: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
             "activity_version",
         ),
         "scores",
-        "client_id, measure, submitted_at, assignment_id, score_key",
+        # Each client's scores in time order (every key NOT NULL: a page starts after the last row's key).
+        ("client_id", "submitted_at", "assignment_id", "score_key"),
         ("client_id", "measure"),
     ),
     "risk-flags": (
@@ -79,7 +82,7 @@ TABLE_EXPORTS: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
             "note",
         ),
         "risk_flags",
-        "raised_at, flag_id",
+        ("raised_at", "flag_id"),
         ("client_id",),
     ),
 }
@@ -120,34 +123,67 @@ if set(REPORTS) != {*TABLE_EXPORTS, "adherence", "caseload", "activity-usage"}:
 
 
 def export_page(
-    database: Database, clinic_id: str, report: str, filters: dict[str, str], offset: int, limit: int, now: datetime
+    database: Database,
+    clinic_id: str,
+    report: str,
+    filters: dict[str, str],
+    offset: int | str,
+    limit: int,
+    now: datetime,
 ) -> dict[str, Any]:
-    """One page of a report: ``{"columns", "rows" (lists), "next_offset" (None at the end)}``."""
+    """One page of a report: ``{"columns", "rows" (lists), "next_offset" (None at the end)}``.
+
+    A table report's ``next_offset`` is a cursor (``after:`` and the last row's key): its next page starts
+    there in the index, however deep into the report, where an offset would step over every row before it.
+    A number still works as an offset (a gateway of the previous release asks that way).
+    """
     limit = max(1, min(int(limit), MAX_PAGE))
-    offset = max(0, int(offset))
     if report in TABLE_EXPORTS:
-        columns, rows = _table_page(database, clinic_id, report, filters, offset, limit + 1)
-    elif report in COMPUTED:
-        if filters.get("therapist_id") and report != "caseload":
-            detail = "This report covers the whole clinic: a clinic admin or an analyst can export it."
-            raise Forbidden(detail, {"report": [detail]})
-        columns, compute = COMPUTED[report]
-        rows = compute(database, clinic_id, filters, now, offset, limit + 1)
-    else:
+        return _table_page(database, clinic_id, report, filters, offset, limit)
+    if report not in COMPUTED:
         raise ValidationFailed("No such report.", {"report": [f"One of: {', '.join(REPORTS)}."]})
-    more = len(rows) > limit
+    if filters.get("therapist_id") and report != "caseload":
+        detail = "This report covers the whole clinic: a clinic admin or an analyst can export it."
+        raise Forbidden(detail, {"report": [detail]})
+    start = _offset(offset)
+    columns, compute = COMPUTED[report]
+    rows = compute(database, clinic_id, filters, now, start, limit + 1)
+    return _page(columns, rows, limit, start + limit if len(rows) > limit else None)
+
+
+def _page(columns: tuple[str, ...], rows: list[dict[str, Any]], limit: int, next_offset: int | str | None) -> dict:
     return {
         "columns": list(columns),
         "rows": [[row[column] for column in columns] for row in rows[:limit]],
-        "next_offset": offset + limit if more else None,
+        "next_offset": next_offset,
     }
 
 
+def _offset(offset: int | str) -> int:
+    try:
+        return max(0, int(offset))
+    except (TypeError, ValueError):
+        raise ValidationFailed("Not a page of this report.", {"offset": ["A number."]}) from None
+
+
+def _after(offset: int | str, order: tuple[str, ...]) -> list[Any] | None:
+    """The key a cursor names, or None for a number (an offset)."""
+    if not isinstance(offset, str) or not offset.startswith(CURSOR):
+        return None
+    try:
+        key = json.loads(offset[len(CURSOR) :])
+    except ValueError:
+        key = None
+    if not isinstance(key, list) or len(key) != len(order):
+        raise ValidationFailed("Not a page of this report.", {"offset": ["A cursor this report gave."]})
+    return key
+
+
 def _table_page(
-    database: Database, clinic_id: str, report: str, filters: dict[str, str], offset: int, limit: int
-) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    database: Database, clinic_id: str, report: str, filters: dict[str, str], offset: int | str, limit: int
+) -> dict[str, Any]:
     columns, table, order, allowed = TABLE_EXPORTS[report]
-    wanted = {key: value for key, value in filters.items() if key in allowed and value}
+    wanted: dict[str, Any] = {key: value for key, value in filters.items() if key in allowed and value}
     where = " AND ".join(["clinic_id = :clinic_id", *(f"{key} = :{key}" for key in wanted)])
     if filters.get("therapist_id"):
         # A therapist's export: only the assignments they made (every exported table has assignment_id).
@@ -158,12 +194,20 @@ def _table_page(
         wanted["therapist_id"] = filters["therapist_id"]
     if table == "risk_flags":
         where += " AND raised_at IS NOT NULL"
+    after = _after(offset, order)
+    skip = 0 if after is not None else _offset(offset)
+    if after is not None:
+        where += f" AND ({', '.join(order)}) > ({', '.join(f':after_{i}' for i in range(len(order)))})"
+        wanted.update({f"after_{i}": value for i, value in enumerate(after)})
     with database.transaction() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset",
-            {"clinic_id": clinic_id, "limit": limit, "offset": offset, **wanted},
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {', '.join(order)}"
+            " LIMIT :limit OFFSET :offset",
+            {"clinic_id": clinic_id, "limit": limit + 1, "offset": skip, **wanted},
         )
-        return columns, cursor.fetchall()
+        rows = cursor.fetchall()
+    last = rows[limit - 1] if len(rows) > limit else None
+    return _page(columns, rows, limit, CURSOR + json.dumps([last[key] for key in order]) if last else None)
 
 
 def _adherence(

@@ -106,6 +106,6 @@ class ReportingService(HealthRpc):
 
     @rpc
     def export_page(
-        self, clinic_id: str, report: str, filters: dict[str, str], offset: int, limit: int
+        self, clinic_id: str, report: str, filters: dict[str, str], offset: int | str, limit: int
     ) -> dict[str, Any]:
         return export_page(self.database, clinic_id, report, filters, offset, limit, datetime.now(UTC))

@@ -280,3 +280,36 @@ def test_the_clinic_adherence_export_reads_only_each_pages_clients(
         for client, after in zip(clients, [*clients[1:], ""], strict=True)
     ]
     assert fetched == expected
+
+
+def test_every_table_export_pages_after_a_key_so_rows_added_meanwhile_shift_nothing(
+    projection: Database, factory: EventFactory, applied: dict[str, Event]
+) -> None:
+    """A page starts after the last row's key: an assignment added before it while the export runs does not
+    push that row into the next page again (an offset would), and a page deep into a large report is found in
+    the index without stepping over the rows before it."""
+    for report in ("assignments", "timeline", "scores", "risk-flags"):
+        whole = export_page(projection, CLINIC, report, {}, 0, 1000, NOW)["rows"]
+        first = export_page(projection, CLINIC, report, {}, 0, 1, NOW)
+        assert str(first["next_offset"]).startswith("after:"), report
+        assigned = factory.activity_assigned(applied["phq"], f"client-0-early-{report}")
+        apply_event(projection, factory.response_submitted(assigned, measure="PHQ-9"))
+
+        rows, offset = list(first["rows"]), first["next_offset"]
+        while offset is not None:
+            page = export_page(projection, CLINIC, report, {}, offset, 1, NOW)
+            rows += page["rows"]
+            offset = page["next_offset"]
+
+        assert len(rows) == len({tuple(map(str, row)) for row in rows}), f"{report}: a row came twice"
+        assert [row for row in rows if row in whole] == whole, report
+
+
+def test_an_export_page_asked_with_an_offset_or_a_cursor_it_never_gave(
+    projection: Database, applied: dict[str, Event]
+) -> None:
+    by_offset = export_page(projection, CLINIC, "assignments", {}, 1, 2, NOW)  # as the previous release asked
+    assert by_offset["rows"] == export_page(projection, CLINIC, "assignments", {}, 0, 3, NOW)["rows"][1:]
+    for forged in ("after:{", "after:[1, 2]", "after:", "sideways"):
+        with pytest.raises(ValidationFailed):
+            export_page(projection, CLINIC, "assignments", {}, forged, 2, NOW)
