@@ -98,6 +98,12 @@ class ScopedList(Protocol):
     def __call__(self, clinic_id: str, target: str, *, therapist_id: str | None) -> list[Record]: ...
 
 
+class ScopedPage(Protocol):
+    """``ScopedList``'s page ``offset``/``limit``, chosen by the service: ``{key: [...], "total": n}``."""
+
+    def __call__(self, clinic_id: str, target: str, therapist_id: str | None, offset: int, limit: int) -> Record: ...
+
+
 class ScopedChange(Protocol):
     """A change by ``by`` to ``target`` with a request body; with ``therapist_id``, only what they made."""
 
@@ -194,6 +200,8 @@ class AssignmentsClient(ServiceClient):
     open_assignment = Rpc[Act]()  # (clinic_id, client_id, assignment_id, correlation_id)
     todo = Rpc[ReadList]()
     list_for_client = Rpc[ScopedList]()
+    page_for_client = Rpc[ScopedPage]()
+    completed = Rpc[ReadList]()  # (clinic_id, client_id): the client's history, newest first
     erase_client = Rpc[Forget]()
     # (clinic_id, therapist_id, assignment_id, flag_id, request, correlation_id)
     acknowledge_risk_flag = Rpc[Callable[[str, str, str, str, Record, str], Record]]()

@@ -706,35 +706,36 @@ def test_a_clients_todo_is_their_own(gateway: Gateway) -> None:
     gateway.assignments.todo.assert_called_once_with(CLINIC, "client-ada")
 
 
-def test_a_clients_history_is_their_completed_assignments_newest_first_without_scores_or_flags(
-    gateway: Gateway,
-) -> None:
-    def assignment(title: str, status: str, submitted_at: str | None) -> dict[str, Any]:
-        return {
+def test_a_clients_history_is_what_the_service_lists_as_completed_paged(gateway: Gateway) -> None:
+    """The service picks and orders what the client completed, titles and dates only
+    (services/assignments/tests/test_service.py); the gateway pages it."""
+    completed = [
+        {
             "assignment_id": str(uuid.uuid4()),
             "title": title,
-            "status": status,
             "assigned_at": "2026-01-01T09:00:00+00:00",
             "due_at": None,
             "submitted_at": submitted_at,
-            "answers": {"mood": 2},
-            "scores": {"total": 9},
-            "risk_flags": [{"item_id": "harm"}],
         }
-
-    gateway.assignments.list_for_client.return_value = [
-        assignment("Older", "submitted", "2026-01-02T09:00:00+00:00"),
-        assignment("Open", "open", None),
-        assignment("Newer", "submitted", "2026-01-03T09:00:00+00:00"),
+        for title, submitted_at in (("Newer", "2026-01-03T09:00:00+00:00"), ("Older", "2026-01-02T09:00:00+00:00"))
     ]
+    gateway.assignments.completed.return_value = completed
 
-    response = gateway.request("GET", "/me/history", CLIENT_CALLER)
+    response = gateway.request("GET", "/me/history?limit=1&offset=1", CLIENT_CALLER)
 
     assert response.status_code == 200
-    history = response.json()["assignments"]
-    assert [entry["title"] for entry in history] == ["Newer", "Older"]
-    assert set(history[0]) == {"assignment_id", "title", "assigned_at", "due_at", "submitted_at"}
-    gateway.assignments.list_for_client.assert_called_once_with(CLINIC, "client-ada", therapist_id=None)
+    assert response.json() == {"assignments": completed[1:], "page": {"limit": 1, "offset": 1, "total": 2}}
+    gateway.assignments.completed.assert_called_once_with(CLINIC, "client-ada")
+
+
+def test_a_clients_assignments_are_paged_by_the_service(gateway: Gateway) -> None:
+    gateway.assignments.page_for_client.return_value = {"assignments": [], "total": 7}
+
+    response = gateway.request("GET", "/clients/client-ada/assignments?limit=5&offset=5", THERAPIST_CALLER)
+
+    assert response.status_code == 200
+    assert response.json()["page"] == {"limit": 5, "offset": 5, "total": 7}
+    gateway.assignments.page_for_client.assert_called_once_with(CLINIC, "client-ada", THERAPIST_CALLER.subject, 5, 5)
 
 
 def test_a_clients_notifications_are_their_own(gateway: Gateway) -> None:

@@ -6,7 +6,6 @@ client's assignments go into the audit trail.
 """
 
 from collections.abc import Callable
-from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -24,7 +23,15 @@ from ..clients import AssignmentsClient, IdentityClient, ScopedChange
 from ..openapi import page_schema
 from ..policy import Policy
 from ..routing import Handler, RouteTable
-from ..scoping import audit, created_for_own_client, paginated, require_client, therapist_scope
+from ..scoping import (
+    audit,
+    created_for_own_client,
+    page_of,
+    paginated,
+    require_client,
+    service_page,
+    therapist_scope,
+)
 from ..web import checked_body, idempotency_key, json_response
 
 routes = RouteTable()
@@ -146,9 +153,10 @@ def client_assignments(
     identity: IdentityClient,
 ) -> Response:
     require_client(identity, caller, client_id)
-    listed = assignments.list_for_client(caller.clinic_id, client_id, therapist_id=therapist_scope(caller))
+    limit, offset = page_of(request)
+    page = assignments.page_for_client(caller.clinic_id, client_id, therapist_scope(caller), offset, limit)
     audit(identity, caller, request, correlation_id, "read", client_id)
-    return json_response(paginated(request, "assignments", listed))
+    return json_response(service_page(request, "assignments", page))
 
 
 # -- a client's own view --------------------------------------------------
@@ -157,15 +165,7 @@ def client_assignments(
 @routes.http("GET", "/me/history", CLIENT, response=page_schema("assignments", CompletedAssignmentSchema), listed=True)
 def my_history(request: Request, caller: Caller, assignments: AssignmentsClient) -> Response:
     """What the client completed, newest first: titles and dates only, never scores or risk flags."""
-    listed = assignments.list_for_client(caller.clinic_id, caller.subject, therapist_id=None)
-    completed = sorted(
-        (a for a in listed if a["status"] == "submitted"), key=lambda a: a["submitted_at"] or "", reverse=True
-    )
-    return json_response(paginated(request, "assignments", [_completed(a) for a in completed]))
-
-
-def _completed(assignment: dict[str, Any]) -> dict[str, Any]:
-    return {key: assignment[key] for key in ("assignment_id", "title", "assigned_at", "due_at", "submitted_at")}
+    return json_response(paginated(request, "assignments", assignments.completed(caller.clinic_id, caller.subject)))
 
 
 @routes.http("GET", "/me/todo", CLIENT, response=page_schema("assignments", AssignmentSchema), listed=True)

@@ -119,6 +119,19 @@ class AssignmentsApplication(Application[UUID]):
         assignments = self.get_many(index.assignment_ids, Assignment)
         return [a for a in assignments if therapist_id in (None, a.therapist_id)]
 
+    def page_for_client(
+        self, clinic_id: str, client_id: str, therapist_id: str | None, offset: int, limit: int
+    ) -> tuple[list[Assignment], int]:
+        """A page of ``for_client`` and the total: the page is chosen in the client's index, and only its
+        assignments are loaded (and those the index does not know the therapist of, when one is named)."""
+        index = self.client_index(clinic_id, client_id)
+        listed = index.assignment_ids
+        if therapist_id is not None:
+            unknown = [i for i in listed if index.made_by.get(i) is None]
+            theirs = {a.id for a in self.get_many(unknown, Assignment) if a.therapist_id == therapist_id}
+            listed = [i for i in listed if index.made_by.get(i) == therapist_id or i in theirs]
+        return self.get_many(listed[offset : offset + limit], Assignment), len(listed)
+
     def get_many(self, aggregate_ids: Sequence[UUID], kind: type[AggregateT]) -> list[AggregateT]:
         """These aggregates, read together (two queries however many: see ``KeyCheckingEventStore.get_many``)."""
         events = self.events.get_many(aggregate_ids)

@@ -420,10 +420,14 @@ class ClientAssignments(Aggregate):
         self.clinic_id = clinic_id
         self.client_id = client_id
         self.assignment_ids: list[UUID] = []
+        # Who made each assignment, so a therapist's page of the list is chosen here, before any assignment
+        # is loaded; None for one added before the index kept it (loaded to find out).
+        self.made_by: dict[UUID, str | None] = {}
 
     @event("AssignmentAdded")
-    def add(self, assignment_id: UUID) -> None:
+    def add(self, assignment_id: UUID, therapist_id: str | None = None) -> None:
         self.assignment_ids.append(assignment_id)
+        self.made_by[assignment_id] = therapist_id
 
 
 class TherapistProgrammes(Aggregate):

@@ -120,6 +120,17 @@ def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, A
     )
 
 
+def completed_summary(assignment: Assignment) -> dict[str, Any]:
+    """A completed assignment in its client's history (``CompletedAssignmentSchema``): titles and dates."""
+    return {
+        "assignment_id": assignment.id,
+        "title": assignment.activity["title"],
+        "assigned_at": assignment.created_on,
+        "due_at": assignment.due_at,
+        "submitted_at": assignment.submitted_at,
+    }
+
+
 def assignment_body(assignment: Assignment) -> dict[str, Any]:
     activity = assignment.activity
     return shared(AssignmentSchema).dump(

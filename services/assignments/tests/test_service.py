@@ -254,3 +254,53 @@ def test_read_log_returns_envelopes(
     assert all(str(event.payload["assignment_id"]) == assignment_id for event in events)
     assert service.read_log(page["last_position"]) == {"events": [], "last_position": page["last_position"]}
     assert service.read_log(0, limit=1) == {"events": [page["events"][0]], "last_position": 1}
+
+
+def test_a_clients_list_is_paged_in_their_index_and_loads_only_the_page(
+    service: AssignmentsService, memory_app: AssignmentsApplication, version_body: dict[str, Any], monkeypatch
+) -> None:
+    made = [assign(service, version_body)["assignment_id"] for _ in range(5)]
+    theirs = service.assign("clinic-a", "therapist-2", assign_request(version_body), "corr-2")["assignment_id"]
+    loaded: list[int] = []
+    get_many = memory_app.get_many
+    monkeypatch.setattr(memory_app, "get_many", lambda ids, kind: (loaded.append(len(ids)), get_many(ids, kind))[1])
+
+    page = service.page_for_client("clinic-a", "client-1", None, 1, 2)
+    mine = service.page_for_client("clinic-a", "client-1", "therapist-1", 4, 10)
+    others = service.page_for_client("clinic-a", "client-1", "therapist-2", 0, 10)
+
+    assert as_json(page) == page
+    assert ([a["assignment_id"] for a in page["assignments"]], page["total"]) == (made[1:3], 6)
+    assert ([a["assignment_id"] for a in mine["assignments"]], mine["total"]) == (made[4:], 5)
+    assert ([a["assignment_id"] for a in others["assignments"]], others["total"]) == ([theirs], 1)
+    assert loaded == [2, 0, 1, 0, 1]  # each page, and none loaded to find whose they are
+
+
+def test_a_clients_history_is_what_they_completed_newest_first_titles_and_dates_only(
+    service: AssignmentsService, version_body: dict[str, Any], valid_answers: dict[str, Any]
+) -> None:
+    first, _still_open, second = (assign(service, version_body)["assignment_id"] for _ in range(3))
+    for done in (first, second):
+        service.submit_response("clinic-a", "client-1", done, {"answers": valid_answers}, f"corr-{done}")
+
+    history = service.completed("clinic-a", "client-1")
+
+    assert as_json(history) == history
+    assert [entry["assignment_id"] for entry in history] == [second, first]
+    assert set(history[0]) == {"assignment_id", "title", "assigned_at", "due_at", "submitted_at"}
+    assert service.completed("clinic-a", "client-2") == []
+
+
+def test_an_index_entry_from_before_it_kept_the_therapist_is_loaded_to_find_out(
+    service: AssignmentsService, memory_app: AssignmentsApplication, version_body: dict[str, Any]
+) -> None:
+    made = assign(service, version_body, client_id="client-9")["assignment_id"]
+    index = memory_app.client_index("clinic-a", "client-9")
+    index.add(index.assignment_ids[0])  # as the previous release stored it: no therapist
+    memory_app.save(index)
+
+    mine = service.page_for_client("clinic-a", "client-9", "therapist-1", 0, 10)
+    others = service.page_for_client("clinic-a", "client-9", "therapist-2", 0, 10)
+
+    assert [a["assignment_id"] for a in mine["assignments"]] == [made, made] and mine["total"] == 2
+    assert others == {"assignments": [], "total": 0}

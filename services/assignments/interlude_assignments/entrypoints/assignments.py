@@ -3,11 +3,18 @@
 from typing import Any
 
 from interlude_contracts.analytics import AcknowledgeRiskFlagRequest
-from interlude_contracts.api import AssignRequest, CancelRequest, ExtendDueDateRequest, SubmitResponseRequest
+from interlude_contracts.api import (
+    AssignRequest,
+    CancelRequest,
+    CompletedAssignmentSchema,
+    ExtendDueDateRequest,
+    SubmitResponseRequest,
+)
 from interlude_contracts.errors import parse_uuid, validated
 from interlude_contracts.schemas import shared
 from interlude_runtime.rpc import rpc
 
+from ..domain import SUBMITTED
 from ..handlers import (
     AcknowledgeRiskFlag,
     Assign,
@@ -17,7 +24,7 @@ from ..handlers import (
     SubmitResponse,
     handle,
 )
-from ..translation import acknowledgement_body, assignment_body, client_view
+from ..translation import acknowledgement_body, assignment_body, client_view, completed_summary
 from .base import (
     AssignmentChange,
     Creation,
@@ -134,6 +141,21 @@ class AssignmentEntrypoints(Entrypoints):
     @rpc
     def list_for_client(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> list[dict[str, Any]]:
         return [assignment_body(a) for a in self.app.for_client(clinic_id, client_id, therapist_id)]
+
+    @rpc
+    def page_for_client(
+        self, clinic_id: str, client_id: str, therapist_id: str | None, offset: int, limit: int
+    ) -> dict[str, Any]:
+        """``list_for_client``'s page ``offset``/``limit`` and its total, paged in the client's index."""
+        page, total = self.app.page_for_client(clinic_id, client_id, therapist_id, int(offset), int(limit))
+        return {"assignments": [assignment_body(a) for a in page], "total": total}
+
+    @rpc
+    def completed(self, clinic_id: str, client_id: str) -> list[dict[str, Any]]:
+        """What the client completed, newest first: titles and dates only (no answers, scores or snapshots)."""
+        done = [a for a in self.app.for_client(clinic_id, client_id) if a.status == SUBMITTED]
+        done.sort(key=lambda a: a.submitted_at or a.created_on, reverse=True)
+        return shared(CompletedAssignmentSchema, many=True).dump([completed_summary(a) for a in done])
 
     @rpc
     def erase_client(self, clinic_id: str, client_id: str) -> None:

@@ -138,7 +138,7 @@ def assign(app: AssignmentsApplication, command: Assign) -> Assignment:
             reminders=command.reminders,
         )
         index = app.client_index(command.clinic_id, command.client_id)
-        index.add(assignment.id)
+        index.add(assignment.id, assignment.therapist_id)
         return [assignment, index]
 
     assignment = save_with_retry(app, build)[0]

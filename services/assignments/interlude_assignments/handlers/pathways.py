@@ -282,7 +282,7 @@ def _advanced(app: AssignmentsApplication, enrolment: Enrolment, now: datetime, 
         return [enrolment]
     index = app.client_index(enrolment.clinic_id, enrolment.client_id)
     for assignment in created:
-        index.add(assignment.id)
+        index.add(assignment.id, assignment.therapist_id)
     return [enrolment, *created, *released, index]
 
 

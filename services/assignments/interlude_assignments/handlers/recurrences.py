@@ -122,7 +122,7 @@ def release_occurrence(app: AssignmentsApplication, command: ReleaseOccurrence) 
             reminders=recurrence.reminders,
         )
         index = app.client_index(recurrence.clinic_id, recurrence.client_id)
-        index.add(assignment.id)
+        index.add(assignment.id, assignment.therapist_id)
         recurrence.record_release(command.release_at, assignment.id, command.correlation_id)
         recurrence.plan_next(command.release_at, command.correlation_id)
         return [recurrence, assignment, index]
