@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -36,6 +37,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,12 +47,14 @@ import requests
 from kombu import Connection, Exchange, Producer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import large_clinic as large_clinic_module
 from accounts import onboard_clients
-from stack import ROOT, Stack
+from large_clinic import OPEN_SHARE
+from stack import ROOT, Stack, process_commands
 
 from interlude_contracts.topology import durable_queue
 from interlude_gateway.auth import Caller, TokenSigner
-from interlude_runtime.storage import postgres_conninfo, postgres_params
+from interlude_runtime.storage import Database, postgres_conninfo, postgres_params
 
 SERVICES = ("activities", "assignments", "notifications", "reporting", "identity")
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -236,17 +240,36 @@ def watch_projection(reporting_url: str, seen: dict[str, float], stop: threading
             time.sleep(0.05)
 
 
-def read_latencies(base: str, load: Load, client_ids: list[str], count: int) -> dict[str, Any]:
-    """p50/p95/p99 of the reads a clinic makes most, ``count`` of each, 8 at a time, at the bench's size."""
-    therapist = TokenSigner(SECRET, 3600).issue(Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC))
+def token(subject: str, role: str, clinic_id: str = CLINIC) -> str:
+    return TokenSigner(SECRET, 3600).issue(Caller(subject=subject, role=role, clinic_id=clinic_id))
 
-    def client(n: int) -> str:
-        return client_ids[n % len(client_ids)]
+
+def read_latencies(base: str, clients_of: dict[str, list[str]], count: int, clinic_id: str = CLINIC) -> dict[str, Any]:
+    """p50/p95/p99 of the reads a clinic makes most, ``count`` of each, 8 at a time.
+
+    ``clients_of`` maps each therapist to their clients; the n-th read picks a client (spread over the
+    therapists) and reads as that client or as their therapist.
+    """
+    pairs = [(therapist, client) for therapist, clients in clients_of.items() for client in clients]
+    rng = random.Random(count)
+    rng.shuffle(pairs)
+    tokens: dict[str, str] = {}
+
+    def as_(subject: str, role: str) -> str:
+        if subject not in tokens:
+            tokens[subject] = token(subject, role, clinic_id)
+        return tokens[subject]
+
+    def pick(n: int) -> tuple[str, str]:
+        return pairs[n % len(pairs)]
 
     reads = {
-        "client GET /me/todo": lambda n: (load.tokens[client(n)], "/me/todo"),
-        "therapist GET /me/caseload": lambda n: (therapist, "/me/caseload"),
-        "therapist GET /clients/<id>/progress": lambda n: (therapist, f"/clients/{client(n)}/progress"),
+        "client GET /me/todo": lambda n: (as_(pick(n)[1], "client"), "/me/todo"),
+        "therapist GET /me/caseload": lambda n: (as_(pick(n)[0], "therapist"), "/me/caseload"),
+        "therapist GET /clients/<id>/progress": lambda n: (
+            as_(pick(n)[0], "therapist"),
+            f"/clients/{pick(n)[1]}/progress",
+        ),
     }
     figures: dict[str, Any] = {}
     for name, request_of in reads.items():
@@ -262,12 +285,11 @@ def read_latencies(base: str, load: Load, client_ids: list[str], count: int) -> 
     return figures
 
 
-def csv_export_rate(base: str) -> dict[str, float]:
-    """The therapist's CSV export of every assignment, streamed whole: rows and rows/s."""
-    token = TokenSigner(SECRET, 3600).issue(Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC))
+def csv_export_rate(base: str, bearer: str) -> dict[str, float]:
+    """A CSV export of every assignment the bearer may export, streamed whole: rows and rows/s."""
     started = time.monotonic()
     with requests.get(
-        f"{base}/reports/assignments.csv", headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=300
+        f"{base}/reports/assignments.csv", headers={"Authorization": f"Bearer {bearer}"}, stream=True, timeout=900
     ) as response:
         response.raise_for_status()
         rows = sum(1 for _ in response.iter_lines()) - 1  # less the header
@@ -303,11 +325,13 @@ def raw_insert_rate(url: str, count: int) -> float:
     return count / elapsed
 
 
-def rebuild_rate(stack: Stack, into_url: str) -> dict[str, float]:
-    """``interlude-reporting rebuild --into`` a fresh database, as an operator runs it; events and events/s."""
-    command = [str(Path(sys.executable).parent / "interlude-reporting"), "rebuild", "--into", into_url]
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
-    finished = subprocess.run(command, env=env, check=True, timeout=900, capture_output=True, text=True)
+def rebuild_rate(stack: Stack, into_url: str | None = None) -> dict[str, float]:
+    """``interlude-reporting rebuild`` as an operator runs it: ``--into`` a fresh database, or (without
+    ``into_url``) in place, swapped in for the live projection; events and events/s."""
+    command = [str(Path(sys.executable).parent / "interlude-reporting"), "rebuild"]
+    command += ["--into", into_url] if into_url else []
+    env = {**stack.env_for("reporting"), "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
+    finished = subprocess.run(command, env=env, check=True, timeout=1800, capture_output=True, text=True)
     found = re.search(r"(\d+) events applied in ([\d.]+) s", finished.stderr)
     if found is None:
         raise RuntimeError(f"the rebuild did not report its rate: {finished.stderr[-500:]}")
@@ -361,6 +385,77 @@ class CpuMeter:
         return dict(sorted(costs.items(), key=lambda item: -item[1]))
 
 
+LARGE_CLINIC = "clinic-large"
+ANALYST = "analyst-large"
+
+
+def published_phq9(stack: Stack, therapist_id: str) -> dict[str, Any]:
+    """The library's PHQ-9, copied by a therapist of the clinic and published; the version as the service sends it."""
+    from interlude_runtime.rpc_proxy import cluster_rpc_proxy
+
+    therapist = session(token(therapist_id, "therapist", LARGE_CLINIC))
+    copied = therapist.post(f"{stack.url}/library/phq-9/copy", timeout=30)
+    copied.raise_for_status()
+    activity_id = copied.json()["activity_id"]
+    therapist.post(f"{stack.url}/activities/{activity_id}/publish", timeout=30).raise_for_status()
+    with cluster_rpc_proxy({"AMQP_URI": stack.amqp_uri}, timeout=30) as cluster:
+        return dict(cluster.activities.get_version(LARGE_CLINIC, activity_id, None))
+
+
+def large_clinic(arguments: argparse.Namespace) -> dict[str, Any]:
+    """Reads, the export and the rebuild at a large clinic's size, on a stack of its own (large_clinic.py)."""
+    size = large_clinic_module.ClinicSize(arguments.therapists, arguments.large_clients, arguments.large_assignments)
+    resources = Resources("large")
+    urls = {service: resources.database(service) for service in SERVICES}
+    folder = Path(tempfile.mkdtemp(prefix="interlude-bench-large-"))
+    stack = Stack(
+        amqp_uri=resources.amqp_uri,
+        gateway_address=f"127.0.0.1:{free_port()}",
+        data_dir=folder / "data",
+        log_dir=folder / "log",
+        database_urls=urls,
+        extra_env={"GATEWAY_TOKEN_SECRET": SECRET, "LOG_LEVEL": "WARNING"},
+    )
+    clinic = large_clinic_module.caseloads(size)
+    try:
+        say(f"large clinic: starting a stack of its own (logs in {stack.log_dir}); its relay waits for the seeding")
+        stack.migrate()
+        stack.start([name for name in process_commands() if name != "assignments-relay"])
+        stack.wait_ready()
+        say(f"large clinic: {size.therapists} therapists and {size.clients} clients into identity's store")
+        with closing(Database(urls["identity"])) as identity:
+            large_clinic_module.seed_accounts(identity, LARGE_CLINIC, clinic)
+        stack.register_account(ANALYST, "analyst", LARGE_CLINIC)
+        version = published_phq9(stack, clinic[0].therapist_id)
+        say(f"large clinic: {size.per_client * size.clients} PHQ-9 assignments, {1 - OPEN_SHARE:.0%} answered")
+        seeded = large_clinic_module.seed_assignments(stack.env_for("assignments"), version, LARGE_CLINIC, clinic, size)
+        large_clinic_module.mark_history_processed(stack.env_for("assignments"), urls["assignments"])
+        say(f"  {seeded['events']} events stored in {seeded['seconds']} s; building the projection from the log")
+        stack.start(["assignments-relay"])
+        rebuild = rebuild_rate(stack)
+        say(f"  rebuilt in place: {rebuild['events']} events, {rebuild['events_per_second']:.0f} events/s")
+        say("large clinic: reading to-do lists, caseloads, progress reports; exporting every assignment as CSV")
+        clients_of = {caseload.therapist_id: caseload.client_ids for caseload in clinic}
+        reads = read_latencies(stack.url, clients_of, arguments.reads, LARGE_CLINIC)
+        export = csv_export_rate(stack.url, token(ANALYST, "analyst", LARGE_CLINIC))
+    except BaseException:
+        say(f"failed; logs kept in {stack.log_dir}")
+        raise
+    finally:
+        stack.stop()
+        resources.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "therapists": size.therapists,
+        "clients": size.clients,
+        "assignments": size.per_client * size.clients,
+        "seeding": seeded,
+        "projection_rebuild_in_place": rebuild,
+        "read_latency_ms": reads,
+        "csv_export": export,
+    }
+
+
 def machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
     memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     return {
@@ -410,8 +505,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         projection = [seen[a] - sent for a, sent in load.sent_at.items() if a in seen]
         say("reading: to-do lists, the caseload, progress reports and a CSV export")
         client_ids = sorted({client for client, _ in work})
-        reads = read_latencies(stack.url, load, client_ids, arguments.reads)
-        export = csv_export_rate(stack.url)
+        reads = read_latencies(stack.url, {THERAPIST: client_ids}, arguments.reads)
+        export = csv_export_rate(stack.url, token(THERAPIST, "therapist"))
         say("rebuilding the projection from the logs into a fresh database")
         rebuild = rebuild_rate(stack, resources.database("rebuilt"))
         say("measuring raw RabbitMQ confirmed publishes and PostgreSQL single-row inserts")
@@ -459,8 +554,15 @@ def main() -> None:
     parser.add_argument("--raw-count", type=int, default=2000)
     parser.add_argument("--reads", type=int, default=200, help="requests of each kind in the read phase")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results.json")
+    size = large_clinic_module.ClinicSize()
+    parser.add_argument("--therapists", type=int, default=size.therapists, help="the large clinic's therapists")
+    parser.add_argument("--large-clients", type=int, default=size.clients, help="the large clinic's clients")
+    parser.add_argument("--large-assignments", type=int, default=size.assignments, help="0: no large clinic")
+    parser.add_argument("--only-large-clinic", action="store_true", help="skip the submissions phase")
     arguments = parser.parse_args()
-    results = run(arguments)
+    results = {} if arguments.only_large_clinic else run(arguments)
+    if arguments.large_assignments:
+        results["large_clinic"] = large_clinic(arguments)
     arguments.out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     say(f"written to {arguments.out}")
