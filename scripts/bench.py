@@ -17,7 +17,13 @@ count and time. It prints progress, then:
   message at a time, waiting for each confirm, as the relay does) and the raw PostgreSQL single-row
   insert rate (one committed INSERT at a time), with the ratios.
 
-Figures go to ``bench-results.json`` (or ``--out``). Options: ``--submissions``, ``--clients``, ``--seconds``.
+``--replicas N`` starts N instances of the assignments service (sharing its queues, as a Deployment's pods
+do) and N gateways, each on its own port; the creation phase, the clients and the reads spread their
+requests over the gateways in turn, as a load balancer would. CPU is counted for every instance and given
+to its process (``cpu_ms_per_submission_by_process``); with more than one, also by instance.
+
+Figures go to ``bench-results.json`` (or ``--out``). Options: ``--submissions``, ``--clients``, ``--seconds``,
+``--replicas``.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import large_clinic as large_clinic_module
 from accounts import onboard_clients
 from large_clinic import OPEN_SHARE
-from stack import ROOT, Stack, process_commands
+from stack import ROOT, Stack, process_commands, process_of
 
 from interlude_contracts.topology import durable_queue
 from interlude_gateway.auth import Caller, TokenSigner
@@ -129,11 +135,13 @@ def session(token: str) -> requests.Session:
 THERAPIST = "therapist-bench"
 
 
-def prepare(base: str, submissions: int, clients: int) -> tuple[list[tuple[str, str]], float]:
+def prepare(bases: list[str], submissions: int, clients: int) -> tuple[list[tuple[str, str]], float]:
     """One published activity and ``submissions`` assignments over BENCH_CLIENTS clients, ``clients`` at a time.
 
+    The assignments are created through the gateways in turn (``bases``); the rest through the first.
     Returns the (client, assignment) pairs and the seconds the assignments' creation took (its own phase).
     """
+    base = bases[0]
     signer = TokenSigner(SECRET, 3600)
     therapist = session(signer.issue(Caller(subject=THERAPIST, role="therapist", clinic_id=CLINIC)))
     activity = therapist.post(f"{base}/activities", json=ACTIVITY, timeout=30).json()["activity_id"]
@@ -147,7 +155,7 @@ def prepare(base: str, submissions: int, clients: int) -> tuple[list[tuple[str, 
         # Many clients, as in a clinic: a client's own index of assignments stays short.
         client = client_ids[index % len(client_ids)]
         body = {"client_id": client, "activity_id": activity, "due_at": due}
-        response = therapist.post(f"{base}/assignments", json=body, timeout=60)
+        response = therapist.post(f"{bases[index % len(bases)]}/assignments", json=body, timeout=60)
         response.raise_for_status()
         return client, response.json()["assignment_id"]
 
@@ -160,10 +168,13 @@ def prepare(base: str, submissions: int, clients: int) -> tuple[list[tuple[str, 
 
 
 class Load:
-    """Concurrent clients, each submitting its own assignments' responses; bounded in count and time."""
+    """Concurrent clients, each submitting its own assignments' responses; bounded in count and time.
 
-    def __init__(self, base: str, work: list[tuple[str, str]], clients: int, seconds: float) -> None:
-        self.base = base
+    Each submission goes to the next gateway of ``bases`` in turn (round-robin, as a load balancer's).
+    """
+
+    def __init__(self, bases: list[str], work: list[tuple[str, str]], clients: int, seconds: float) -> None:
+        self.bases = bases
         self.work = work
         self.clients = clients
         self.deadline = time.monotonic() + seconds
@@ -179,22 +190,24 @@ class Load:
             client: signer.issue(Caller(subject=client, role="client", clinic_id=CLINIC)) for client, _ in work
         }
 
-    def take(self) -> tuple[str, str] | None:
+    def take(self) -> tuple[str, str, str] | None:
+        """The next gateway, client and assignment; None once all are sent or the time is up."""
         with self.lock:
             if self.next >= len(self.work) or time.monotonic() > self.deadline:
                 return None
             self.next += 1
-            return self.work[self.next - 1]
+            client, assignment = self.work[self.next - 1]
+            return self.bases[(self.next - 1) % len(self.bases)], client, assignment
 
     def worker(self) -> None:
         sessions: dict[str, requests.Session] = {}
         while (item := self.take()) is not None:
-            client, assignment = item
+            base, client, assignment = item
             http = sessions.setdefault(client, session(self.tokens[client]))
             body = {"answers": {"mood": 6, "note": "bench"}}
             sent = time.monotonic()
             try:
-                response = http.post(f"{self.base}/assignments/{assignment}/responses", json=body, timeout=60)
+                response = http.post(f"{base}/assignments/{assignment}/responses", json=body, timeout=60)
             except requests.RequestException:
                 with self.lock:
                     self.errors += 1
@@ -244,8 +257,10 @@ def token(subject: str, role: str, clinic_id: str = CLINIC) -> str:
     return TokenSigner(SECRET, 3600).issue(Caller(subject=subject, role=role, clinic_id=clinic_id))
 
 
-def read_latencies(base: str, clients_of: dict[str, list[str]], count: int, clinic_id: str = CLINIC) -> dict[str, Any]:
-    """p50/p95/p99 of the reads a clinic makes most, ``count`` of each, 8 at a time.
+def read_latencies(
+    bases: list[str], clients_of: dict[str, list[str]], count: int, clinic_id: str = CLINIC
+) -> dict[str, Any]:
+    """p50/p95/p99 of the reads a clinic makes most, ``count`` of each, 8 at a time, over the gateways in turn.
 
     ``clients_of`` maps each therapist to their clients; the n-th read picks a client (spread over the
     therapists) and reads as that client or as their therapist.
@@ -277,7 +292,8 @@ def read_latencies(base: str, clients_of: dict[str, list[str]], count: int, clin
         def timed(n: int, request_of: Any = request_of) -> float:
             token, path = request_of(n)
             started = time.monotonic()
-            requests.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
+            url = f"{bases[n % len(bases)]}{path}"
+            requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
             return time.monotonic() - started
 
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -351,36 +367,56 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def server_pids() -> dict[str, list[int]]:
-    """The broker's and the database server's processes on this machine (every PostgreSQL backend)."""
+# A client backend's title names its peer: "postgres: 15/main: <user> <database> 127.0.0.1(40312) idle".
+CLIENT_BACKEND = re.compile(r"\S+\(\d+\)|\[local\]")
+
+
+def server_pids(tag: str) -> dict[str, list[int]]:
+    """The broker's processes and the database server's own (writers, checkpointer), with the backends of this
+    run's databases (named with ``tag``): another bench's backends on a shared machine are not this run's cost."""
     found: dict[str, list[int]] = {"rabbitmq": [], "postgresql": []}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             name = stat.read_text().split("(", 1)[1].split(")", 1)[0]
+            title = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, IndexError):
             continue
         if name.startswith("beam"):
             found["rabbitmq"].append(int(stat.parent.name))
-        elif name.startswith("postgres"):
+        elif name.startswith("postgres") and (tag in title or not CLIENT_BACKEND.search(title)):
             found["postgresql"].append(int(stat.parent.name))
     return found
 
 
 class CpuMeter:
-    """CPU seconds each Interlude process (and the broker and database server) spends between start and stop."""
+    """CPU seconds each Interlude process instance (and the broker and database server) spends between start
+    and stop; ``tag`` names this run's databases."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, tag: str) -> None:
         self.pids = {name: [process.pid] for name, process in stack.processes.items()}
-        self.started: dict[str, float] = {}
+        self.tag = tag
+        self.started: dict[int, float] = {}
 
     def start(self) -> None:
-        self.pids |= server_pids()
-        self.started = {name: sum(map(cpu_seconds, pids)) for name, pids in self.pids.items()}
+        self.pids |= server_pids(self.tag)
+        self.started = {pid: cpu_seconds(pid) for pids in self.pids.values() for pid in pids}
 
-    def per_submission_ms(self, accepted: int) -> dict[str, float]:
-        """Milliseconds of CPU per accepted submission, by process, most first; backends that came and went
-        during the load are not counted (the pool keeps them open)."""
-        used = {name: sum(map(cpu_seconds, pids)) - self.started[name] for name, pids in self.pids.items()}
+    def stop(self) -> None:
+        """Note the backends opened during the load (a second replica's pool fills as requests reach it)."""
+        for name, pids in server_pids(self.tag).items():
+            self.pids[name] = sorted(set(self.pids[name]) | set(pids))
+
+    def used_since_start(self, pid: int) -> float:
+        """A process started since counts whole; one gone since reads 0, its share lost rather than negative."""
+        return max(cpu_seconds(pid) - self.started.get(pid, 0.0), 0.0)
+
+    def per_submission_ms(self, accepted: int, by_instance: bool = False) -> dict[str, float]:
+        """Milliseconds of CPU per accepted submission, by process (every instance of it together) or by instance,
+        most first; backends that came and went during the load are not counted (the pool keeps them open)."""
+        used: dict[str, float] = {}
+        for name, pids in self.pids.items():
+            key = name if by_instance else process_of(name)
+            used[key] = used.get(key, 0.0) + sum(map(self.used_since_start, pids))
         costs = {name: round(1000 * seconds / max(accepted, 1), 2) for name, seconds in used.items()}
         return dict(sorted(costs.items(), key=lambda item: -item[1]))
 
@@ -436,7 +472,7 @@ def large_clinic(arguments: argparse.Namespace) -> dict[str, Any]:
         say(f"  rebuilt in place: {rebuild['events']} events, {rebuild['events_per_second']:.0f} events/s")
         say("large clinic: reading to-do lists, caseloads, progress reports; exporting every assignment as CSV")
         clients_of = {caseload.therapist_id: caseload.client_ids for caseload in clinic}
-        reads = read_latencies(stack.url, clients_of, arguments.reads, LARGE_CLINIC)
+        reads = read_latencies(stack.urls, clients_of, arguments.reads, LARGE_CLINIC)
         export = csv_export_rate(stack.url, token(ANALYST, "analyst", LARGE_CLINIC))
     except BaseException:
         say(f"failed; logs kept in {stack.log_dir}")
@@ -472,31 +508,36 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     resources = Resources("bench")
     urls = {service: resources.database(service) for service in SERVICES}
     folder = Path(tempfile.mkdtemp(prefix="interlude-bench-"))
+    replicas = arguments.replicas
     stack = Stack(
         amqp_uri=resources.amqp_uri,
         gateway_address=f"127.0.0.1:{free_port()}",
+        more_gateway_addresses=[f"127.0.0.1:{free_port()}" for _ in range(replicas - 1)],
+        replicas={"assignments": replicas, "gateway": replicas},
         data_dir=folder / "data",
         log_dir=folder / "log",
         database_urls=urls,
         extra_env={"GATEWAY_TOKEN_SECRET": SECRET, "LOG_LEVEL": "WARNING"},
     )
     try:
-        say(f"starting the stack on PostgreSQL (logs in {stack.log_dir})")
+        say(f"starting the stack on PostgreSQL, {replicas} of assignments and the gateway (logs in {stack.log_dir})")
         stack.migrate()
         stack.start()
         stack.wait_ready()
         stack.register_account(THERAPIST, "therapist", CLINIC)
-        work, creation_seconds = prepare(stack.url, arguments.submissions, arguments.clients)
-        load = Load(stack.url, work, arguments.clients, arguments.seconds)
+        work, creation_seconds = prepare(stack.urls, arguments.submissions, arguments.clients)
+        load = Load(stack.urls, work, arguments.clients, arguments.seconds)
         stop = threading.Event()
         seen: dict[str, float] = {}
         watcher = threading.Thread(target=watch_projection, args=(urls["reporting"], seen, stop))
         watcher.start()
         say(f"load: {arguments.clients} concurrent clients, up to {len(work)} submissions or {arguments.seconds}s")
-        meter = CpuMeter(stack)
+        meter = CpuMeter(stack, resources.tag)
         meter.start()
         elapsed = load.run()
+        meter.stop()
         cpu_per_submission = meter.per_submission_ms(len(load.latencies))
+        cpu_by_instance = meter.per_submission_ms(len(load.latencies), by_instance=True)
         drain_deadline = time.monotonic() + 60
         while time.monotonic() < drain_deadline and len(seen) < len(load.sent_at):
             time.sleep(0.5)
@@ -505,7 +546,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         projection = [seen[a] - sent for a, sent in load.sent_at.items() if a in seen]
         say("reading: to-do lists, the caseload, progress reports and a CSV export")
         client_ids = sorted({client for client, _ in work})
-        reads = read_latencies(stack.url, {THERAPIST: client_ids}, arguments.reads)
+        reads = read_latencies(stack.urls, {THERAPIST: client_ids}, arguments.reads)
         export = csv_export_rate(stack.url, token(THERAPIST, "therapist"))
         say("rebuilding the projection from the logs into a fresh database")
         rebuild = rebuild_rate(stack, resources.database("rebuilt"))
@@ -524,6 +565,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(load_before),
         "clients": arguments.clients,
+        "replicas": {"assignments": replicas, "gateway": replicas},
         "assignments_created": len(work),
         "assignments_created_per_second": round(len(work) / creation_seconds, 1),
         "accepted": len(load.latencies),
@@ -534,6 +576,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         "gateway_latency_ms": percentiles(load.latencies),
         "cpu_ms_per_submission_by_process": cpu_per_submission,
         "cpu_ms_per_submission": round(sum(cpu_per_submission.values()), 2),
+        **({"cpu_ms_per_submission_by_instance": cpu_by_instance} if replicas > 1 else {}),
         "projected": len(projection),
         "submit_to_projection_ms": percentiles(projection),
         "read_latency_ms": reads,
@@ -551,6 +594,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--replicas", type=int, default=1, help="instances of the assignments service and gateways")
     parser.add_argument("--raw-count", type=int, default=2000)
     parser.add_argument("--reads", type=int, default=200, help="requests of each kind in the read phase")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results.json")
@@ -560,6 +604,8 @@ def main() -> None:
     parser.add_argument("--large-assignments", type=int, default=size.assignments, help="0: no large clinic")
     parser.add_argument("--only-large-clinic", action="store_true", help="skip the submissions phase")
     arguments = parser.parse_args()
+    if arguments.replicas < 1:
+        parser.error("--replicas must be at least 1")
     results = {} if arguments.only_large_clinic else run(arguments)
     if arguments.large_assignments:
         results["large_clinic"] = large_clinic(arguments)

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -29,6 +30,21 @@ from interlude_runtime.secrets import DEVELOPMENT_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+
+def instance_name(process: str, index: int) -> str:
+    """The first instance of a process goes by the process's name, the later ones by ``<process>-<index>``."""
+    return process if index == 1 else f"{process}-{index}"
+
+
+def process_of(instance: str) -> str:
+    """The process an instance (``assignments-2``) runs; no listed process's name ends in ``-<digits>``."""
+    return re.sub(r"-\d+$", "", instance)
+
+
+def index_of(instance: str) -> int:
+    found = re.search(r"-(\d+)$", instance)
+    return int(found[1]) if found else 1
 
 
 def process_commands() -> dict[str, tuple[str | None, list[str]]]:
@@ -47,10 +63,17 @@ class Stack:
     uses the embedded SQLite default under ``data_dir``. ``development`` sets
     INTERLUDE_DEVELOPMENT=1, so that processes may start on the development
     secrets (see docs/security.md); ``extra_env`` may still give real ones.
+
+    ``replicas`` maps a process to how many instances of it to start (one where
+    not named): the second is ``<process>-2`` with its log ``<process>-2.log``,
+    and so on. A service's instances share its RPC and event queues, as a
+    Deployment's pods do. Each gateway listens on its own address: the first on
+    ``gateway_address``, the others on ``more_gateway_addresses`` in turn.
     """
 
     amqp_uri: str = "pyamqp://guest:guest@localhost"
     gateway_address: str = "127.0.0.1:8000"
+    more_gateway_addresses: list[str] = field(default_factory=list)
     data_dir: Path = ROOT / "var" / "data"
     log_dir: Path = ROOT / "var" / "log"
     database_urls: dict[str, str] = field(default_factory=dict)
@@ -59,6 +82,7 @@ class Stack:
     bus_users: BusUsers | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     process_amqp_uris: dict[str, str] = field(default_factory=dict)
+    replicas: dict[str, int] = field(default_factory=dict)
 
     def amqp_uri_of(self, process: str) -> str:
         """What ``process`` connects to RabbitMQ with: its own user's URI, or the shared one without bus users."""
@@ -67,6 +91,12 @@ class Stack:
     @property
     def url(self) -> str:
         return f"http://{self.gateway_address}"
+
+    @property
+    def urls(self) -> list[str]:
+        """Every gateway's base URL, the first being ``url``: what a load balancer would spread requests over."""
+        addresses = [self.gateway_address, *self.more_gateway_addresses]
+        return [f"http://{address}" for address in addresses[: self.replicas.get("gateway", 1)]]
 
     def env_for(self, service: str | None, process: str | None = None) -> dict[str, str]:
         env = {
@@ -91,12 +121,28 @@ class Stack:
         commands = process_commands()
         if self.bus_users is not None and not self.process_amqp_uris:
             self.process_amqp_uris = self.bus_users.grant(self.amqp_uri)
+        self._check_replicas()
         for name in names or list(commands):
-            service, command = commands[name]
-            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-            self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env_for(service, name), stdout=log, stderr=subprocess.STDOUT
-            )
+            for index in range(1, self.replicas.get(name, 1) + 1):
+                self._start_instance(name, index, commands[name])
+
+    def _check_replicas(self) -> None:
+        listed = processes()
+        for name, count in self.replicas.items():
+            if count > 1 and listed[name].kind == "relay":
+                raise ValueError(f"{name}: a relay runs as exactly one instance (it alone follows its log)")
+        if self.replicas.get("gateway", 1) > 1 + len(self.more_gateway_addresses):
+            raise ValueError("each gateway replica needs an address of its own in more_gateway_addresses")
+
+    def _start_instance(self, process: str, index: int, command_of: tuple[str | None, list[str]]) -> None:
+        """One instance of ``process``; its broker user is the process's, as every pod of a Deployment shares one."""
+        name = instance_name(process, index)
+        service, command = command_of
+        env = self.env_for(service, process)
+        if process == "gateway":
+            env["GATEWAY_ADDRESS"] = [self.gateway_address, *self.more_gateway_addresses][index - 1]
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def migrate(self) -> None:
         """Create every service's database and tables first, as the Kubernetes migration Job does."""
@@ -138,7 +184,9 @@ class Stack:
         process.wait()
 
     def restart(self, name: str) -> None:
-        self.start([name])
+        """Start again the instance ``name`` (``assignments``, ``assignments-2``), only that one."""
+        process = process_of(name)
+        self._start_instance(process, index_of(name), process_commands()[process])
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -157,19 +205,24 @@ class Stack:
         return {name: code for name, process in self.processes.items() if (code := process.poll()) is not None}
 
     def wait_ready(self, timeout: float = 90) -> None:
+        """Until every gateway reports every service ready."""
         deadline = time.monotonic() + timeout
+        for url in self.urls:
+            self._wait_gateway_ready(url, deadline, timeout)
+
+    def _wait_gateway_ready(self, url: str, deadline: float, timeout: float) -> None:
         last_error = "not started"
         while time.monotonic() < deadline:
             if self.exited():
                 raise RuntimeError(f"processes exited: {self.exited()}; see {self.log_dir}")
             try:
-                with urllib.request.urlopen(f"{self.url}/health/ready", timeout=5) as response:
+                with urllib.request.urlopen(f"{url}/health/ready", timeout=5) as response:
                     if json.load(response)["status"] == "ok":
                         return
             except Exception as error:
                 last_error = str(error)
             time.sleep(0.5)
-        raise TimeoutError(f"gateway not ready after {timeout}s ({last_error}); see {self.log_dir}")
+        raise TimeoutError(f"gateway {url} not ready after {timeout}s ({last_error}); see {self.log_dir}")
 
 
 DEMO = """

@@ -70,6 +70,48 @@ def test_the_local_stack_starts_the_same_processes_with_the_same_commands() -> N
                 assert (ROOT / argument).exists()
 
 
+class FakePopen:
+    """Records what Stack would run instead of running it."""
+
+    def __init__(self, command: list[str], env: dict[str, str], **_: object) -> None:
+        self.command = command
+        self.env = env
+
+
+def test_replicas_start_as_instances_of_their_process_each_gateway_on_its_own_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stack.subprocess, "Popen", FakePopen)
+    local = stack.Stack(
+        gateway_address="127.0.0.1:8001",
+        more_gateway_addresses=["127.0.0.1:8002"],
+        replicas={"assignments": 2, "gateway": 2},
+        data_dir=tmp_path / "data",
+        log_dir=tmp_path / "log",
+    )
+    local.start(["assignments", "gateway", "assignments-relay"])
+    assert set(local.processes) == {"assignments", "assignments-2", "gateway", "gateway-2", "assignments-relay"}
+    assert local.processes["assignments-2"].command == local.processes["assignments"].command
+    assert local.processes["gateway-2"].env["GATEWAY_ADDRESS"] == "127.0.0.1:8002"
+    assert local.urls == ["http://127.0.0.1:8001", "http://127.0.0.1:8002"]
+    assert (tmp_path / "log" / "assignments-2.log").exists()
+    assert [stack.process_of(name) for name in ("assignments-2", "gateway", "assignments-relay")] == [
+        "assignments",
+        "gateway",
+        "assignments-relay",
+    ]
+    local.processes.pop("assignments-2")
+    local.restart("assignments-2")
+    assert len(local.processes) == 5
+
+
+def test_a_relay_is_never_replicated_and_each_gateway_needs_an_address(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="relay"):
+        stack.Stack(replicas={"assignments-relay": 2}, log_dir=tmp_path, data_dir=tmp_path).start()
+    with pytest.raises(ValueError, match="address"):
+        stack.Stack(replicas={"gateway": 2}, log_dir=tmp_path, data_dir=tmp_path).start()
+
+
 def test_identity_and_the_notifications_relay_run_in_the_cluster(rendered: dict[str, list[dict]]) -> None:
     prod = rendered["prod"]
     identity_env = {e["name"]: e for e in container_env(deployment(prod, "identity"))}
