@@ -325,6 +325,12 @@ class KeyCheckingEventStore(EventStore[Any]):
             originator_id: [self._opened(event, keys) for event in events] for originator_id, events in stored.items()
         }
 
+    def with_any_of(self, originator_ids: Sequence[Any], topics: Sequence[str]) -> set[Any]:
+        """Those of these aggregates that stored an event of one of ``topics`` (a topic is stored in the
+        clear beside its sealed state): one query, nothing opened."""
+        stored = select_events_of_many(self.recorder, originator_ids, topics)
+        return {originator_id for originator_id, events in stored.items() if events}
+
     def _opened(self, stored_event: StoredEvent, keys: Mapping[bytes, bytes]) -> Any:
         try:
             return self.mapper.decoded(stored_event, keys)
@@ -337,8 +343,11 @@ class KeyCheckingEventStore(EventStore[Any]):
 MANY_PER_QUERY = 500  # below SQLite's limit of bound parameters in one statement
 
 
-def select_events_of_many(recorder: Any, originator_ids: Sequence[Any]) -> dict[Any, list[StoredEvent]]:
-    """The stored events of each aggregate, in version order, read a few hundred aggregates per query.
+def select_events_of_many(
+    recorder: Any, originator_ids: Sequence[Any], topics: Sequence[str] | None = None
+) -> dict[Any, list[StoredEvent]]:
+    """The stored events of each aggregate (only those of ``topics``, when given), in version order, read a
+    few hundred aggregates per query.
 
     eventsourcing's recorders read one aggregate per query; this reads their tables the same way for many.
     """
@@ -350,39 +359,44 @@ def select_events_of_many(recorder: Any, originator_ids: Sequence[Any]) -> dict[
     chunks = [unique[start : start + MANY_PER_QUERY] for start in range(0, len(unique), MANY_PER_QUERY)]
     for chunk in chunks:
         if isinstance(recorder, PostgresAggregateRecorder):
-            rows = _postgres_events_of(recorder, chunk)
+            rows = _postgres_events_of(recorder, chunk, topics)
         elif isinstance(recorder, SQLiteAggregateRecorder):
-            rows = _sqlite_events_of(recorder, chunk)
+            rows = _sqlite_events_of(recorder, chunk, topics)
         else:
             rows = [event for originator_id in chunk for event in recorder.select_events(originator_id)]
+            rows = [event for event in rows if topics is None or event.topic in topics]
         for event in rows:
             found[event.originator_id].append(event)
     return found
 
 
-def _postgres_events_of(recorder: Any, originator_ids: list[Any]) -> list[StoredEvent]:
+def _postgres_events_of(recorder: Any, originator_ids: list[Any], topics: Sequence[str] | None) -> list[StoredEvent]:
     from psycopg.sql import SQL, Identifier
 
+    of_topics = " AND topic = ANY(%s)" if topics is not None else ""
     statement = SQL(
-        "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s)"
+        + of_topics
+        + " ORDER BY originator_id, originator_version"
     ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
     with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(statement, [originator_ids])
+        cursor.execute(statement, [originator_ids, *([list(topics)] if topics is not None else [])])
         return [
             StoredEvent(row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"]))
             for row in cursor.fetchall()
         ]
 
 
-def _sqlite_events_of(recorder: Any, originator_ids: list[Any]) -> list[StoredEvent]:
+def _sqlite_events_of(recorder: Any, originator_ids: list[Any], topics: Sequence[str] | None) -> list[StoredEvent]:
     placeholders = ", ".join("?" for _ in originator_ids)
+    of_topics = f" AND topic IN ({', '.join('?' for _ in topics)})" if topics is not None else ""
     statement = (
-        f"SELECT * FROM {recorder.events_table_name} WHERE originator_id IN ({placeholders}) "
+        f"SELECT * FROM {recorder.events_table_name} WHERE originator_id IN ({placeholders}){of_topics} "
         "ORDER BY originator_id, originator_version"
     )
     params = [
         originator_id.hex if isinstance(originator_id, uuid.UUID) else originator_id for originator_id in originator_ids
-    ]
+    ] + list(topics or [])
     with recorder.datastore.transaction(commit=False) as cursor:
         cursor.execute(statement, params)
         return [

@@ -50,6 +50,12 @@ SHARED_CLIENT_EVENTS = [
 ]
 
 
+# After any of these an assignment is never open again (domain.py: nothing reopens one).
+CLOSING_EVENTS = [
+    get_topic(decorated_event(Assignment, name)) for name in ("ResponseSubmitted", "Cancelled", "Expired")
+]
+
+
 class AssignmentsApplication(Application[UUID]):
     """The assignment log. Stored events are encrypted per client (see ``runtime/shredding.py``)."""
 
@@ -139,9 +145,16 @@ class AssignmentsApplication(Application[UUID]):
         return [aggregate for aggregate in found if isinstance(aggregate, kind)]
 
     def todo(self, clinic_id: str, client_id: str) -> list[Assignment]:
-        """Open, released assignments, soonest due first, then oldest first."""
+        """Open, released assignments, soonest due first, then oldest first.
+
+        Those that stored an event that closes an assignment for good are left out before anything is
+        opened: a client with a long history loads only their few open ones.
+        """
         now = self.clock()
-        open_ones = [a for a in self.for_client(clinic_id, client_id) if a.status == ASSIGNED and a.is_released(now)]
+        listed = self.client_index(clinic_id, client_id).assignment_ids
+        closed = self.events.with_any_of(listed, CLOSING_EVENTS)
+        candidates = self.get_many([i for i in listed if i not in closed], Assignment)
+        open_ones = [a for a in candidates if a.status == ASSIGNED and a.is_released(now)]
         return sorted(open_ones, key=lambda a: (a.due_at is None, a.due_at or a.created_on, a.created_on))
 
     def client_index(self, clinic_id: str, client_id: str) -> ClientAssignments:

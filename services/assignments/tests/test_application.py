@@ -216,6 +216,29 @@ class TestAssignmentsApplication:
         if reloaded.env.get("PERSISTENCE_MODULE") != "eventsourcing.popo":
             assert reads_together == 1  # the client's index; its assignments came in one query, not one each
 
+    def test_the_todo_opens_only_the_assignments_still_open(
+        self,
+        app: AssignmentsApplication,
+        open_app: OpenApp,
+        assign: Callable[..., Assignment],
+        valid_answers: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        made = [assign(due_at=SOON + timedelta(days=n)).id for n in range(6)]
+        for answered in made[:3]:
+            handle(app, SubmitResponse("clinic-a", answered, valid_answers, "corr-submit"))
+        handle(app, CancelAssignment("clinic-a", made[3], "therapist-1", "Not now", "corr-cancel"))
+        reloaded = open_app()
+        opened: list[UUID] = []
+        get_many = reloaded.get_many
+        monkeypatch.setattr(reloaded, "get_many", lambda ids, kind: (opened.extend(ids), get_many(ids, kind))[1])
+
+        todo = [a.id for a in reloaded.todo("clinic-a", "client-1")]
+
+        assert todo == made[4:]
+        assert opened == made[4:]  # the answered and the cancelled were left out unopened
+        assert todo == [a.id for a in open_app().for_client("clinic-a", "client-1") if a.status == ASSIGNED]
+
     def test_cancelling_twice_is_a_conflict(
         self, app: AssignmentsApplication, assign: Callable[..., Assignment]
     ) -> None:
