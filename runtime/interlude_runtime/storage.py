@@ -10,7 +10,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
@@ -143,6 +143,18 @@ class Database:
                     cursor.execute(statement)
 
         created_despite_races(run)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, skip_existing: bool = False
+    ) -> None:
+        """Many rows into ``table`` in one transaction: PostgreSQL's COPY, SQLite's executemany.
+
+        With ``skip_existing``, a row that conflicts with one already there is left out (``ON CONFLICT DO
+        NOTHING``); without it, a conflict fails the whole insert.
+        """
+        if not (_NAMESPACE.fullmatch(table) and all(_NAMESPACE.fullmatch(column) for column in columns)):
+            raise ValueError(f"Not plain lowercase names: {table!r}, {columns!r}")
+        self._engine.insert_rows(table, columns, rows, skip_existing)
 
     def close(self) -> None:
         self._engine.close()
@@ -316,6 +328,23 @@ class _SQLite:
         finally:
             connection.close()
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], skip_existing: bool
+    ) -> None:
+        conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}){conflict}"
+        connection = self._connect()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany(sql, rows)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        finally:
+            connection.close()
+
     def close(self) -> None:
         pass
 
@@ -394,6 +423,22 @@ class _Postgres:
     def transaction(self, attach: Mapping[str, str] | None = None) -> Iterator[Cursor]:
         with self._pool.connection() as connection, connection.transaction(), connection.cursor() as cursor:
             yield _PostgresCursor(cursor)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], skip_existing: bool
+    ) -> None:
+        names = ", ".join(columns)
+        with self._pool.connection() as connection, connection.transaction(), connection.cursor() as cursor:
+            into = table
+            if skip_existing:
+                # COPY cannot skip a conflicting row: the rows go through a table of this transaction's own.
+                into = "incoming_rows"
+                cursor.execute(f"CREATE TEMPORARY TABLE {into} (LIKE {table}) ON COMMIT DROP")
+            with cursor.copy(f"COPY {into} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if skip_existing:
+                cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {into} ON CONFLICT DO NOTHING")
 
     def close(self) -> None:
         self._pool.close()
