@@ -34,7 +34,7 @@ def to_envelope(domain_event: DomainEventProtocol, position: int) -> dict[str, A
 def _published_payload(event: Any) -> dict[str, Any]:
     """The event's attributes are the arguments of ``Activity._published``, which the checker cannot see."""
     content = event.content
-    return ActivityPublishedV1().dump(
+    return shared(ActivityPublishedV1).dump(
         {
             "activity_id": event.originator_id,
             "version": event.version,

@@ -46,7 +46,7 @@ SCHEDULE_FIELDS = ("release_at", "expires_at", "reminders")
 
 
 def _assigned(event: Any) -> dict[str, Any]:
-    payload = ActivityAssignedV1().dump(
+    payload = shared(ActivityAssignedV1).dump(
         {
             "assignment_id": event.originator_id,
             "activity_id": event.activity["activity_id"],
