@@ -116,11 +116,15 @@ class Database:
     dialect both engines share.
     """
 
-    def __init__(self, url: str, namespace: str | None = None) -> None:
+    def __init__(self, url: str, namespace: str | None = None, *, scratch: bool = False) -> None:
+        """``scratch`` (SQLite only): a working copy no other process opens, used by one thread at a time (see
+        ``_SQLite``)."""
         self.url = url
         self.namespace = namespace
         ensure_database(url)
-        self._engine = _Postgres(url, namespace) if is_postgres(url) else _SQLite(sqlite_path(url))
+        if scratch and is_postgres(url):
+            raise ValueError("A scratch database is a SQLite file.")
+        self._engine = _Postgres(url, namespace) if is_postgres(url) else _SQLite(sqlite_path(url), scratch)
 
     @property
     def is_postgres(self) -> bool:
@@ -298,11 +302,22 @@ class _SQLiteCursor:
         return dict(row) if row is not None else None
 
 
+SCRATCH_CACHE_KIB = 65536
+
+
 class _SQLite:
-    def __init__(self, path: str) -> None:
+    """A connection per transaction; a scratch keeps one for all of them instead, with its page cache (a new
+    connection starts cold), and does not wait for the disk on commit (a scratch lost in a crash is made again)."""
+
+    def __init__(self, path: str, scratch: bool = False) -> None:
         self.path = path
         with self._connect() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
+        self._kept: sqlite3.Connection | None = None
+        if scratch:
+            self._kept = self._connect()
+            self._kept.execute("PRAGMA synchronous=OFF")
+            self._kept.execute(f"PRAGMA cache_size=-{SCRATCH_CACHE_KIB}")
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -310,31 +325,35 @@ class _SQLite:
         return connection
 
     @contextmanager
-    def transaction(self, attach: Mapping[str, str] | None = None) -> Iterator[Cursor]:
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._kept is not None:
+            yield self._kept
+            return
         connection = self._connect()
         try:
+            yield connection
+        finally:
+            connection.close()
+
+    @contextmanager
+    def transaction(self, attach: Mapping[str, str] | None = None) -> Iterator[Cursor]:
+        with self._connection() as connection:
             for name, path in (attach or {}).items():
                 connection.execute(f"ATTACH DATABASE ? AS {name}", (path,))
             connection.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            connection.close()
-            raise
-        try:
-            yield _SQLiteCursor(connection)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
+            try:
+                yield _SQLiteCursor(connection)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
 
     def insert_rows(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], skip_existing: bool
     ) -> None:
         conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}){conflict}"
-        connection = self._connect()
-        try:
+        with self._connection() as connection:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 connection.executemany(sql, rows)
@@ -342,11 +361,11 @@ class _SQLite:
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
-        finally:
-            connection.close()
 
     def close(self) -> None:
-        pass
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
 
 
 class _PostgresCursor:

@@ -105,7 +105,7 @@ def apply_log(database: Database, read_log: ReadLog, source: str, progress: Prog
 def scratch_projection(database: Database, directory: str | None) -> Iterator[Database]:
     """Empty projection tables in a SQLite file of their own, with ``database``'s tombstones; removed after."""
     with tempfile.TemporaryDirectory(prefix="interlude-rebuild-", dir=directory) as folder:
-        scratch = Database(f"sqlite:///{Path(folder) / 'projection.sqlite'}")
+        scratch = Database(f"sqlite:///{Path(folder) / 'projection.sqlite'}", scratch=True)
         try:
             create_tables(scratch)
             with database.transaction() as cursor:
