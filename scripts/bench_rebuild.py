@@ -6,10 +6,11 @@ raising a risk flag), for ``--clients`` clients of one clinic, onto fresh databa
 ``interlude_bench_rebuild_{activities,assignments}`` (dropped first).
 
 ``read`` times the read side in-process: every page of the assignments log as ``read_log`` makes it
-(``log_page``: decryption, translation, the envelope check), without the RPC.
+(the entrypoint's code: decryption, translation), without the RPC.
 
-``apply`` times the apply side: the pages read first into memory, then ``rebuild`` into a fresh
-``interlude_bench_rebuild_reporting`` from them, without the RPC.
+``apply`` times the apply side: the pages read first into memory (timed as ``read``), then ``rebuild`` into
+a fresh ``interlude_bench_rebuild_reporting`` from them, without the RPC (``load_event``, ``apply_in``, and
+whatever the rebuild does with the rows).
 
 ``e2e`` starts the activities and assignments services (``nameko run``, a RabbitMQ virtual host of its own),
 runs ``interlude-reporting rebuild --into`` as an operator does, prints its last line, and stops them.
@@ -122,39 +123,44 @@ def _seed_clients(app: Any, version: dict[str, Any], clients: range, per_client:
     return len(created)
 
 
-def read_pages() -> tuple[list[dict[str, Any]], float]:
-    """Every page of the assignments log as ``read_log`` answers it, and the seconds it took."""
+def read_pages() -> tuple[list[dict[str, Any]], float, float]:
+    """Every page of the assignments log as ``read_log`` answers it; the seconds it took, and of CPU."""
+    from types import SimpleNamespace
+
     from interlude_assignments.application import create_application as assignments_application
-    from interlude_assignments.entrypoints.log import MAX_LOG_PAGE
-    from interlude_assignments.translation import to_envelope
-    from interlude_runtime.outbox import log_page
+    from interlude_assignments.entrypoints.log import MAX_LOG_PAGE, LogEntrypoints
 
     app = assignments_application({"DATABASE_URL": database_url("assignments"), "INTERLUDE_DEVELOPMENT": "1"})
+    service = SimpleNamespace(app=app)  # the entrypoint's own code, called in-process
     pages, after = [], 0
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     while True:
-        events, last = log_page(app, to_envelope, after, MAX_LOG_PAGE)
-        pages.append({"events": events, "last_position": last})
-        if last == after:
+        page = LogEntrypoints.read_log(service, after, MAX_LOG_PAGE)  # type: ignore[arg-type]
+        pages.append(page)
+        if page["last_position"] == after:
             break
-        after = last
-    seconds = time.monotonic() - started
+        after = page["last_position"]
+    seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     app.close()
-    return pages, seconds
+    return pages, seconds, cpu
+
+
+def report(side: str, events: int, seconds: float, cpu: float) -> None:
+    print(f"{side}: {events} events in {seconds:.2f} s ({events / seconds:.0f} events/s; CPU {cpu:.2f} s)")
 
 
 def read() -> None:
-    pages, seconds = read_pages()
-    events = sum(len(page["events"]) for page in pages)
-    print(f"read side: {events} events in {seconds:.2f} s ({events / seconds:.0f} events/s)")
+    pages, seconds, cpu = read_pages()
+    report("read side", sum(len(page["events"]) for page in pages), seconds, cpu)
 
 
 def apply() -> None:
     from interlude_reporting.rebuild import rebuild
     from interlude_runtime.storage import Database
 
-    pages, _ = read_pages()
-    logs = {"activities": [], "assignments": pages}
+    pages, seconds, cpu = read_pages()
+    report("read side", sum(len(page["events"]) for page in pages), seconds, cpu)
+    logs: dict[str, list[dict[str, Any]]] = {"activities": [], "assignments": pages}
     into = Database(recreate("reporting"))
 
     def read_log(source: str, after: int, limit: int) -> dict[str, Any]:
@@ -163,11 +169,11 @@ def apply() -> None:
                 return page
         return {"events": [], "last_position": after}
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     applied = rebuild(into, read_log, lambda *_: None)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     into.close()
-    print(f"apply side: {applied} events in {seconds:.2f} s ({applied / seconds:.0f} events/s)")
+    report("apply side", applied, seconds, cpu)
 
 
 def e2e() -> None:
