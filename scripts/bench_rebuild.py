@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -179,21 +180,36 @@ def apply() -> None:
 def e2e() -> None:
     vhost = f"interlude-bench-rebuild-{uuid.uuid4().hex[:8]}"
     subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
-    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True)
+    subprocess.run(
+        ["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True, capture_output=True
+    )
     amqp = f"{RABBIT}/{vhost}"
     services = [_start(name, amqp) for name in ("activities", "assignments")]
     try:
         time.sleep(8)  # both services declare their queues and start serving RPC
         into = recreate("reporting")
         command = [str(ROOT / ".venv/bin/interlude-reporting"), "rebuild", "--into", into]
+        before = [cpu_seconds(process.pid) for process in services]
         finished = subprocess.run(command, env={**os.environ, "AMQP_URI": amqp}, capture_output=True, text=True)
+        used = [cpu_seconds(process.pid) - seconds for process, seconds in zip(services, before, strict=True)]
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(finished.stderr.strip().split("\r")[-1])
+        print(
+            f"CPU seconds: the rebuild command {children.ru_utime + children.ru_stime:.1f}, "
+            f"activities {used[0]:.1f}, assignments {used[1]:.1f}"
+        )
     finally:
         for process in services:
             process.send_signal(signal.SIGTERM)
         for process in services:
             process.wait(timeout=30)
         subprocess.run(["rabbitmqctl", "delete_vhost", vhost], check=True, capture_output=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a running process has used so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _start(name: str, amqp: str) -> subprocess.Popen[bytes]:
