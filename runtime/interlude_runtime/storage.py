@@ -10,7 +10,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
@@ -116,11 +116,15 @@ class Database:
     dialect both engines share.
     """
 
-    def __init__(self, url: str, namespace: str | None = None) -> None:
+    def __init__(self, url: str, namespace: str | None = None, *, scratch: bool = False) -> None:
+        """``scratch`` (SQLite only): a working copy no other process opens, used by one thread at a time (see
+        ``_SQLite``)."""
         self.url = url
         self.namespace = namespace
         ensure_database(url)
-        self._engine = _Postgres(url, namespace) if is_postgres(url) else _SQLite(sqlite_path(url))
+        if scratch and is_postgres(url):
+            raise ValueError("A scratch database is a SQLite file.")
+        self._engine = _Postgres(url, namespace) if is_postgres(url) else _SQLite(sqlite_path(url), scratch)
 
     @property
     def is_postgres(self) -> bool:
@@ -143,6 +147,18 @@ class Database:
                     cursor.execute(statement)
 
         created_despite_races(run)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, skip_existing: bool = False
+    ) -> None:
+        """Many rows into ``table`` in one transaction: PostgreSQL's COPY, SQLite's executemany.
+
+        With ``skip_existing``, a row that conflicts with one already there is left out (``ON CONFLICT DO
+        NOTHING``); without it, a conflict fails the whole insert.
+        """
+        if not (_NAMESPACE.fullmatch(table) and all(_NAMESPACE.fullmatch(column) for column in columns)):
+            raise ValueError(f"Not plain lowercase names: {table!r}, {columns!r}")
+        self._engine.insert_rows(table, columns, rows, skip_existing)
 
     def close(self) -> None:
         self._engine.close()
@@ -286,11 +302,22 @@ class _SQLiteCursor:
         return dict(row) if row is not None else None
 
 
+SCRATCH_CACHE_KIB = 65536
+
+
 class _SQLite:
-    def __init__(self, path: str) -> None:
+    """A connection per transaction; a scratch keeps one for all of them instead, with its page cache (a new
+    connection starts cold), and does not wait for the disk on commit (a scratch lost in a crash is made again)."""
+
+    def __init__(self, path: str, scratch: bool = False) -> None:
         self.path = path
         with self._connect() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
+        self._kept: sqlite3.Connection | None = None
+        if scratch:
+            self._kept = self._connect()
+            self._kept.execute("PRAGMA synchronous=OFF")
+            self._kept.execute(f"PRAGMA cache_size=-{SCRATCH_CACHE_KIB}")
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -298,26 +325,47 @@ class _SQLite:
         return connection
 
     @contextmanager
-    def transaction(self, attach: Mapping[str, str] | None = None) -> Iterator[Cursor]:
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._kept is not None:
+            yield self._kept
+            return
         connection = self._connect()
         try:
-            for name, path in (attach or {}).items():
-                connection.execute(f"ATTACH DATABASE ? AS {name}", (path,))
-            connection.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            connection.close()
-            raise
-        try:
-            yield _SQLiteCursor(connection)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
+            yield connection
         finally:
             connection.close()
 
+    @contextmanager
+    def transaction(self, attach: Mapping[str, str] | None = None) -> Iterator[Cursor]:
+        with self._connection() as connection:
+            for name, path in (attach or {}).items():
+                connection.execute(f"ATTACH DATABASE ? AS {name}", (path,))
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteCursor(connection)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], skip_existing: bool
+    ) -> None:
+        conflict = " ON CONFLICT DO NOTHING" if skip_existing else ""
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}){conflict}"
+        with self._connection() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany(sql, rows)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
     def close(self) -> None:
-        pass
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
 
 
 class _PostgresCursor:
@@ -394,6 +442,22 @@ class _Postgres:
     def transaction(self, attach: Mapping[str, str] | None = None) -> Iterator[Cursor]:
         with self._pool.connection() as connection, connection.transaction(), connection.cursor() as cursor:
             yield _PostgresCursor(cursor)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], skip_existing: bool
+    ) -> None:
+        names = ", ".join(columns)
+        with self._pool.connection() as connection, connection.transaction(), connection.cursor() as cursor:
+            into = table
+            if skip_existing:
+                # COPY cannot skip a conflicting row: the rows go through a table of this transaction's own.
+                into = "incoming_rows"
+                cursor.execute(f"CREATE TEMPORARY TABLE {into} (LIKE {table}) ON COMMIT DROP")
+            with cursor.copy(f"COPY {into} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if skip_existing:
+                cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {into} ON CONFLICT DO NOTHING")
 
     def close(self) -> None:
         self._pool.close()

@@ -12,8 +12,9 @@ import hashlib
 
 from .storage import Cursor
 
+ERASED_CLIENTS_TABLE = "erased_clients"
 TOMBSTONES = [
-    """CREATE TABLE IF NOT EXISTS erased_clients (
+    f"""CREATE TABLE IF NOT EXISTS {ERASED_CLIENTS_TABLE} (
         digest TEXT PRIMARY KEY
     )"""
 ]

@@ -111,6 +111,23 @@ def test_on_conflict_do_nothing_keeps_the_first_row(database: Database) -> None:
         assert cursor.fetchone() == {"body": "first"}
 
 
+def test_insert_rows_writes_them_all_in_one_transaction(database: Database) -> None:
+    database.insert_rows("counters", ["total", "name"], ((number, f"row-{number}") for number in range(2500)))
+
+    assert counters(database) == {f"row-{number}": number for number in range(2500)}
+    with pytest.raises(Exception):  # noqa: B017 - engine-specific class
+        database.insert_rows("counters", ["name", "total"], [("new", 1), ("row-7", 1)])
+    assert "new" not in counters(database)
+
+
+def test_insert_rows_skipping_existing_ones_keeps_what_was_there(database: Database) -> None:
+    bump(database, "kept", 1)
+
+    database.insert_rows("counters", ["name", "total"], [("kept", 99), ("added", 2)], skip_existing=True)
+
+    assert counters(database) == {"added": 2, "kept": 1}
+
+
 def test_returning_gives_back_the_written_row(database: Database) -> None:
     with database.transaction() as cursor:
         cursor.execute(

@@ -20,6 +20,8 @@ from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ACTIVITY_PUBLISHED,
     ASSIGNMENT_CANCELLED,
+    ASSIGNMENT_EXPIRED,
+    DUE_DATE_EXTENDED,
     RESPONSE_SUBMITTED,
     RISK_FLAG_ACKNOWLEDGED,
     RISK_FLAG_RAISED,
@@ -141,6 +143,35 @@ class EventFactory:
             ASSIGNMENTS, ASSIGNMENT_CANCELLED, assigned.payload["assignment_id"], assigned.clinic_id, payload
         )
 
+    def due_date_extended(self, assigned: Event, due_at: datetime) -> Event:
+        """The therapist moved the due date of ``assigned`` (an ActivityAssigned event, not yet extended) later."""
+        payload = {
+            "assignment_id": str(assigned.payload["assignment_id"]),
+            "client_id": assigned.payload["client_id"],
+            "activity_title": assigned.payload["activity_title"],
+            "previous_due_at": _iso(assigned.payload["due_at"]),
+            "due_at": due_at.astimezone(PRODUCER_ZONE).isoformat(),
+            "expires_at": None,
+            "release_at": None,
+            "reminders": None,
+            "extended_by": assigned.payload["therapist_id"],
+        }
+        return self._record(
+            ASSIGNMENTS, DUE_DATE_EXTENDED, assigned.payload["assignment_id"], assigned.clinic_id, payload
+        )
+
+    def assignment_expired(self, assigned: Event, due_at: datetime) -> Event:
+        """The grace period after ``due_at`` passed without a response to ``assigned`` (an ActivityAssigned event)."""
+        payload = {
+            "assignment_id": str(assigned.payload["assignment_id"]),
+            "client_id": assigned.payload["client_id"],
+            "due_at": due_at.isoformat(),
+            "expired_at": (self._clock + self._step).isoformat(),
+        }
+        return self._record(
+            ASSIGNMENTS, ASSIGNMENT_EXPIRED, assigned.payload["assignment_id"], assigned.clinic_id, payload
+        )
+
     def risk_flag_raised(
         self,
         assigned: Event,
@@ -205,6 +236,10 @@ class EventFactory:
         self.envelopes[source].append(envelope)
         self.events.append(event)
         return event
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 SCHEDULE_START = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)

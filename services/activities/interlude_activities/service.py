@@ -207,8 +207,12 @@ class ActivitiesService(HealthRpc):
     @rpc
     def read_log(self, after: int, limit: int = 500) -> dict[str, Any]:
         """Published events after a position, for rebuilding projections from the log."""
-        envelopes, last = log_page(self.app, to_envelope, int(after), min(int(limit), MAX_LOG_PAGE))
-        return {"events": envelopes, "last_position": last}
+        # The relay checks each envelope before it publishes it; read_log's readers (the reporting rebuild, its
+        # lag probe) load each with load_event, the same check, or only count them.
+        envelopes, last = log_page(self.app, to_envelope, int(after), min(int(limit), MAX_LOG_PAGE), validate=False)
+        # newest_position: how far the log goes, for a progress bar (a caller that predates it ignores it).
+        newest = self.app.recorder.max_notification_id() or 0
+        return {"events": envelopes, "last_position": last, "newest_position": max(newest, last)}
 
 
 def _library_entry(slug: str) -> dict[str, Any]:

@@ -212,4 +212,6 @@ def test_read_log_returns_published_envelopes(
         "corr-publish",
         activity_id,
     )
-    assert service.read_log(page["last_position"]) == {"events": [], "last_position": page["last_position"]}
+    newest = page["last_position"]
+    assert page["newest_position"] == newest
+    assert service.read_log(newest) == {"events": [], "last_position": newest, "newest_position": newest}

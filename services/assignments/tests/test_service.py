@@ -252,8 +252,14 @@ def test_read_log_returns_envelopes(
         (RESPONSE_SUBMITTED, "corr-submit"),
     ]
     assert all(str(event.payload["assignment_id"]) == assignment_id for event in events)
-    assert service.read_log(page["last_position"]) == {"events": [], "last_position": page["last_position"]}
-    assert service.read_log(0, limit=1) == {"events": [page["events"][0]], "last_position": 1}
+    newest = page["last_position"]
+    assert page["newest_position"] == newest
+    assert service.read_log(newest) == {"events": [], "last_position": newest, "newest_position": newest}
+    assert service.read_log(0, limit=1) == {
+        "events": [page["events"][0]],
+        "last_position": 1,
+        "newest_position": newest,
+    }
 
 
 def test_a_clients_list_is_paged_in_their_index_and_loads_only_the_page(

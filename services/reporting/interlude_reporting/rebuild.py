@@ -2,53 +2,70 @@
 
 ``interlude-reporting analyst-role NAME --password ...``: a read-only PostgreSQL role (see ``analyst``).
 
-Reads every source's log over RPC (``read_log``), page by page, and applies
-each event exactly as the live consumer does. ``--into URL`` builds a fresh
-copy elsewhere (to compare with the live tables). Without it the projection is
-rebuilt into a shadow (``Database.shadow``: a schema on PostgreSQL, a file
-beside the live one on SQLite) while the live consumer keeps writing to the
-live tables and reports keep reading them; then the shadow catches up from its
-tracking positions and replaces the live tables, tracking included, in one
-transaction (``rebuild_in_place``). Readers see the old complete tables or the
-new ones, never a table being filled.
+Reads every source's log over RPC (``read_log``), page by page, the next page
+requested while the last one is applied, and applies each event exactly as
+the live consumer does (``apply_in``), into a scratch SQLite file (``--scratch``
+DIR, else the temporary directory): one round trip per statement to
+PostgreSQL cost more than everything else together. The finished tables are
+then copied in bulk (COPY) into the database rebuilt. The scratch starts with
+that database's tombstones, so an erased client's events write nothing, and
+the pseudonyms it gave to clients new to that database are copied there too.
+
+``--into URL`` builds a fresh copy elsewhere (to compare with the live tables).
+Without it the projection is rebuilt into a shadow (``Database.shadow``: a
+schema on PostgreSQL, a file beside the live one on SQLite) while the live
+consumer keeps writing to the live tables and reports keep reading them; then
+the shadow catches up from its tracking positions and replaces the live
+tables, tracking included, in one transaction (``rebuild_in_place``). Readers
+see the old complete tables or the new ones, never a table being filled.
 """
 
 import argparse
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 from interlude_contracts.events import load_event
 from interlude_runtime.storage import Cursor, Database, database_url, is_postgres, postgres_params
+from interlude_runtime.tombstones import ERASED_CLIENTS_TABLE
 
 from .dependencies import SERVICE
 from .lag import applied_position
 from .projection import PROJECTION_TABLES, TRACKING_TABLE, apply_in, clear_tables, create_tables
+from .pseudonyms import PSEUDONYMS_TABLE
 
 SOURCES = ("activities", "assignments")
-PAGE_SIZE = 500
+PAGE_SIZE = 1000  # the most either source's read_log returns
 SHADOW = "reporting_rebuild"
 # Tracking first: the live consumer writes it first, so locking it first does not deadlock with it.
 SWAPPED_TABLES = (TRACKING_TABLE, *PROJECTION_TABLES)
+COPY_CHUNK = 10_000  # scratch rows held in memory at a time while they are copied
 
 ReadLog = Callable[[str, int, int], dict[str, Any]]
 
 
-def log_pages(read_log: ReadLog, source: str, after: int = 0) -> Iterator[list[dict[str, Any]]]:
-    while True:
-        page = read_log(source, after, PAGE_SIZE)
-        if page["events"]:
-            yield page["events"]
-        if page["last_position"] == after:
-            return
-        after = page["last_position"]
+def log_pages(read_log: ReadLog, source: str, after: int = 0) -> Iterator[dict[str, Any]]:
+    """Every page of the source's log after ``after``, following ``last_position`` until it stops moving.
 
-
-def log_events(read_log: ReadLog, source: str, after: int = 0) -> Iterator[dict[str, Any]]:
-    for page in log_pages(read_log, source, after):
-        yield from page
+    The next page is requested before a page is yielded, so the source reads it while the caller applies.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"read-{source}") as reader:
+        pending = reader.submit(read_log, source, after, PAGE_SIZE)
+        while True:
+            page = pending.result()
+            last = page["last_position"]
+            if last != after:
+                pending = reader.submit(read_log, source, last, PAGE_SIZE)
+            yield page
+            if last == after:
+                return
+            after = last
 
 
 def apply_page(database: Database, page: list[dict[str, Any]]) -> int:
@@ -60,37 +77,87 @@ def apply_page(database: Database, page: list[dict[str, Any]]) -> int:
 Progress = Callable[[str, int, int], None]
 
 
-def count_events(read_log: ReadLog, source: str) -> int:
-    """The source's published events now (a first pass over the log, for the progress bar's total)."""
-    return sum(1 for _ in log_events(read_log, source))
-
-
-def rebuild(database: Database, read_log: ReadLog, progress: Progress) -> int:
+def rebuild(database: Database, read_log: ReadLog, progress: Progress, scratch_dir: str | None = None) -> int:
     """Clear and refill the projection from every source's log; return events applied.
 
-    ``progress(source, done, total)`` is called after each page of the log; ``total`` is
-    counted before the source is applied (events stored meanwhile can take
-    ``done`` past it: the live consumer applies those too).
+    ``progress(source, position, newest)`` is called after each page of the log: the last position read,
+    of the newest the source had when the page was read (``read_log``'s ``newest_position``).
     """
     create_tables(database)
     clear_tables(database)
-    applied = 0
-    for source in SOURCES:
-        total = count_events(read_log, source)
-        done = 0
-        for page in log_pages(read_log, source):
-            applied += apply_page(database, page)
-            done += len(page)
-            progress(source, done, max(total, done))
+    with scratch_projection(database, scratch_dir) as scratch:
+        applied = sum(apply_log(scratch, read_log, source, progress) for source in SOURCES)
+        copy_projection(scratch, database)
     return applied
 
 
-def rebuild_in_place(database: Database, read_log: ReadLog, progress: Progress) -> int:
+def apply_log(database: Database, read_log: ReadLog, source: str, progress: Progress) -> int:
+    applied = 0
+    for page in log_pages(read_log, source):
+        applied += apply_page(database, page["events"])
+        position = page["last_position"]
+        # A source that predates newest_position gives none: the bar then shows what was read.
+        progress(source, position, max(page.get("newest_position", position), position))
+    return applied
+
+
+@contextmanager
+def scratch_projection(database: Database, directory: str | None) -> Iterator[Database]:
+    """Empty projection tables in a SQLite file of their own, with ``database``'s tombstones; removed after."""
+    with tempfile.TemporaryDirectory(prefix="interlude-rebuild-", dir=directory) as folder:
+        scratch = Database(f"sqlite:///{Path(folder) / 'projection.sqlite'}", scratch=True)
+        try:
+            create_tables(scratch)
+            with database.transaction() as cursor:
+                cursor.execute(f"SELECT digest FROM {ERASED_CLIENTS_TABLE}")
+                tombstones = [(row["digest"],) for row in cursor.fetchall()]
+            scratch.insert_rows(ERASED_CLIENTS_TABLE, ["digest"], tombstones)
+            yield scratch
+        finally:
+            scratch.close()
+
+
+def copy_projection(scratch: Database, database: Database) -> None:
+    """The scratch's projection and tracking into ``database``'s (empty) tables, and the pseudonyms it gave."""
+    for table in (TRACKING_TABLE, *PROJECTION_TABLES):
+        columns = table_columns(scratch, table)
+        database.insert_rows(table, columns, scratch_rows(scratch, table, columns))
+    columns = table_columns(scratch, PSEUDONYMS_TABLE)
+    # A client with a pseudonym there keeps it: only the clients new to it get the scratch's.
+    rows = scratch_rows(scratch, PSEUDONYMS_TABLE, columns)
+    database.insert_rows(PSEUDONYMS_TABLE, columns, rows, skip_existing=True)
+
+
+def table_columns(scratch: Database, table: str) -> list[str]:
+    """The columns of a table of the (SQLite) scratch, in their order."""
+    with scratch.transaction() as cursor:
+        cursor.execute("SELECT name FROM pragma_table_info(:table) ORDER BY cid", {"table": table})
+        return [row["name"] for row in cursor.fetchall()]
+
+
+def scratch_rows(scratch: Database, table: str, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+    """Every row of a table of the (SQLite) scratch, read ``COPY_CHUNK`` rows at a time."""
+    after = 0
+    while True:
+        with scratch.transaction() as cursor:
+            cursor.execute(
+                f"""SELECT rowid AS scratch_rowid, {", ".join(columns)} FROM {table}
+                WHERE rowid > :after ORDER BY rowid LIMIT {COPY_CHUNK}""",
+                {"after": after},
+            )
+            rows = cursor.fetchall()
+        yield from (tuple(row[column] for column in columns) for row in rows)
+        if len(rows) < COPY_CHUNK:
+            return
+        after = rows[-1]["scratch_rowid"]
+
+
+def rebuild_in_place(database: Database, read_log: ReadLog, progress: Progress, scratch_dir: str | None = None) -> int:
     """Rebuild into a shadow, catch up, and swap it in for the live tables; return events applied."""
     create_tables(database)
     shadow = database.shadow(SHADOW)
     try:
-        applied = rebuild(shadow, read_log, progress)
+        applied = rebuild(shadow, read_log, progress, scratch_dir)
         applied += catch_up(shadow, read_log)
         with database.replacing_tables(shadow, SWAPPED_TABLES) as swap:
             # The live consumer is locked out from here: what it applied and the shadow lacks is exactly known.
@@ -111,7 +178,7 @@ def catch_up(database: Database, read_log: ReadLog) -> int:
     applied = 0
     for source in SOURCES:
         for page in log_pages(read_log, source, applied_position(database, source)):
-            applied += apply_page(database, page)
+            applied += apply_page(database, page["events"])
     return applied
 
 
@@ -178,6 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     rebuild_parser.add_argument(
         "--into", help="database URL to build a copy into (default: rebuild the live projection and swap it in)"
     )
+    rebuild_parser.add_argument(
+        "--scratch", help="folder for the working copy, about 1 KB per event (default: the temporary folder)"
+    )
     role_parser = commands.add_parser(
         "analyst-role", help="create a read-only PostgreSQL role on the projection database (SELECT only)"
     )
@@ -201,7 +271,8 @@ def main(argv: list[str] | None = None) -> None:
 
         bar = ProgressBar()
         started = time.monotonic()
-        applied = rebuild(database, read_log, bar) if arguments.into else rebuild_in_place(database, read_log, bar)
+        build = rebuild if arguments.into else rebuild_in_place
+        applied = build(database, read_log, bar, arguments.scratch)
         seconds = time.monotonic() - started
         bar.finish()
     print(
