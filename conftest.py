@@ -26,6 +26,8 @@ import pytest  # noqa: E402
 # Tests are a development setting: processes may start on the development secrets unless a test gives
 # its own (tests/ops/test_secrets.py starts processes without this to check that they refuse).
 os.environ.setdefault("INTERLUDE_DEVELOPMENT", "1")
+# As interlude_runtime sets it for every process, before a test module can import psycopg first.
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBIT_BASE = os.environ.get("TEST_AMQP_BASE", "pyamqp://guest:guest@127.0.0.1:5672")
