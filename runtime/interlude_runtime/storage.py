@@ -160,6 +160,16 @@ class Database:
             raise ValueError(f"Not plain lowercase names: {table!r}, {columns!r}")
         self._engine.insert_rows(table, columns, rows, skip_existing)
 
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Fresh planner statistics for tables just filled in bulk: PostgreSQL plans a table nobody analyzed
+        as nearly empty (a caseload over a rebuilt projection took 570 ms in a nested loop, not 40) until
+        autovacuum comes round to it."""
+        if not all(_NAMESPACE.fullmatch(table) for table in tables):
+            raise ValueError(f"Not plain lowercase names: {tables!r}")
+        with self.transaction() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
+
     def close(self) -> None:
         self._engine.close()
 

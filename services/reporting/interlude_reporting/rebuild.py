@@ -126,6 +126,7 @@ def copy_projection(scratch: Database, database: Database) -> None:
     # A client with a pseudonym there keeps it: only the clients new to it get the scratch's.
     rows = scratch_rows(scratch, PSEUDONYMS_TABLE, columns)
     database.insert_rows(PSEUDONYMS_TABLE, columns, rows, skip_existing=True)
+    database.analyze([TRACKING_TABLE, *PROJECTION_TABLES, PSEUDONYMS_TABLE])
 
 
 def table_columns(scratch: Database, table: str) -> list[str]:

@@ -364,3 +364,21 @@ def pseudonym_rows(database: Database) -> dict[tuple[str, str], str]:
     with database.transaction() as cursor:
         cursor.execute("SELECT clinic_id, client_id, pseudonym FROM client_pseudonyms")
         return {(row["clinic_id"], row["client_id"]): row["pseudonym"] for row in cursor.fetchall()}
+
+
+def test_a_rebuilt_projection_has_planner_statistics_at_once(projection: Database, factory: EventFactory) -> None:
+    """Filled in bulk, the tables would be planned as empty until autovacuum analyzes them: slow plans, such as
+    a nested loop over every score of the caseload, for the first minutes after a rebuild."""
+    if not projection.is_postgres:
+        pytest.skip("PostgreSQL's planner statistics")
+    rebuild_in_place(projection, FakeLog(factory.envelopes), Progress())
+
+    with projection.transaction() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('assignments', 'tracking') AND relkind = 'r'"
+            " AND relnamespace = 'public'::regnamespace"
+        )
+        estimated = {row["relname"]: row["reltuples"] for row in cursor.fetchall()}
+
+    assert estimated == {"assignments": pytest.approx(estimated["assignments"]), "tracking": len(factory.events)}
+    assert estimated["assignments"] > 0
