@@ -42,8 +42,9 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -421,6 +422,34 @@ class CpuMeter:
         return dict(sorted(costs.items(), key=lambda item: -item[1]))
 
 
+@contextmanager
+def bench_stack(label: str, replicas: int = 1) -> Iterator[tuple[Stack, Resources, dict[str, str]]]:
+    """A stack on databases and a virtual host of its own (``replicas`` of assignments and the gateway),
+    stopped and removed afterwards; its logs are kept when the body fails."""
+    resources = Resources(label)
+    urls = {service: resources.database(service) for service in SERVICES}
+    folder = Path(tempfile.mkdtemp(prefix=f"interlude-{label}-"))
+    stack = Stack(
+        amqp_uri=resources.amqp_uri,
+        gateway_address=f"127.0.0.1:{free_port()}",
+        more_gateway_addresses=[f"127.0.0.1:{free_port()}" for _ in range(replicas - 1)],
+        replicas={"assignments": replicas, "gateway": replicas},
+        data_dir=folder / "data",
+        log_dir=folder / "log",
+        database_urls=urls,
+        extra_env={"GATEWAY_TOKEN_SECRET": SECRET, "LOG_LEVEL": "WARNING"},
+    )
+    try:
+        yield stack, resources, urls
+    except BaseException:
+        say(f"failed; logs kept in {stack.log_dir}")
+        raise
+    finally:
+        stack.stop()
+        resources.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 LARGE_CLINIC = "clinic-large"
 ANALYST = "analyst-large"
 
@@ -441,20 +470,9 @@ def published_phq9(stack: Stack, therapist_id: str) -> dict[str, Any]:
 def large_clinic(arguments: argparse.Namespace) -> dict[str, Any]:
     """Reads, the export and the rebuild at a large clinic's size, on a stack of its own (large_clinic.py)."""
     size = large_clinic_module.ClinicSize(arguments.therapists, arguments.large_clients, arguments.large_assignments)
-    resources = Resources("large")
-    urls = {service: resources.database(service) for service in SERVICES}
-    folder = Path(tempfile.mkdtemp(prefix="interlude-bench-large-"))
-    stack = Stack(
-        amqp_uri=resources.amqp_uri,
-        gateway_address=f"127.0.0.1:{free_port()}",
-        data_dir=folder / "data",
-        log_dir=folder / "log",
-        database_urls=urls,
-        extra_env={"GATEWAY_TOKEN_SECRET": SECRET, "LOG_LEVEL": "WARNING"},
-    )
     clinic = large_clinic_module.caseloads(size)
-    try:
-        say(f"large clinic: starting a stack of its own (logs in {stack.log_dir}); its relay waits for the seeding")
+    with bench_stack("large") as (stack, _resources, urls):
+        say(f"large clinic: a stack of its own (logs in {stack.log_dir}); its relay waits for the seeding")
         stack.migrate()
         stack.start([name for name in process_commands() if name != "assignments-relay"])
         stack.wait_ready()
@@ -474,13 +492,6 @@ def large_clinic(arguments: argparse.Namespace) -> dict[str, Any]:
         clients_of = {caseload.therapist_id: caseload.client_ids for caseload in clinic}
         reads = read_latencies(stack.urls, clients_of, arguments.reads, LARGE_CLINIC)
         export = csv_export_rate(stack.url, token(ANALYST, "analyst", LARGE_CLINIC))
-    except BaseException:
-        say(f"failed; logs kept in {stack.log_dir}")
-        raise
-    finally:
-        stack.stop()
-        resources.close()
-    shutil.rmtree(folder, ignore_errors=True)
     return {
         "therapists": size.therapists,
         "clients": size.clients,
@@ -505,21 +516,8 @@ def machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
 
 def run(arguments: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()
-    resources = Resources("bench")
-    urls = {service: resources.database(service) for service in SERVICES}
-    folder = Path(tempfile.mkdtemp(prefix="interlude-bench-"))
     replicas = arguments.replicas
-    stack = Stack(
-        amqp_uri=resources.amqp_uri,
-        gateway_address=f"127.0.0.1:{free_port()}",
-        more_gateway_addresses=[f"127.0.0.1:{free_port()}" for _ in range(replicas - 1)],
-        replicas={"assignments": replicas, "gateway": replicas},
-        data_dir=folder / "data",
-        log_dir=folder / "log",
-        database_urls=urls,
-        extra_env={"GATEWAY_TOKEN_SECRET": SECRET, "LOG_LEVEL": "WARNING"},
-    )
-    try:
+    with bench_stack("bench", replicas) as (stack, resources, urls):
         say(f"starting the stack on PostgreSQL, {replicas} of assignments and the gateway (logs in {stack.log_dir})")
         stack.migrate()
         stack.start()
@@ -553,13 +551,6 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         say("measuring raw RabbitMQ confirmed publishes and PostgreSQL single-row inserts")
         publish_rate = raw_publish_rate(resources.amqp_uri, arguments.raw_count)
         insert_rate = raw_insert_rate(urls["notifications"], arguments.raw_count)
-    except BaseException:
-        say(f"failed; logs kept in {stack.log_dir}")
-        raise
-    finally:
-        stack.stop()
-        resources.close()
-    shutil.rmtree(folder, ignore_errors=True)
     accepted_rate = len(load.latencies) / elapsed
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),

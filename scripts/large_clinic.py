@@ -162,7 +162,11 @@ def seed_assignments(
     started = time.monotonic()
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_app, initargs=(dict(environ),)) as pool:
         futures = [pool.submit(_seed_caseload, version, clinic_id, caseload, size.per_client) for caseload in clinic]
-        events = sum(future.result() for future in futures)
+        try:
+            events = sum(future.result() for future in futures)
+        except BaseException:  # Ctrl-C or a failed caseload: the rest is not worth waiting for
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     seconds = time.monotonic() - started
     return {"events": events, "seconds": round(seconds, 1), "events_per_second": round(events / max(seconds, 1e-9))}
 
