@@ -7,7 +7,7 @@ events changes nothing. Events come from ``EventFactory``; the store is real.
 
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
@@ -22,6 +22,21 @@ from interlude_reporting.exports import REPORTS, export_page
 from interlude_reporting.projection import apply_event, create_tables, dump_tables
 from interlude_runtime.storage import Database
 from interlude_testing import CLINIC, OTHER_CLINIC, THERAPIST, EventFactory
+
+
+def spy_on_cursors(
+    projection: Database, monkeypatch: pytest.MonkeyPatch, method: str, spy: Callable[[Any], Any]
+) -> None:
+    """Every cursor the projection opens from now on has ``method`` replaced by ``spy(the original)``."""
+    transaction = projection.transaction
+
+    @contextmanager
+    def spied() -> Iterator[Any]:
+        with transaction() as cursor:
+            setattr(cursor, method, spy(getattr(cursor, method)))
+            yield cursor
+
+    monkeypatch.setattr(projection, "transaction", spied)
 
 
 def iso(event: Event) -> str:
@@ -224,16 +239,12 @@ def test_the_caseload_costs_the_same_queries_for_forty_clients_as_for_four(
     projection: Database, factory: EventFactory, applied: dict[str, Event], monkeypatch
 ) -> None:
     statements: list[str] = []
-    transaction = projection.transaction
-
-    @contextmanager
-    def counted() -> Iterator[Any]:
-        with transaction() as cursor:
-            execute = cursor.execute
-            cursor.execute = lambda sql, params=None: statements.append(sql) or execute(sql, params)  # type: ignore[method-assign]
-            yield cursor
-
-    monkeypatch.setattr(projection, "transaction", counted)
+    spy_on_cursors(
+        projection,
+        monkeypatch,
+        "execute",
+        lambda execute: lambda sql, p=None: statements.append(sql) or execute(sql, p),
+    )
     four = reports.caseload(projection, CLINIC, THERAPIST, NOW)
     for_four = len(statements)
     for n in range(36):
@@ -256,16 +267,9 @@ def test_the_clinic_adherence_export_reads_only_each_pages_clients(
     whole = export_page(projection, CLINIC, "adherence", {}, 0, 1000, NOW)["rows"]
     assignments_of = Counter(row["client_id"] for row in reports._client_assignments(projection, CLINIC))
     fetched: list[int] = []
-    transaction = projection.transaction
-
-    @contextmanager
-    def counted() -> Iterator[Any]:
-        with transaction() as cursor:
-            fetchall = cursor.fetchall
-            cursor.fetchall = lambda: (rows := fetchall(), fetched.append(len(rows)))[0]  # type: ignore[method-assign]
-            yield cursor
-
-    monkeypatch.setattr(projection, "transaction", counted)
+    spy_on_cursors(
+        projection, monkeypatch, "fetchall", lambda fetchall: lambda: (rows := fetchall(), fetched.append(len(rows)))[0]
+    )
     pages, offset = [], 0
     while offset is not None:
         page = export_page(projection, CLINIC, "adherence", {}, offset, 1, NOW)
