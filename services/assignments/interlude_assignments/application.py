@@ -121,12 +121,10 @@ class AssignmentsApplication(Application[UUID]):
 
     def for_client(self, clinic_id: str, client_id: str, therapist_id: str | None = None) -> list[Assignment]:
         """The client's assignments in the clinic; only those the therapist made, when one is named."""
-        index = self.client_index(clinic_id, client_id)
-        assignments = self.get_many(index.assignment_ids, Assignment)
-        return [a for a in assignments if therapist_id in (None, a.therapist_id)]
+        return self.page_for_client(clinic_id, client_id, therapist_id)[0]
 
     def page_for_client(
-        self, clinic_id: str, client_id: str, therapist_id: str | None, offset: int, limit: int
+        self, clinic_id: str, client_id: str, therapist_id: str | None, offset: int = 0, limit: int | None = None
     ) -> tuple[list[Assignment], int]:
         """A page of ``for_client`` and the total: the page is chosen in the client's index, and only its
         assignments are loaded (and those the index does not know the therapist of, when one is named)."""
@@ -136,7 +134,8 @@ class AssignmentsApplication(Application[UUID]):
             unknown = [i for i in listed if index.made_by.get(i) is None]
             theirs = {a.id for a in self.get_many(unknown, Assignment) if a.therapist_id == therapist_id}
             listed = [i for i in listed if index.made_by.get(i) == therapist_id or i in theirs]
-        return self.get_many(listed[offset : offset + limit], Assignment), len(listed)
+        page = listed[offset:] if limit is None else listed[offset : offset + limit]
+        return self.get_many(page, Assignment), len(listed)
 
     def get_many(self, aggregate_ids: Sequence[UUID], kind: type[AggregateT]) -> list[AggregateT]:
         """These aggregates, read together (two queries however many: see ``KeyCheckingEventStore.get_many``)."""
