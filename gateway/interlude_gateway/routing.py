@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.api import EmptyRequest
@@ -38,6 +37,7 @@ from .clients import ActivitiesClient, AssignmentsClient, IdentityClient, Notifi
 from .media import MediaStore
 from .names import DisplayNames
 from .policy import Policy
+from .server import http
 from .sessions import SessionCheck
 from .web import BODY_METHODS, JSON_TYPES, endpoint
 from .webapp import WebBundle
