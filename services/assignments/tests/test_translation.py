@@ -4,17 +4,30 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import pytest
+
+from interlude_activity_model.library import entries as library_entries
 from interlude_assignments.application import AssignmentsApplication
 from interlude_assignments.domain import Assignment, ClientAssignments
 from interlude_assignments.handlers import Assign, CancelAssignment, SubmitResponse, handle
-from interlude_assignments.translation import SOURCE, to_envelope
+from interlude_assignments.snapshot import Personalisation
+from interlude_assignments.translation import SOURCE, assignment_body, assignment_fields, to_envelope
+from interlude_contracts.activity import ActivityVersionSchema
+from interlude_contracts.api import AssignmentSchema
 from interlude_contracts.events import (
     ACTIVITY_ASSIGNED,
     ASSIGNMENT_CANCELLED,
     RESPONSE_SUBMITTED,
     load_event,
 )
+from interlude_contracts.schemas import shared
 from interlude_runtime.outbox import log_page
+
+ANSWERED = "answered"
+CHOICE_A = {"value": "a", "label": "A", "score": 0}
+CHOICE_B = {"value": "b", "label": "B", "score": 1}
+AUDIO = {"kind": "audio", "url": "/media/" + "0" * 64 + ".mp3", "duration_seconds": 600}
+IMAGE = {"kind": "image", "url": "https://example.org/ball.png", "alt": "A ball in a pool"}
 
 DUE = datetime(2030, 6, 1, 18, 0, tzinfo=UTC)
 
@@ -196,3 +209,70 @@ def test_log_page_advances_past_private_events(memory_app: AssignmentsApplicatio
 
 def test_log_page_of_an_empty_log(memory_app: AssignmentsApplication) -> None:
     assert log_page(memory_app, to_envelope, 0, 100) == ([], 0)
+
+
+EVERY_TYPE_ITEMS: list[dict[str, Any]] = [
+    {"id": "free", "type": "free_text", "prompt": "Hello {{client.first_name}}?", "max_length": 5},
+    {"id": "long", "type": "long_text", "prompt": "Reflect", "required": False},
+    {"id": "one", "type": "single_choice", "prompt": "One", "options": [CHOICE_A, CHOICE_B]},
+    {
+        "id": "many",
+        "type": "multiple_choice",
+        "prompt": "Many",
+        "options": [CHOICE_A, CHOICE_B],
+        "min_selections": 1,
+        "max_selections": 2,
+    },
+    {"id": "scale", "type": "linear_scale", "prompt": "Scale", "min": 0, "max": 10, "step": 2, "min_label": "Low"},
+    {"id": "vas", "type": "visual_analogue_scale", "prompt": "VAS", "min_label": "Worst", "max_label": "Best"},
+    {"id": "count", "type": "number", "prompt": "How long?", "min": 0, "max": 300, "unit": "minutes", "decimals": 0},
+    {"id": "day", "type": "date", "prompt": "When?"},
+    {
+        "id": "clock",
+        "type": "time",
+        "prompt": "What time?",
+        "show_if": {"all": [{"item_id": "day", "operator": "answered"}]},
+    },
+    {"id": "yes", "type": "yes_no", "prompt": "Yes?"},
+    {"id": "practice", "type": "timed_practice", "prompt": "Breathe", "duration_seconds": 600, "media": AUDIO},
+    {"id": "title", "type": "heading", "prompt": "Part two"},
+    {"id": "words", "type": "display_text", "prompt": "From {{therapist.name}} at {{clinic.name}}"},
+    {"id": "picture", "type": "media", "prompt": "A ball", "media": IMAGE},
+]
+
+
+def published(draft: dict[str, Any], version: int = 1) -> dict[str, Any]:
+    """A draft as the activities service's get_version gives it once published (through its contract)."""
+    schema = ActivityVersionSchema()
+    body = {
+        **draft,
+        "activity_id": "0b7d3c1e-9a5e-4a53-8f5b-5a1f3f2a9c11",
+        "clinic_id": "clinic-a",
+        "version": version,
+        "published_at": "2026-01-05T09:30:00+00:00",
+        "published_by": "therapist-1",
+    }
+    return schema.dump(schema.load(body))
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        {"title": "Every item type", "instructions": "All of them.", "items": EVERY_TYPE_ITEMS},
+        *(entry["activity"] for entry in library_entries().values()),
+    ],
+    ids=lambda draft: draft["title"],
+)
+def test_an_assignment_body_gives_its_items_as_the_contract_dumps_them(
+    memory_app: AssignmentsApplication, draft: dict[str, Any]
+) -> None:
+    names = Personalisation(client_first_name="Ada", therapist_name="Dr Lee", clinic_name="Harbour")
+    assignment = handle(
+        memory_app,
+        Assign("clinic-a", "therapist-1", "client-1", published(draft), DUE, "corr-1", personalisation=names),
+    )
+
+    body = assignment_body(memory_app.get("clinic-a", assignment.id))
+
+    assert body == shared(AssignmentSchema).dump(assignment_fields(assignment))
+    assert len(body["items"]) == len(draft["items"]) and body["pages"]
