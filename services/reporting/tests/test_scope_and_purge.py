@@ -1,6 +1,9 @@
 """A therapist's report holds only the assignments they made; erasure purges a client's rows for good."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +86,29 @@ def test_analysts_name_clients_by_a_stable_pseudonym_only(projection: Database) 
             client_of(projection, CLINIC, wrong)
     with pytest.raises(NotFound):
         client_of(projection, "another-clinic", first)
+
+
+def test_pseudonyms_of_known_clients_are_read_without_a_write_per_client(projection: Database, monkeypatch) -> None:
+    factory = EventFactory()
+    activity = factory.activity_published("Mood check-in")
+    known = [f"client-{n}" for n in range(30)]
+    for event in (activity, *(factory.activity_assigned(activity, client) for client in known)):
+        apply_event(projection, event)
+    statements: list[str] = []
+    transaction = projection.transaction
+
+    @contextmanager
+    def spied() -> Iterator[Any]:
+        with transaction() as cursor:
+            execute = cursor.execute
+            cursor.execute = lambda sql, params=None: statements.append(sql) or execute(sql, params)
+            yield cursor
+
+    monkeypatch.setattr(projection, "transaction", spied)
+
+    names = pseudonyms_of(projection, CLINIC, [*known, "client-new"])
+
+    assert set(names) == {*known, "client-new"} and len(set(names.values())) == 31
+    writes = [sql for sql in statements if sql.lstrip().upper().startswith("INSERT")]
+    assert len(writes) == 1  # the new client's only; the other thirty are read in one query
+    assert pseudonyms_of(projection, CLINIC, known) == {client: names[client] for client in known}
