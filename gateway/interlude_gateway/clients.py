@@ -277,4 +277,4 @@ class ReportingClient(ServiceClient):
     caseload = Rpc[ReadList]()
     clinic_usage = Rpc[ClinicRead]()
     # (clinic_id, report, filters, offset, limit)
-    export_page = Rpc[Callable[[str, str, dict[str, str], int | str, int], Record]]()
+    export_page = Rpc[Callable[[str, str, dict[str, str], int | str, int, bool], Record]]()  # (.., pseudonymised)

@@ -126,9 +126,13 @@ def test_csv_export_streams_every_page(gateway: Gateway) -> None:
         1000: {"columns": columns, "rows": [["client-2", "=HYPERLINK(evil)", None, False]], "next_offset": 2000},
         2000: {"columns": columns, "rows": [["client-3", 'a, "quoted" note', 3.5, None]], "next_offset": None},
     }
-    gateway.reporting.export_page.side_effect = lambda clinic, report, filters, offset, limit: pages[offset]
+
+    def export_page(clinic: str, report: str, filters: dict, offset: int, limit: int, pseudonymised: bool) -> dict:
+        page = pages[offset]
+        return {**page, "rows": [[f"anon-{row[0]}", *row[1:]] for row in page["rows"]]} if pseudonymised else page
+
+    gateway.reporting.export_page.side_effect = export_page
     gateway.reporting.client_of_pseudonym.side_effect = lambda clinic, pseudonym: pseudonym.removeprefix("anon-")
-    gateway.reporting.pseudonyms.side_effect = lambda clinic, client_ids: {c: f"anon-{c}" for c in client_ids}
 
     response = gateway.request(
         "GET", "/reports/scores.csv?client_id=anon-client-1&ignored=x", ANALYST_CALLER, stream=True
@@ -149,6 +153,7 @@ def test_csv_export_streams_every_page(gateway: Gateway) -> None:
     assert offsets == [0, 1000, 2000]
     for call in gateway.reporting.export_page.call_args_list:
         assert call.args[:3] == (CLINIC, "scores", {"client_id": "client-1"})
+        assert call.args[5] is True  # an analyst's pages are pseudonymised by reporting
 
 
 def test_an_analyst_names_a_client_by_pseudonym_and_reads_pseudonyms_only(gateway: Gateway) -> None:
@@ -175,6 +180,7 @@ def test_a_therapist_exports_their_own_caseload(gateway: Gateway) -> None:
 
     assert response.text == "client_id\r\n"
     assert gateway.reporting.export_page.call_args.args[2] == {"therapist_id": THERAPIST_CALLER.subject}
+    assert gateway.reporting.export_page.call_args.args[5] is False  # a therapist reads their clients' ids
 
 
 def test_an_unknown_report_is_a_problem_before_any_csv(gateway: Gateway) -> None:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import eventlet
 from werkzeug.wrappers import Request, Response
 
 from interlude_contracts.analytics import (
@@ -144,9 +145,9 @@ def export_csv(request: Request, caller: Caller, report: str, reporting: Reporti
         filters["client_id"] = reporting.client_of_pseudonym(caller.clinic_id, filters["client_id"])
 
     def page(offset: int | str) -> Record:
-        return pseudonymised_page(
-            reporting, caller, reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE)
-        )
+        # An analyst's pages name clients by pseudonym only (reporting reads them with the rows).
+        pseudonymised = caller.role == ANALYST
+        return reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE, pseudonymised)
 
     rows = csv_lines(page(0), page)
     return Response(
@@ -186,34 +187,28 @@ def my_alerts(caller: Caller, notifications: NotificationsClient) -> Response:
     return json_response({"alerts": notifications.list_for_therapist(caller.clinic_id, caller.subject)})
 
 
-def pseudonymised_page(reporting: ReportingClient, caller: Caller, page: Record) -> Record:
-    """An export page as the caller may read it: an analyst's with pseudonyms in its ``client_id`` column."""
-    if caller.role != ANALYST or "client_id" not in page["columns"]:
-        return page
-    column = page["columns"].index("client_id")
-    names = reporting.pseudonyms(caller.clinic_id, sorted({row[column] for row in page["rows"] if row[column]}))
-    rows = [
-        [names.get(value, value) if index == column else value for index, value in enumerate(row)]
-        for row in page["rows"]
-    ]
-    return {**page, "rows": rows}
-
-
 def csv_lines(first: Record, next_page: Callable[[int | str], Record]) -> Iterator[bytes]:
-    """The report as CSV, a page of lines at a time (one write each, not one per line); later pages are
-    fetched as the client reads."""
+    """The report as CSV, a page of lines at a time (one write each, not one per line).
+
+    The next page is asked for before this one is written, so the service reads it while the gateway
+    writes (one after the other, each waited on the other: half the rate).
+    """
     yield _lines([first["columns"]])
     page = first
     while True:
-        yield _lines([_cell(value) for value in row] for row in page["rows"])
-        if page["next_offset"] is None:
-            return
+        upcoming = None if page["next_offset"] is None else eventlet.spawn(next_page, page["next_offset"])
         try:
-            page = next_page(page["next_offset"])
+            yield _lines([_cell(value) for value in row] for row in page["rows"])
+            if upcoming is None:
+                return
+            page = upcoming.wait()
         except Exception:
             # The status line is gone already: abort the transfer so the download fails visibly, not truncated.
             log.exception("CSV export failed after offset %s", page["next_offset"])
             raise
+        finally:
+            if upcoming is not None and not upcoming.dead:
+                upcoming.kill()  # the client went away: its page is not wanted
 
 
 def _lines(rows: Iterable[list[Any]]) -> bytes:

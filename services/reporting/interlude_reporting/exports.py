@@ -17,6 +17,7 @@ from interlude_contracts.analytics import CSV_REPORTS
 from interlude_contracts.errors import Forbidden, ValidationFailed
 from interlude_runtime.storage import Database
 
+from .pseudonyms import PSEUDONYMS_TABLE, pseudonyms_of
 from .reports import FUNNEL_STAGES, activity_usage, caseload, clinic_adherence
 
 MAX_PAGE = 5000
@@ -130,8 +131,12 @@ def export_page(
     offset: int | str,
     limit: int,
     now: datetime,
+    pseudonymised: bool = False,
 ) -> dict[str, Any]:
     """One page of a report: ``{"columns", "rows" (lists), "next_offset" (None at the end)}``.
+
+    ``pseudonymised`` (an analyst's export): each ``client_id`` is the client's pseudonym. A table page reads
+    them in its own query; asked for afterwards, a page of a thousand rows named a thousand clients.
 
     A table report's ``next_offset`` is a cursor (``after:`` and the last row's key): its next page starts
     there in the index, however deep into the report, where an offset would step over every row before it.
@@ -139,7 +144,7 @@ def export_page(
     """
     limit = max(1, min(int(limit), MAX_PAGE))
     if report in TABLE_EXPORTS:
-        return _table_page(database, clinic_id, report, filters, offset, limit)
+        return _table_page(database, clinic_id, report, filters, offset, limit, pseudonymised)
     if report not in COMPUTED:
         raise ValidationFailed("No such report.", {"report": [f"One of: {', '.join(REPORTS)}."]})
     if filters.get("therapist_id") and report != "caseload":
@@ -148,6 +153,9 @@ def export_page(
     start = _offset(offset)
     columns, compute = COMPUTED[report]
     rows = compute(database, clinic_id, filters, now, start, limit + 1)
+    if pseudonymised and "client_id" in columns:
+        names = pseudonyms_of(database, clinic_id, [row["client_id"] for row in rows])
+        rows = [{**row, "client_id": names[row["client_id"]]} for row in rows]
     return _page(columns, rows, limit, start + limit if len(rows) > limit else None)
 
 
@@ -180,7 +188,13 @@ def _after(offset: int | str, order: tuple[str, ...]) -> list[Any] | None:
 
 
 def _table_page(
-    database: Database, clinic_id: str, report: str, filters: dict[str, str], offset: int | str, limit: int
+    database: Database,
+    clinic_id: str,
+    report: str,
+    filters: dict[str, str],
+    offset: int | str,
+    limit: int,
+    pseudonymised: bool,
 ) -> dict[str, Any]:
     columns, table, order, allowed = TABLE_EXPORTS[report]
     wanted: dict[str, Any] = {key: value for key, value in filters.items() if key in allowed and value}
@@ -199,15 +213,28 @@ def _table_page(
     if after is not None:
         where += f" AND ({', '.join(order)}) > ({', '.join(f':after_{i}' for i in range(len(order)))})"
         wanted.update({f"after_{i}": value for i, value in enumerate(after)})
+    query = (
+        f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {', '.join(order)}"
+        " LIMIT :limit OFFSET :offset"
+    )
+    if pseudonymised and "client_id" in columns:
+        query = f"""SELECT page.*, (SELECT pseudonym FROM {PSEUDONYMS_TABLE} known
+            WHERE known.clinic_id = :clinic_id AND known.client_id = page.client_id) AS pseudonym
+            FROM ({query}) page ORDER BY {", ".join(f"page.{key}" for key in order)}"""
     with database.transaction() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {', '.join(order)}"
-            " LIMIT :limit OFFSET :offset",
-            {"clinic_id": clinic_id, "limit": limit + 1, "offset": skip, **wanted},
-        )
+        cursor.execute(query, {"clinic_id": clinic_id, "limit": limit + 1, "offset": skip, **wanted})
         rows = cursor.fetchall()
     last = rows[limit - 1] if len(rows) > limit else None
-    return _page(columns, rows, limit, CURSOR + json.dumps([last[key] for key in order]) if last else None)
+    next_offset = CURSOR + json.dumps([last[key] for key in order]) if last else None
+    if pseudonymised and "client_id" in columns:
+        rows = _named_by_pseudonym(database, clinic_id, rows)
+    return _page(columns, rows, limit, next_offset)
+
+
+def _named_by_pseudonym(database: Database, clinic_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with each ``client_id`` replaced by the ``pseudonym`` read with it (given one now where none)."""
+    unnamed = pseudonyms_of(database, clinic_id, [row["client_id"] for row in rows if row["pseudonym"] is None])
+    return [{**row, "client_id": row["pseudonym"] or unnamed[row["client_id"]]} for row in rows]
 
 
 def _adherence(

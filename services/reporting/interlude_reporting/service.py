@@ -106,6 +106,14 @@ class ReportingService(HealthRpc):
 
     @rpc
     def export_page(
-        self, clinic_id: str, report: str, filters: dict[str, str], offset: int | str, limit: int
+        self,
+        clinic_id: str,
+        report: str,
+        filters: dict[str, str],
+        offset: int | str,
+        limit: int,
+        pseudonymised: bool = False,
     ) -> dict[str, Any]:
-        return export_page(self.database, clinic_id, report, filters, offset, limit, datetime.now(UTC))
+        """A page of a report; ``pseudonymised`` for an analyst (each client named by their pseudonym)."""
+        now = datetime.now(UTC)
+        return export_page(self.database, clinic_id, report, filters, offset, limit, now, bool(pseudonymised))
