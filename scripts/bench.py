@@ -69,6 +69,8 @@ RABBIT = os.environ.get("BENCH_AMQP_BASE", "pyamqp://guest:guest@127.0.0.1:5672"
 SECRET = "bench-secret-" + "x" * 24
 BENCH_CLIENTS = 200  # onboarded by invitation, as a therapist would
 CLINIC = "clinic-bench"
+# Readers at once in the read phase: one (the latency at this size), then eight (queueing on these cores).
+READERS_AT_ONCE = (1, 8)
 ACTIVITY = {
     "title": "Mood check-in",
     "instructions": "A minute to notice how you are.",
@@ -261,15 +263,18 @@ def token(subject: str, role: str, clinic_id: str = CLINIC) -> str:
 def read_latencies(
     bases: list[str], clients_of: dict[str, list[str]], count: int, clinic_id: str = CLINIC
 ) -> dict[str, Any]:
-    """p50/p95/p99 of the reads a clinic makes most, ``count`` of each, 8 at a time, over the gateways in turn.
+    """p50/p95/p99 of the reads a clinic makes most, ``count`` of each, over the gateways in turn: one at a
+    time (how long a reader waits at this size) and 8 at a time (how it queues on these cores).
 
-    ``clients_of`` maps each therapist to their clients; the n-th read picks a client (spread over the
-    therapists) and reads as that client or as their therapist.
+    Each reader keeps its connection open, as a browser does. ``clients_of`` maps each therapist to their
+    clients; the n-th read picks a client (spread over the therapists) and reads as that client or as their
+    therapist.
     """
     pairs = [(therapist, client) for therapist, clients in clients_of.items() for client in clients]
     rng = random.Random(count)
     rng.shuffle(pairs)
     tokens: dict[str, str] = {}
+    connections = threading.local()
 
     def as_(subject: str, role: str) -> str:
         if subject not in tokens:
@@ -288,17 +293,22 @@ def read_latencies(
         ),
     }
     figures: dict[str, Any] = {}
-    for name, request_of in reads.items():
+    for readers in READERS_AT_ONCE:
+        at_once = figures.setdefault(f"{readers} at a time", {})
+        for name, request_of in reads.items():
 
-        def timed(n: int, request_of: Any = request_of) -> float:
-            token, path = request_of(n)
-            started = time.monotonic()
-            url = f"{bases[n % len(bases)]}{path}"
-            requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60).raise_for_status()
-            return time.monotonic() - started
+            def timed(n: int, request_of: Any = request_of) -> float:
+                if not hasattr(connections, "http"):
+                    connections.http = requests.Session()
+                token, path = request_of(n)
+                started = time.monotonic()
+                url = f"{bases[n % len(bases)]}{path}"
+                response = connections.http.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+                response.raise_for_status()
+                return time.monotonic() - started
 
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            figures[name] = percentiles(list(pool.map(timed, range(count))))
+            with ThreadPoolExecutor(max_workers=readers) as pool:
+                at_once[name] = percentiles(list(pool.map(timed, range(count))))
     return figures
 
 
