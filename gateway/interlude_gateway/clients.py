@@ -277,4 +277,5 @@ class ReportingClient(ServiceClient):
     caseload = Rpc[ReadList]()
     clinic_usage = Rpc[ClinicRead]()
     # (clinic_id, report, filters, offset, limit)
-    export_page = Rpc[Callable[[str, str, dict[str, str], int | str, int, bool], Record]]()  # (.., pseudonymised)
+    # (clinic, report, filters, offset, limit, pseudonymised, csv)
+    export_page = Rpc[Callable[[str, str, dict[str, str], int | str, int, bool, bool], Record]]()

@@ -14,7 +14,7 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
 
 
-class NoDelayWebServer(WebServer):  # type: ignore[misc]
+class NoDelayWebServer(WebServer):
     def run(self) -> None:
         while self._is_accepting:
             connection, address = self._sock.accept()
@@ -23,7 +23,7 @@ class NoDelayWebServer(WebServer):  # type: ignore[misc]
             self.container.spawn_managed_thread(partial(self.process_request, connection, address))
 
 
-class HttpRoute(HttpRequestHandler):  # type: ignore[misc]
+class HttpRoute(HttpRequestHandler):
     server = NoDelayWebServer()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from interlude_contracts.errors import NotFound, ValidationFailed
+from interlude_contracts.spreadsheet import csv_text
 from interlude_gateway.auth import ANALYST, CLIENT, Caller
 from interlude_gateway.charts import MARGIN_LEFT, MARGIN_TOP, PLOT_HEIGHT, PLOT_WIDTH, point_positions
 from interlude_gateway.routes.analytics import csv_lines
@@ -127,9 +128,12 @@ def test_csv_export_streams_every_page(gateway: Gateway) -> None:
         2000: {"columns": columns, "rows": [["client-3", 'a, "quoted" note', 3.5, None]], "next_offset": None},
     }
 
-    def export_page(clinic: str, report: str, filters: dict, offset: int, limit: int, pseudonymised: bool) -> dict:
+    def export_page(
+        clinic: str, report: str, filters: dict, offset: int, limit: int, pseudonymised: bool, as_csv: bool
+    ) -> dict:
         page = pages[offset]
-        return {**page, "rows": [[f"anon-{row[0]}", *row[1:]] for row in page["rows"]]} if pseudonymised else page
+        rows = [[f"anon-{row[0]}", *row[1:]] for row in page["rows"]] if pseudonymised else page["rows"]
+        return {"columns": page["columns"], "csv": csv_text(rows), "next_offset": page["next_offset"]}
 
     gateway.reporting.export_page.side_effect = export_page
     gateway.reporting.client_of_pseudonym.side_effect = lambda clinic, pseudonym: pseudonym.removeprefix("anon-")
@@ -153,7 +157,7 @@ def test_csv_export_streams_every_page(gateway: Gateway) -> None:
     assert offsets == [0, 1000, 2000]
     for call in gateway.reporting.export_page.call_args_list:
         assert call.args[:3] == (CLINIC, "scores", {"client_id": "client-1"})
-        assert call.args[5] is True  # an analyst's pages are pseudonymised by reporting
+        assert call.args[5:] == (True, True)  # pseudonymised by reporting (an analyst's), as CSV text
 
 
 def test_an_analyst_names_a_client_by_pseudonym_and_reads_pseudonyms_only(gateway: Gateway) -> None:
@@ -174,7 +178,7 @@ def test_an_analyst_names_a_client_by_pseudonym_and_reads_pseudonyms_only(gatewa
 
 
 def test_a_therapist_exports_their_own_caseload(gateway: Gateway) -> None:
-    gateway.reporting.export_page.return_value = {"columns": ["client_id"], "rows": [], "next_offset": None}
+    gateway.reporting.export_page.return_value = {"columns": ["client_id"], "csv": "", "next_offset": None}
 
     response = gateway.request("GET", "/reports/caseload.csv?therapist_id=someone-else", THERAPIST_CALLER)
 
@@ -343,8 +347,8 @@ def test_a_measure_without_a_cutoff_is_charted_without_a_cutoff_line(gateway: Ga
 def test_a_csv_export_is_written_a_page_at_a_time_not_a_line_at_a_time() -> None:
     """Each chunk is one write to the socket: 200,000 one-line chunks made the export crawl."""
     pages = [
-        {"columns": ["client_id", "value"], "rows": [["c-1", 1], ["c-2", "=2"]], "next_offset": 2},
-        {"columns": ["client_id", "value"], "rows": [["c-3", True]], "next_offset": None},
+        {"columns": ["client_id", "value"], "csv": "c-1,1\r\nc-2,'=2\r\n", "next_offset": 2},
+        {"columns": ["client_id", "value"], "csv": "c-3,true\r\n", "next_offset": None},
     ]
 
     chunks = list(csv_lines(pages[0], lambda offset: pages[1]))

@@ -4,12 +4,9 @@ Therapists and analysts read the reports of their own clinic; only therapists
 see their caseload and alerts and acknowledge risk flags.
 """
 
-import csv
-import io
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import eventlet
 from werkzeug.wrappers import Request, Response
@@ -25,6 +22,7 @@ from interlude_contracts.analytics import (
     TherapistAlertSchema,
     TimelineSchema,
 )
+from interlude_contracts.spreadsheet import csv_text
 
 from ..auth import ANALYST, THERAPIST, Caller
 from ..charts import render_score_chart
@@ -47,8 +45,6 @@ READERS = (THERAPIST, ANALYST)
 # Rows per RPC page while streaming a CSV export.
 CSV_PAGE_SIZE = int(os.environ.get("GATEWAY_CSV_PAGE_SIZE", "1000"))
 CSV_FILTERS = ("client_id", "assignment_id", "measure", "therapist_id")
-# A spreadsheet runs a cell that starts like a formula: such text is quoted (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 routes = RouteTable()
@@ -147,7 +143,7 @@ def export_csv(request: Request, caller: Caller, report: str, reporting: Reporti
     def page(offset: int | str) -> Record:
         # An analyst's pages name clients by pseudonym only (reporting reads them with the rows).
         pseudonymised = caller.role == ANALYST
-        return reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE, pseudonymised)
+        return reporting.export_page(caller.clinic_id, report, filters, offset, CSV_PAGE_SIZE, pseudonymised, True)
 
     rows = csv_lines(page(0), page)
     return Response(
@@ -188,17 +184,18 @@ def my_alerts(caller: Caller, notifications: NotificationsClient) -> Response:
 
 
 def csv_lines(first: Record, next_page: Callable[[int | str], Record]) -> Iterator[bytes]:
-    """The report as CSV, a page of lines at a time (one write each, not one per line).
+    """The report as CSV, a page of lines at a time (one write each, not one per line), as reporting
+    wrote them (``csv=True``).
 
     The next page is asked for before this one is written, so the service reads it while the gateway
     writes (one after the other, each waited on the other: half the rate).
     """
-    yield _lines([first["columns"]])
+    yield csv_text([first["columns"]]).encode()
     page = first
     while True:
         upcoming = None if page["next_offset"] is None else eventlet.spawn(next_page, page["next_offset"])
         try:
-            yield _lines([_cell(value) for value in row] for row in page["rows"])
+            yield page["csv"].encode()
             if upcoming is None:
                 return
             page = upcoming.wait()
@@ -209,17 +206,3 @@ def csv_lines(first: Record, next_page: Callable[[int | str], Record]) -> Iterat
         finally:
             if upcoming is not None and not upcoming.dead:
                 upcoming.kill()  # the client went away: its page is not wanted
-
-
-def _lines(rows: Iterable[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

@@ -15,6 +15,7 @@ from typing import Any
 
 from interlude_contracts.analytics import CSV_REPORTS
 from interlude_contracts.errors import Forbidden, ValidationFailed
+from interlude_contracts.spreadsheet import csv_text
 from interlude_runtime.storage import Database
 
 from .pseudonyms import PSEUDONYMS_TABLE, pseudonyms_of
@@ -157,6 +158,11 @@ def export_page(
         names = pseudonyms_of(database, clinic_id, [row["client_id"] for row in rows])
         rows = [{**row, "client_id": names[row["client_id"]]} for row in rows]
     return _page(columns, rows, limit, start + limit if len(rows) > limit else None)
+
+
+def as_csv(page: dict[str, Any]) -> dict[str, Any]:
+    """The page with its rows as CSV lines (``"csv"``) in place of ``"rows"``."""
+    return {"columns": page["columns"], "csv": csv_text(page["rows"]), "next_offset": page["next_offset"]}
 
 
 def _page(columns: tuple[str, ...], rows: list[dict[str, Any]], limit: int, next_offset: int | str | None) -> dict:

@@ -17,8 +17,9 @@ from analytics_history import NOW, OTHER_THERAPIST, build_scored_history
 
 from interlude_contracts.errors import Forbidden, ValidationFailed
 from interlude_contracts.events import Event
+from interlude_contracts.spreadsheet import csv_text
 from interlude_reporting import reports
-from interlude_reporting.exports import REPORTS, export_page
+from interlude_reporting.exports import REPORTS, as_csv, export_page
 from interlude_reporting.projection import apply_event, create_tables, dump_tables
 from interlude_reporting.pseudonyms import pseudonyms_of
 from interlude_runtime.storage import Database
@@ -246,6 +247,17 @@ def test_an_analysts_export_names_every_client_by_pseudonym_page_after_page(
     names = pseudonyms_of(projection, CLINIC, clients)
     assert len(plain) > 1 and all(name.startswith("anon-") for name in names.values())
     assert named == [[*row[:column], names[row[column]], *row[column + 1 :]] for row in plain]
+
+
+def test_a_page_as_csv_is_its_rows_as_csv_text_with_the_same_next_page(
+    projection: Database, applied: dict[str, Event]
+) -> None:
+    page = export_page(projection, CLINIC, "scores", {}, 0, 3, NOW)
+
+    text = as_csv(page)
+
+    assert text == {"columns": page["columns"], "csv": csv_text(page["rows"]), "next_offset": page["next_offset"]}
+    assert text["csv"].count("\r\n") == 3 and page["next_offset"] is not None
 
 
 def test_every_report_exports_and_bad_requests_are_refused(projection: Database, applied: dict[str, Event]) -> None:
