@@ -155,8 +155,8 @@ def export_page(
     columns, compute = COMPUTED[report]
     rows = compute(database, clinic_id, filters, now, start, limit + 1)
     if pseudonymised and "client_id" in columns:
-        names = pseudonyms_of(database, clinic_id, [row["client_id"] for row in rows])
-        rows = [{**row, "client_id": names[row["client_id"]]} for row in rows]
+        names = pseudonyms_of(database, clinic_id, [row["client_id"] for row in rows if row["client_id"]])
+        rows = [{**row, "client_id": names.get(row["client_id"])} for row in rows]
     return _page(columns, rows, limit, start + limit if len(rows) > limit else None)
 
 
@@ -239,8 +239,9 @@ def _table_page(
 
 def _named_by_pseudonym(database: Database, clinic_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with each ``client_id`` replaced by the ``pseudonym`` read with it (given one now where none)."""
-    unnamed = pseudonyms_of(database, clinic_id, [row["client_id"] for row in rows if row["pseudonym"] is None])
-    return [{**row, "client_id": row["pseudonym"] or unnamed[row["client_id"]]} for row in rows]
+    without = [row["client_id"] for row in rows if row["pseudonym"] is None and row["client_id"]]
+    unnamed = pseudonyms_of(database, clinic_id, without)
+    return [{**row, "client_id": row["pseudonym"] or unnamed.get(row["client_id"])} for row in rows]
 
 
 def _adherence(
