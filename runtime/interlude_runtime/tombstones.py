@@ -24,6 +24,21 @@ def client_digest(clinic_id: str, client_id: str) -> str:
     return hashlib.sha256(f"interlude-erased\x00{clinic_id}\x00{client_id}".encode()).hexdigest()
 
 
+def hold_client(cursor: Cursor, clinic_id: str, client_id: str, *, postgres: bool, exclusive: bool = False) -> None:
+    """Keep an erasure's burial (``exclusive``) and writes about the client (shared) apart until this
+    transaction ends.
+
+    A writer that checked for a tombstone before the burial committed, and wrote after the purge had
+    deleted, left rows of an erased client behind. Under this lock the burial waits for the writers
+    already under way (the purge, after it, deletes their rows), and a writer after it sees the tombstone.
+    SQLite has one writer at a time already.
+    """
+    if postgres:
+        key = int.from_bytes(bytes.fromhex(client_digest(clinic_id, client_id))[:8], "big", signed=True)
+        lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        cursor.execute(f"SELECT {lock}(:key)", {"key": key})
+
+
 def bury(cursor: Cursor, clinic_id: str, client_id: str) -> None:
     """Remember that the client was erased (idempotent)."""
     cursor.execute(

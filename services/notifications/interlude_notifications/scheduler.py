@@ -34,6 +34,7 @@ from interlude_contracts.events import (
 )
 from interlude_contracts.schemas import shared
 from interlude_runtime.storage import Cursor, Database
+from interlude_runtime.tombstones import hold_client, is_erased
 
 from .channels import Channel, DeliveryFailed, Message
 from .outbox import write_event
@@ -169,6 +170,8 @@ class Scheduler:
         message = render(entry, preferences)
         if channel == IN_APP:
             with self.database.transaction() as cursor:
+                if self._erased_meanwhile(cursor, entry):
+                    return None
                 _add_to_inbox(cursor, entry, message, self.clock())
                 self._record(cursor, entry, channel, None, final=False)
             return None
@@ -177,8 +180,15 @@ class Scheduler:
         except DeliveryFailed as error:
             return str(error)
         with self.database.transaction() as cursor:
-            self._record(cursor, entry, channel, None, final=False)
+            if not self._erased_meanwhile(cursor, entry):
+                self._record(cursor, entry, channel, None, final=False)
         return None
+
+    def _erased_meanwhile(self, cursor: Cursor, entry: Entry) -> bool:
+        """Whether the entry's client was erased since it was claimed; until this transaction ends, their
+        erasure waits (``hold_client``), so nothing written here outlives it."""
+        hold_client(cursor, entry.clinic_id, entry.client_id, postgres=self.database.is_postgres)
+        return is_erased(cursor, entry.clinic_id, entry.client_id)
 
     def _settle(self, entry: Entry, failures: dict[str, str]) -> None:
         attempt = entry.attempts + 1
@@ -186,6 +196,8 @@ class Scheduler:
         with self.database.transaction() as cursor:
             if not failures:
                 finish(cursor, _with_attempts(entry, attempt), DONE, now)
+                return
+            if self._erased_meanwhile(cursor, entry):
                 return
             final = attempt >= self.max_attempts
             for channel, error in failures.items():
@@ -264,7 +276,7 @@ class Scheduler:
                 {**entry.payload, "client_id": entry.client_id, "release_at": entry.due_at}
             )
         with self.database.transaction() as cursor:
-            if not still_mine(cursor, entry):
+            if self._erased_meanwhile(cursor, entry) or not still_mine(cursor, entry):
                 return
             write_event(
                 cursor,

@@ -11,7 +11,7 @@ from uuid import UUID, uuid5
 from interlude_contracts.events import Event
 from interlude_runtime.shredding import erase_rows
 from interlude_runtime.storage import Cursor, Database
-from interlude_runtime.tombstones import bury, is_erased
+from interlude_runtime.tombstones import bury, hold_client, is_erased
 
 NEW_ACTIVITY = "new_activity"
 
@@ -61,6 +61,7 @@ def purge_client(database: Database, clinic_id: str, client_id: str) -> None:
     about them write nothing (``interlude_runtime.tombstones``). Idempotent."""
     params = {"clinic_id": clinic_id, "client_id": client_id}
     with database.transaction() as cursor:
+        hold_client(cursor, clinic_id, client_id, postgres=database.is_postgres, exclusive=True)
         bury(cursor, clinic_id, client_id)
         assignment_ids = _assignment_ids_of(cursor, database, params)
     the_client = "clinic_id = :clinic_id AND client_id = :client_id"

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from interlude_contracts.events import Event
+from interlude_notifications import scheduler as scheduler_module
 from interlude_notifications.planning import close_for, plan_assignment, set_reminder_defaults
 from interlude_notifications.preferences import Preferences, save_preferences
 from interlude_notifications.schedule import claim_due, entries_for_client
 from interlude_notifications.scheduler import Scheduler, dead_letters, deliveries_for_client
-from interlude_notifications.store import for_client
+from interlude_notifications.store import for_client, purge_client
 from interlude_runtime.outbox_table import outbox_events
 from interlude_runtime.storage import Database
 from interlude_testing import CLINIC, EventFactory
@@ -286,3 +287,25 @@ def test_outbox_envelopes_are_contract_valid(store: Database, scheduler: Schedul
     assert len(envelopes) == 2
     for envelope in envelopes:
         assert load_event(json.loads(json.dumps(envelope))).source == "notifications"
+
+
+def test_a_client_erased_while_their_message_goes_out_keeps_no_trace_of_it(
+    store: Database, scheduler: Scheduler, clock: Clock, email, monkeypatch
+) -> None:
+    """The erasure lands after the scheduler checked its claim and before it wrote the message: nothing of
+    the client's is written after the purge (the end-to-end erasure test caught this race)."""
+    plan_assignment(store, assigned_event(EventFactory(), reminders=[]))
+    rendering = scheduler_module.render
+
+    def erased_while_rendering(*args: Any) -> Any:
+        purge_client(store, CLINIC, "client-1")
+        return rendering(*args)
+
+    monkeypatch.setattr(scheduler_module, "render", erased_while_rendering)
+
+    run_until(scheduler, clock, T0 + timedelta(minutes=5), step=timedelta(minutes=1))
+
+    assert for_client(store, CLINIC, "client-1") == []
+    assert deliveries_for_client(store, CLINIC, "client-1") == []
+    assert [e for e in outbox_events(store) if e["payload"].get("client_id") == "client-1"] == []
+    assert entries_for_client(store, CLINIC, "client-1") == []
