@@ -32,6 +32,10 @@ class NotificationsService(ScheduleEntrypoints, HealthRpc):
         elif event.event_type == RISK_FLAG_RAISED:
             record_risk_alert(self.database, event)
         schedule_for(self.database, event)
+        if about_erased_client(self.database, event):
+            # Erased while this was written: the purge may have run before these rows were there. Asked
+            # after they were committed, either the tombstone shows here or the purge comes after them.
+            purge_client(self.database, event.clinic_id, event.payload["client_id"])
 
     @rpc
     def purge_client(self, clinic_id: str, client_id: str) -> None:

@@ -2,10 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 from interlude_contracts.events import ACTIVITY_ASSIGNED, Event
+from interlude_notifications import service as service_module
 from interlude_notifications.schedule_entrypoints import schedule_for
 from interlude_notifications.schema import create_tables
+from interlude_notifications.service import NotificationsService
 from interlude_notifications.store import about_erased_client, for_client, purge_client, record_new_activity
 from interlude_runtime.outbox_table import write_event
 from interlude_runtime.storage import Database
@@ -89,4 +92,26 @@ def test_erasure_leaves_no_row_envelope_or_assignment_id_of_the_client_even_for_
     assert [trace for trace in [*gone, str(late.payload["assignment_id"])] if trace in values] == []
     assert str(kept.payload["assignment_id"]) in values
     assert len(for_client(database, CLINIC, "client-kept")) == 1
+    database.close()
+
+
+def test_a_client_erased_while_an_event_about_them_is_handled_keeps_no_trace_of_it(tmp_path: Path, monkeypatch) -> None:
+    """The erasure lands after the consumer found no tombstone and before it wrote: its rows go too."""
+    database = Database(f"sqlite:///{tmp_path / 'notifications.sqlite'}")
+    create_tables(database)
+    factory = EventFactory()
+    assigned = factory.activity_assigned(factory.activity_published("Mood check-in"), "client-gone-4b1c")
+    event = Event(**{**assigned.__dict__, "payload": {**assigned.payload, "release_at": None, "reminders": None}})
+    recording = service_module.record_new_activity
+
+    def erased_meanwhile(database: Database, event: Event) -> bool:
+        purge_client(database, CLINIC, "client-gone-4b1c")
+        return recording(database, event)
+
+    monkeypatch.setattr(service_module, "record_new_activity", erased_meanwhile)
+
+    NotificationsService.on_event(SimpleNamespace(database=database), event)
+
+    values = every_value(database)
+    assert [trace for trace in ("client-gone-4b1c", str(event.payload["assignment_id"])) if trace in values] == []
     database.close()
