@@ -7,13 +7,12 @@ events changes nothing. Events come from ``EventFactory``; the store is real.
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
 import pytest
 from analytics_history import NOW, OTHER_THERAPIST, build_scored_history
+from cursor_spy import spy_on_cursors
 
 from interlude_contracts.errors import Forbidden, ValidationFailed
 from interlude_contracts.events import Event
@@ -24,21 +23,6 @@ from interlude_reporting.projection import apply_event, create_tables, dump_tabl
 from interlude_reporting.pseudonyms import pseudonyms_of
 from interlude_runtime.storage import Database
 from interlude_testing import CLINIC, OTHER_CLINIC, THERAPIST, EventFactory
-
-
-def spy_on_cursors(
-    projection: Database, monkeypatch: pytest.MonkeyPatch, method: str, spy: Callable[[Any], Any]
-) -> None:
-    """Every cursor the projection opens from now on has ``method`` replaced by ``spy(the original)``."""
-    transaction = projection.transaction
-
-    @contextmanager
-    def spied() -> Iterator[Any]:
-        with transaction() as cursor:
-            setattr(cursor, method, spy(getattr(cursor, method)))
-            yield cursor
-
-    monkeypatch.setattr(projection, "transaction", spied)
 
 
 def iso(event: Event) -> str:

@@ -1,11 +1,9 @@
 """A therapist's report holds only the assignments they made; erasure purges a client's rows for good."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cursor_spy import spy_on_cursors
 
 from interlude_contracts.errors import NotFound
 from interlude_reporting.projection import apply_event, client_report, purge_client
@@ -95,16 +93,12 @@ def test_pseudonyms_of_known_clients_are_read_without_a_write_per_client(project
     for event in (activity, *(factory.activity_assigned(activity, client) for client in known)):
         apply_event(projection, event)
     statements: list[str] = []
-    transaction = projection.transaction
-
-    @contextmanager
-    def spied() -> Iterator[Any]:
-        with transaction() as cursor:
-            execute = cursor.execute
-            cursor.execute = lambda sql, params=None: statements.append(sql) or execute(sql, params)
-            yield cursor
-
-    monkeypatch.setattr(projection, "transaction", spied)
+    spy_on_cursors(
+        projection,
+        monkeypatch,
+        "execute",
+        lambda execute: lambda sql, params=None: statements.append(sql) or execute(sql, params),
+    )
 
     names = pseudonyms_of(projection, CLINIC, [*known, "client-new"])
 
