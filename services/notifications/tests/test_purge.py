@@ -6,10 +6,9 @@ from types import SimpleNamespace
 
 from interlude_contracts.events import ACTIVITY_ASSIGNED, Event
 from interlude_notifications import service as service_module
-from interlude_notifications.schedule_entrypoints import schedule_for
 from interlude_notifications.schema import create_tables
 from interlude_notifications.service import NotificationsService
-from interlude_notifications.store import about_erased_client, for_client, purge_client, record_new_activity
+from interlude_notifications.store import for_client, purge_client, record_new_activity
 from interlude_runtime.outbox_table import write_event
 from interlude_runtime.storage import Database
 from interlude_testing import CLINIC, EventFactory
@@ -45,12 +44,12 @@ def every_value(database: Database) -> str:
 
 
 def receive(database: Database, event: Event) -> None:
-    """What the service's consumer does with an event (``NotificationsService.on_event``)."""
-    if about_erased_client(database, event):
-        return
+    """The service's consumer (``NotificationsService.on_event``) given the event, an assignment released at once
+    as the assignments service sends it."""
     if event.event_type == ACTIVITY_ASSIGNED:
-        record_new_activity(database, event)
-    schedule_for(database, event)
+        payload = {"release_at": None, "reminders": None, **event.payload}
+        event = Event(**{**event.__dict__, "payload": payload})
+    NotificationsService.on_event(SimpleNamespace(database=database), event)
 
 
 def test_erasure_leaves_no_row_envelope_or_assignment_id_of_the_client_even_for_late_events(tmp_path: Path) -> None:
