@@ -22,7 +22,7 @@ from interlude_contracts.events import (
 )
 from interlude_runtime.shredding import erase_rows
 from interlude_runtime.storage import Cursor, Database
-from interlude_runtime.tombstones import TOMBSTONES, bury, is_erased
+from interlude_runtime.tombstones import TOMBSTONES, bury, hold_client, is_erased
 
 from .analytics import ANALYTICS_TABLES, analytics_rows, apply_analytics, create_analytics_tables
 from .pseudonyms import PSEUDONYMS, PSEUDONYMS_TABLE, remember
@@ -72,8 +72,16 @@ def create_tables(database: Database) -> None:
 
 
 def apply_event(database: Database, event: Event) -> bool:
-    """Apply one event with its tracking row; False when it was already applied."""
+    """Apply one event with its tracking row; False when it was already applied.
+
+    Held apart from an erasure of its client (``hold_client``): an erasure's purge cannot see rows written
+    by a transaction still open, so one that checked for the tombstone before the burial and wrote after the
+    purge would leave the client's rows behind.
+    """
     with database.transaction() as cursor:
+        client_id = event.payload.get("client_id")
+        if client_id:
+            hold_client(cursor, event.clinic_id, client_id, postgres=database.is_postgres)
         return apply_in(cursor, event)
 
 
@@ -269,6 +277,7 @@ def _with_datetimes(row: dict[str, Any]) -> dict[str, Any]:
 def purge_client(database: Database, clinic_id: str, client_id: str) -> None:
     """Erasure: the client's rows go, and a tombstone makes a late event about them write nothing. Idempotent."""
     with database.transaction() as cursor:
+        hold_client(cursor, clinic_id, client_id, postgres=database.is_postgres, exclusive=True)
         bury(cursor, clinic_id, client_id)
     the_client = "clinic_id = :clinic_id AND client_id = :client_id"
     tables = ("assignments", "assignment_events", "scores", "risk_flags", PSEUDONYMS_TABLE)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from interlude_contracts.errors import NotFound
 from interlude_runtime.storage import Cursor, Database
+from interlude_runtime.tombstones import hold_client, is_erased
 
 PSEUDONYMS_TABLE = "client_pseudonyms"
 PSEUDONYMS = [
@@ -24,12 +25,16 @@ PSEUDONYMS = [
 ]
 
 
+def new_pseudonym() -> str:
+    return f"anon-{uuid.uuid4().hex[:16]}"
+
+
 def remember(cursor: Cursor, clinic_id: str, client_id: str) -> None:
     """Give the client a pseudonym unless they have one (idempotent)."""
     cursor.execute(
         f"""INSERT INTO {PSEUDONYMS_TABLE} (clinic_id, client_id, pseudonym)
         VALUES (:clinic_id, :client_id, :pseudonym) ON CONFLICT (clinic_id, client_id) DO NOTHING""",
-        {"clinic_id": clinic_id, "client_id": client_id, "pseudonym": f"anon-{uuid.uuid4().hex[:16]}"},
+        {"clinic_id": clinic_id, "client_id": client_id, "pseudonym": new_pseudonym()},
     )
 
 
@@ -38,6 +43,10 @@ def pseudonyms_of(database: Database, clinic_id: str, client_ids: Iterable[str])
 
     Read first and written only for the clients without one: an export page names a thousand clients
     who all have theirs, and a write per client made the export crawl.
+
+    A client erased since the rows naming them were read gets a pseudonym for this answer only: never their
+    id, and no row that names them again. The erasure's burial and these writes are held apart
+    (``hold_client``), as the consumer's are.
     """
     wanted = sorted(set(client_ids))
     if not wanted:
@@ -46,8 +55,13 @@ def pseudonyms_of(database: Database, clinic_id: str, client_ids: Iterable[str])
         known = _known(cursor, clinic_id, wanted)
         missing = [client_id for client_id in wanted if client_id not in known]
         for client_id in missing:
+            hold_client(cursor, clinic_id, client_id, postgres=database.is_postgres)
+        erased = {client_id for client_id in missing if is_erased(cursor, clinic_id, client_id)}
+        kept = [client_id for client_id in missing if client_id not in erased]
+        for client_id in kept:
             remember(cursor, clinic_id, client_id)
-        return {**known, **(_known(cursor, clinic_id, missing) if missing else {})}
+        named = {**known, **(_known(cursor, clinic_id, kept) if kept else {})}
+        return {**named, **{client_id: new_pseudonym() for client_id in erased}}
 
 
 def _known(cursor: Cursor, clinic_id: str, client_ids: list[str]) -> dict[str, str]:

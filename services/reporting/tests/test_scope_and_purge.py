@@ -1,12 +1,14 @@
 """A therapist's report holds only the assignments they made; erasure purges a client's rows for good."""
 
+import threading
 from pathlib import Path
 
 import pytest
 from cursor_spy import spy_on_cursors
 
 from interlude_contracts.errors import NotFound
-from interlude_reporting.projection import apply_event, client_report, purge_client
+from interlude_reporting import projection as projection_module
+from interlude_reporting.projection import apply_event, client_report, create_tables, purge_client
 from interlude_reporting.pseudonyms import client_of, pseudonyms_of
 from interlude_runtime.storage import Database, sqlite_path
 from interlude_testing import CLINIC, EventFactory
@@ -106,3 +108,58 @@ def test_pseudonyms_of_known_clients_are_read_without_a_write_per_client(project
     writes = [sql for sql in statements if sql.lstrip().upper().startswith("INSERT")]
     assert len(writes) == 1  # the new client's only; the other thirty are read in one query
     assert pseudonyms_of(projection, CLINIC, known) == {client: names[client] for client in known}
+
+
+def test_a_page_read_before_an_erasure_names_the_erased_client_without_keeping_a_pseudonym_for_them(
+    projection: Database,
+) -> None:
+    """A report computed just before the erasure names the client after it: they get a pseudonym for this answer
+    only (never their id: the gateway shows an analyst the id of a client it has no pseudonym for), and no row
+    that names them again."""
+    factory = EventFactory()
+    activity = factory.activity_published("Mood check-in")
+    for event in (activity, factory.activity_assigned(activity, "client-gone-9d3b")):
+        apply_event(projection, event)
+    purge_client(projection, CLINIC, "client-gone-9d3b")
+
+    names = pseudonyms_of(projection, CLINIC, ["client-gone-9d3b"])
+
+    assert names["client-gone-9d3b"].startswith("anon-")
+    with projection.transaction() as cursor:
+        cursor.execute("SELECT COUNT(*) AS n FROM client_pseudonyms WHERE client_id = 'client-gone-9d3b'")
+        assert cursor.fetchone()["n"] == 0
+
+
+def test_a_client_erased_while_an_event_about_them_is_applied_keeps_no_trace_of_it(
+    postgres_database, monkeypatch
+) -> None:
+    """The erasure lands after the consumer found no tombstone and before it wrote (PostgreSQL, READ COMMITTED:
+    SQLite has one writer at a time). Without a lock between them, the purge deleted nothing it could see yet,
+    and the consumer's rows, pseudonym included, outlived the erasure."""
+    projection = Database(postgres_database("reporting_erasure_race"))
+    create_tables(projection)
+    factory = EventFactory()
+    activity = factory.activity_published("Mood check-in")
+    apply_event(projection, activity)
+    assigned = factory.activity_assigned(activity, "client-gone-5e2a")
+    checking = projection_module.is_erased
+    erasures: list[threading.Thread] = []
+
+    def erased_meanwhile(cursor, clinic_id: str, client_id: str | None) -> bool:
+        found = checking(cursor, clinic_id, client_id)
+        erasure = threading.Thread(target=purge_client, args=(projection, CLINIC, "client-gone-5e2a"))
+        erasures.append(erasure)
+        erasure.start()
+        erasure.join(timeout=1.0)  # as far as it gets while this event's transaction is open
+        return found
+
+    monkeypatch.setattr(projection_module, "is_erased", erased_meanwhile)
+    apply_event(projection, assigned)
+    erasures[0].join(timeout=30)
+
+    assert not erasures[0].is_alive()
+    with projection.transaction() as cursor:
+        for table in ("assignments", "assignment_events", "scores", "risk_flags", "client_pseudonyms"):
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE client_id = 'client-gone-5e2a'")
+            assert (table, cursor.fetchone()["n"]) == (table, 0)
+    projection.close()
