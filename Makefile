@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PACKAGES := contracts runtime activity_model testing services/identity services/activities services/assignments services/notifications services/reporting gateway
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: install run up down test lint broker databases chromium clean bench-scheduler k8s bench chaos
+.PHONY: install run up down test lint broker databases chromium clean bench-scheduler k8s bench bench-floor chaos
 
 WEB_SOURCES := $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json docs/data-dictionary.md
 
@@ -66,6 +66,11 @@ k8s: install
 
 bench: install databases
 	$(BIN)/python scripts/bench.py
+
+# Interlude's plumbing with no application in it (HTTP, RPC, store, relay, queues, consumers): the floor under
+# a submission and a creation on this machine. make bench measures it too, after Interlude.
+bench-floor: install databases
+	$(BIN)/python scripts/bench_floor.py
 
 chaos: install databases
 	$(BIN)/python scripts/chaos.py

@@ -15,7 +15,10 @@ count and time. It prints progress, then:
 - the projection rebuilt from both logs into a fresh database (``interlude-reporting rebuild --into``), in events/s;
 - measured in the same run on the same machine: the raw RabbitMQ confirmed-publish rate (one persistent
   message at a time, waiting for each confirm, as the relay does) and the raw PostgreSQL single-row
-  insert rate (one committed INSERT at a time), with the ratios.
+  insert rate (one committed INSERT at a time), with the ratios;
+- the floor (``bench_floor.py``, after the stack has stopped): the same load of submissions and creations
+  through Interlude's plumbing with no application in it, so that the figures above can be read against
+  what the hops alone allow on this machine (``--floor-requests``, 0 to skip).
 
 ``--replicas N`` starts N instances of the assignments service (sharing its queues, as a Deployment's pods
 do) and N gateways, each on its own port; the creation phase, the clients and the reads spread their
@@ -54,6 +57,7 @@ import requests
 from kombu import Connection, Exchange, Producer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_floor
 import large_clinic as large_clinic_module
 from accounts import onboard_clients
 from large_clinic import OPEN_SHARE
@@ -562,6 +566,10 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         publish_rate = raw_publish_rate(resources.amqp_uri, arguments.raw_count)
         insert_rate = raw_insert_rate(urls["notifications"], arguments.raw_count)
     accepted_rate = len(load.latencies) / elapsed
+    shapes = list(bench_floor.SHAPES) if arguments.floor_requests else []
+    floor = bench_floor.measure_floor(shapes, arguments.floor_requests, arguments.clients)
+    for shape in floor.values():
+        shape["ratio_to_raw_insert"] = round(shape["accepted_per_second"] / insert_rate, 3)
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(load_before),
@@ -587,6 +595,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         "raw_postgres_single_row_inserts_per_second": round(insert_rate, 1),
         "ratio_accepted_to_raw_publish": round(accepted_rate / publish_rate, 3),
         "ratio_accepted_to_raw_insert": round(accepted_rate / insert_rate, 3),
+        "floor": floor,
     }
 
 
@@ -597,6 +606,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--replicas", type=int, default=1, help="instances of the assignments service and gateways")
     parser.add_argument("--raw-count", type=int, default=2000)
+    parser.add_argument(
+        "--floor-requests", type=int, default=1000, help="requests of each shape of the floor (bench_floor.py)"
+    )
     parser.add_argument("--reads", type=int, default=200, help="requests of each kind in the read phase")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results.json")
     size = large_clinic_module.ClinicSize()

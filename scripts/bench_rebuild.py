@@ -10,7 +10,8 @@ raising a risk flag), for ``--clients`` clients of one clinic, onto fresh databa
 
 ``apply`` times the apply side: the pages read first into memory (timed as ``read``), then ``rebuild`` into
 a fresh ``interlude_bench_rebuild_reporting`` from them, without the RPC (``load_event``, ``apply_in``, and
-whatever the rebuild does with the rows).
+whatever the rebuild does with the rows). Before that, it times ``load_event`` alone over the same pages:
+the contract's check of every event, the apply side's floor.
 
 ``e2e`` starts the activities and assignments services (``nameko run``, a RabbitMQ virtual host of its own),
 runs ``interlude-reporting rebuild --into`` as an operator does, prints its last line, and stops them.
@@ -160,7 +161,9 @@ def apply() -> None:
     from interlude_runtime.storage import Database
 
     pages, seconds, cpu = read_pages()
-    report("read side", sum(len(page["events"]) for page in pages), seconds, cpu)
+    events = sum(len(page["events"]) for page in pages)
+    report("read side", events, seconds, cpu)
+    validation_floor(pages, events)
     logs: dict[str, list[dict[str, Any]]] = {"activities": [], "assignments": pages}
     into = Database(recreate("reporting"))
 
@@ -175,6 +178,18 @@ def apply() -> None:
     seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     into.close()
     report("apply side", applied, seconds, cpu)
+
+
+def validation_floor(pages: list[dict[str, Any]], events: int) -> None:
+    """The contract's check alone (``load_event``, which every consumer and the rebuild run on every event):
+    what the apply side can reach at most, on one core, whatever it writes."""
+    from interlude_contracts.events import load_event
+
+    started, cpu = time.monotonic(), time.process_time()
+    for page in pages:
+        for envelope in page["events"]:
+            load_event(envelope)
+    report("load_event alone", events, time.monotonic() - started, time.process_time() - cpu)
 
 
 def e2e() -> None:
