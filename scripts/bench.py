@@ -50,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 import requests
@@ -260,6 +260,30 @@ def watch_projection(reporting_url: str, seen: dict[str, float], stop: threading
             time.sleep(0.05)
 
 
+class MeasuredLoad(Protocol):
+    sent_at: dict[str, float]  # when each accepted request was sent, by the assignment it names
+
+    def run(self) -> float: ...
+
+
+def watched_load(load: MeasuredLoad, reporting_url: str, meter: CpuMeter) -> tuple[float, list[float]]:
+    """``load.run()`` with ``meter`` running and the reporting database polled; then, for up to a minute, until
+    every accepted request shows there. The load's seconds, and each request's seconds until it showed."""
+    stop = threading.Event()
+    seen: dict[str, float] = {}
+    watcher = threading.Thread(target=watch_projection, args=(reporting_url, seen, stop))
+    watcher.start()
+    meter.start()
+    elapsed = load.run()
+    meter.stop()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not seen.keys() >= load.sent_at.keys():
+        time.sleep(0.2)
+    stop.set()
+    watcher.join()
+    return elapsed, [seen[key] - sent for key, sent in load.sent_at.items() if key in seen]
+
+
 def token(subject: str, role: str, clinic_id: str = CLINIC) -> str:
     return TokenSigner(SECRET, 3600).issue(Caller(subject=subject, role=role, clinic_id=clinic_id))
 
@@ -411,19 +435,22 @@ class CpuMeter:
         self.pids = {name: [process.pid] for name, process in stack.processes.items()}
         self.tag = tag
         self.started: dict[int, float] = {}
+        self.stopped: dict[int, float] = {}
 
     def start(self) -> None:
         self.pids |= server_pids(self.tag)
         self.started = {pid: cpu_seconds(pid) for pids in self.pids.values() for pid in pids}
 
     def stop(self) -> None:
-        """Note the backends opened during the load (a second replica's pool fills as requests reach it)."""
+        """Note the backends opened during the load (a second replica's pool fills as requests reach it), and
+        what every process has used by now."""
         for name, pids in server_pids(self.tag).items():
             self.pids[name] = sorted(set(self.pids[name]) | set(pids))
+        self.stopped = {pid: cpu_seconds(pid) for pids in self.pids.values() for pid in pids}
 
     def used_since_start(self, pid: int) -> float:
         """A process started since counts whole; one gone since reads 0, its share lost rather than negative."""
-        return max(cpu_seconds(pid) - self.started.get(pid, 0.0), 0.0)
+        return max(self.stopped.get(pid, 0.0) - self.started.get(pid, 0.0), 0.0)
 
     def per_submission_ms(self, accepted: int, by_instance: bool = False) -> dict[str, float]:
         """Milliseconds of CPU per accepted submission, by process (every instance of it together) or by instance,
@@ -539,23 +566,11 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         stack.register_account(THERAPIST, "therapist", CLINIC)
         work, creation_seconds = prepare(stack.urls, arguments.submissions, arguments.clients)
         load = Load(stack.urls, work, arguments.clients, arguments.seconds)
-        stop = threading.Event()
-        seen: dict[str, float] = {}
-        watcher = threading.Thread(target=watch_projection, args=(urls["reporting"], seen, stop))
-        watcher.start()
         say(f"load: {arguments.clients} concurrent clients, up to {len(work)} submissions or {arguments.seconds}s")
         meter = CpuMeter(stack, resources.tag)
-        meter.start()
-        elapsed = load.run()
-        meter.stop()
+        elapsed, projection = watched_load(load, urls["reporting"], meter)
         cpu_per_submission = meter.per_submission_ms(len(load.latencies))
         cpu_by_instance = meter.per_submission_ms(len(load.latencies), by_instance=True)
-        drain_deadline = time.monotonic() + 60
-        while time.monotonic() < drain_deadline and len(seen) < len(load.sent_at):
-            time.sleep(0.5)
-        stop.set()
-        watcher.join()
-        projection = [seen[a] - sent for a, sent in load.sent_at.items() if a in seen]
         say("reading: to-do lists, the caseload, progress reports and a CSV export")
         client_ids = sorted({client for client, _ in work})
         reads = read_latencies(stack.urls, {THERAPIST: client_ids}, arguments.reads)

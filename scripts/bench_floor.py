@@ -401,21 +401,9 @@ def measure_shape(shape: str, requests_count: int, clients: int, resources: Any,
         else:
             targets = [f"client-{number % 200:03d}" for number in range(requests_count)]
         load = FloorLoad(base, shape, targets, clients)
-        stop = threading.Event()
-        seen: dict[str, float] = {}
-        watcher = threading.Thread(target=bench.watch_projection, args=(urls["reporting"], seen, stop))
-        watcher.start()
         meter = bench.CpuMeter(SimpleNamespace(processes=processes), resources.tag)
-        meter.start()
-        elapsed = load.run()
-        meter.stop()
+        elapsed, to_consumer = bench.watched_load(load, urls["reporting"], meter)
         cpu = meter.per_submission_ms(len(load.latencies))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(seen) < len(load.sent_at):
-            time.sleep(0.2)
-        stop.set()
-        watcher.join()
-    to_consumer = [seen[key] - sent for key, sent in load.sent_at.items() if key in seen]
     return {
         "requests": len(targets),
         "accepted": len(load.latencies),
