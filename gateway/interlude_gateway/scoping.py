@@ -58,9 +58,11 @@ def _client_ids(body: Any) -> list[str]:
 
 
 def _renamed(body: Any, names: dict[str, str]) -> Any:
+    """``body`` with every ``client_id`` string replaced by its pseudonym; one ``names`` lacks becomes null,
+    never the id itself."""
     if isinstance(body, dict):
         return {
-            key: names[value] if key == "client_id" and value in names else _renamed(value, names)
+            key: names.get(value) if key == "client_id" and isinstance(value, str) else _renamed(value, names)
             for key, value in body.items()
         }
     if isinstance(body, list):

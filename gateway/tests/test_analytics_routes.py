@@ -177,6 +177,20 @@ def test_an_analyst_names_a_client_by_pseudonym_and_reads_pseudonyms_only(gatewa
     assert gateway.request("GET", "/clients/client-ada/report", ANALYST_CALLER).status_code == 404
 
 
+def test_an_analyst_never_reads_a_client_id_that_reporting_gave_no_pseudonym_for(gateway: Gateway) -> None:
+    """Whatever reporting's answer lacks (a client erased meanwhile, a bug), the analyst reads null, not the id."""
+    gateway.reporting.client_of_pseudonym.side_effect = lambda clinic, pseudonym: {"anon-7f": "client-ada"}[pseudonym]
+    gateway.reporting.pseudonyms.return_value = {"client-ada": "anon-7f"}
+    gateway.reporting.client_report.return_value = {
+        "client_id": "client-ada",
+        "assignments": [{"client_id": "client-ada"}, {"client_id": "client-bo"}],
+    }
+
+    response = gateway.request("GET", "/clients/anon-7f/report", ANALYST_CALLER)
+
+    assert response.json() == {"client_id": "anon-7f", "assignments": [{"client_id": "anon-7f"}, {"client_id": None}]}
+
+
 def test_a_therapist_exports_their_own_caseload(gateway: Gateway) -> None:
     gateway.reporting.export_page.return_value = {"columns": ["client_id"], "csv": "", "next_offset": None}
 
