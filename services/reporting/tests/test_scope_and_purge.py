@@ -114,8 +114,7 @@ def test_a_page_read_before_an_erasure_names_the_erased_client_without_keeping_a
     projection: Database,
 ) -> None:
     """A report computed just before the erasure names the client after it: they get a pseudonym for this answer
-    only (never their id: the gateway shows an analyst the id of a client it has no pseudonym for), and no row
-    that names them again."""
+    only (never their id), and no row that names them again."""
     factory = EventFactory()
     activity = factory.activity_published("Mood check-in")
     for event in (activity, factory.activity_assigned(activity, "client-gone-9d3b")):
