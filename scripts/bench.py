@@ -582,9 +582,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         insert_rate = raw_insert_rate(urls["notifications"], arguments.raw_count)
     accepted_rate = len(load.latencies) / elapsed
     shapes = list(bench_floor.SHAPES) if arguments.floor_requests else []
-    floor = bench_floor.measure_floor(shapes, arguments.floor_requests, arguments.clients)
-    for shape in floor.values():
-        shape["ratio_to_raw_insert"] = round(shape["accepted_per_second"] / insert_rate, 3)
+    floor = bench_floor.measure_floor(shapes, arguments.floor_requests, arguments.clients, insert_rate)
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(load_before),
